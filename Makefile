@@ -1,0 +1,43 @@
+# ktrdr-ops — every target calls a script; `make` alone lists them.
+# One convention for flags: a script's --some-flag is the make variable SOME_FLAG
+# (SOME_FLAG=value → --some-flag=value; boolean flags: SOME_FLAG=1 → --some-flag). ARGS="…" passes anything else.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+SOURCES := $(shell find lib scripts -name '*.ts' 2>/dev/null) build.mjs
+lc = $(shell printf '%s' '$(1)' | tr 'A-Z_' 'a-z-')
+# Only variables given on make's command line count: the environment is full of strays (npm sets NODE).
+given = $(if $(filter command line,$(origin $(1))),$($(1)))
+# $(call flags,VALUE_VARS,BOOLEAN_VARS): the --flags for the make variables that were given.
+flags = $(foreach v,$(1) CONFIG,$(if $(call given,$(v)),--$(call lc,$(v))='$(call given,$(v))')) \
+        $(foreach v,$(2) VERBOSE,$(if $(filter 1 yes true,$(call given,$(v))),--$(call lc,$(v)))) $(call given,ARGS)
+run = node dist/$(1).mjs
+
+.PHONY: help setup build test typecheck validate
+
+help: ## list the targets (this text)
+	@awk 'BEGIN{FS=":.*## "} /^[a-z][a-z-]*:.*## /{printf "  make %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo; echo "  Flags: a script's --some-flag is SOME_FLAG=… here (boolean: SOME_FLAG=1); CONFIG=dir picks the config set."
+
+setup: dist/.built ## install node modules (npm ci) and precompile the scripts into dist/
+
+node_modules/.ktrdr-installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+dist/.built: node_modules/.ktrdr-installed $(SOURCES)
+	node build.mjs
+	@touch $@
+
+build: setup ## same as setup: rebuild dist/ after editing lib/ or scripts/
+
+typecheck: setup ## tsc --noEmit over lib, scripts, tests, bench
+	npx tsc --noEmit
+
+test: setup ## typecheck and run the whole test suite (tsx node_modules/uvu/bin.js tests)
+	npx tsc --noEmit
+	npx tsx node_modules/uvu/bin.js tests
+
+validate: setup ## check config, print nodes, ports, services and their variables [NODE= ENVIRONMENT=]
+	$(call run,validate) $(call flags,NODE ENVIRONMENT,)

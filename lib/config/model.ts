@@ -1,0 +1,75 @@
+// The loaded, normalised config that every job reads. Built by load.ts; pure helpers below.
+import { OpsError } from '../errors.ts'
+import type { SecretsFile, StackConfig } from './schema.ts'
+
+export interface ConfigFiles {
+  stack: string
+  workers: string
+  secrets: string
+}
+
+export interface WorkerNode {
+  name: string
+  host: string
+  composePath: string
+  replicas: number
+  /** First port of this node's replicas; replica r listens on port + r - 1. */
+  port: number
+}
+
+export interface Host {
+  name: string
+  address: string
+  /** What `ssh` is given: user@target, where target is an ssh_config alias or a DNS name. */
+  ssh: string
+}
+
+export interface Config {
+  dir: string
+  files: ConfigFiles
+  stack: StackConfig
+  nodes: WorkerNode[]
+  hosts: Map<string, Host>
+  secrets: SecretsFile
+}
+
+export function fqdn(cfg: Config, host: string): string {
+  return `${host}.${cfg.stack.dns.zone}`
+}
+
+export function replicaPort(node: WorkerNode, replica: number): number {
+  return node.port + replica - 1
+}
+
+export function hostOf(cfg: Config, name: string): Host {
+  const h = cfg.hosts.get(name)
+  if (!h) throw new OpsError(`host ${name} has no address in ${cfg.files.stack} (hosts:)`)
+  return h
+}
+
+/** Look a worker node up by name (case-insensitive); unknown → the nodes that exist and the file to edit. */
+export function findNode(cfg: Config, name: string): WorkerNode {
+  const node = cfg.nodes.find((n) => n.name.toLowerCase() === name.toLowerCase())
+  if (node) return node
+  const known = cfg.nodes.map((n) => n.name).join(', ') || '(none)'
+  throw new OpsError(`unknown worker node "${name}": known nodes are ${known}`, {
+    hint: `add an entry for ${name} to ${cfg.files.workers} (name, host, compose_path), or pick one of ${known}`,
+    exitCode: 2,
+  })
+}
+
+/** NODE=all or a single name → the nodes to act on. */
+export function selectNodes(cfg: Config, name: string): WorkerNode[] {
+  return name === 'all' ? cfg.nodes : [findNode(cfg, name)]
+}
+
+/** Core services this config set runs (disabled ones are left out, with their reason kept in config). */
+export function enabledCoreServices(cfg: Config): string[] {
+  return Object.entries(cfg.stack.core.services)
+    .filter(([, s]) => s && !s.disabled)
+    .map(([name]) => name)
+}
+
+export function imageRef(cfg: Config, which: 'backend' | 'worker' | 'base', tag: string): string {
+  return `${cfg.stack.registry.url}/${cfg.stack.images[which]}:${tag}`
+}

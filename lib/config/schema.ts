@@ -1,0 +1,105 @@
+// The shape of the three config files (stack-config.yml, worker-nodes.yml, secrets.yml), as zod schemas.
+// Cross-field rules live in checks.ts; this file only says what each field may hold.
+import { z } from 'zod'
+
+const absPath = z.string().min(1).refine((p) => p.startsWith('/'), {
+  message: 'must be an absolute path (starting with /)',
+})
+const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
+  message: 'must be a host name: lowercase letters, digits and dashes',
+})
+const port = z.number().int().min(1).max(65535)
+const address = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+$/i, { message: 'must be an IP address' })
+/** An image reference pinned to an exact version: a tag with a digit (never `latest`) or a digest. */
+const pinnedImage = z.string().refine((s) => /@sha256:[0-9a-f]{64}$/.test(s) || /:[^/:]*\d[^/:]*$/.test(s) && !/:latest$/.test(s), {
+  message: 'must be pinned to an exact version (e.g. name:2.19.3-pg17 or name@sha256:…); floating tags break restores',
+})
+
+/** `env:` of a service: a list of variable names, or a map of name → literal value (null = from the contract). */
+const envSpec = z.union([
+  z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: 'must be an UPPER_SNAKE variable name' })),
+  z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.union([z.string(), z.number(), z.null()])),
+])
+
+const hostEntry = z.strictObject({
+  address,
+  ssh: z.string().min(1).optional(),
+})
+
+const service = z.strictObject({
+  image: pinnedImage.optional(),
+  env: envSpec.optional(),
+  /** Why this config set leaves the service out (e.g. the lab cannot build it). */
+  disabled: z.string().min(1).optional(),
+})
+
+export const CORE_SERVICES = ['db', 'backend', 'prometheus', 'grafana', 'jaeger', 'nfs-server'] as const
+export type CoreServiceName = (typeof CORE_SERVICES)[number]
+
+export const stackConfigSchema = z.strictObject({
+  registry: z.strictObject({
+    url: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'must look like ghcr.io/<org>' }),
+    username: z.string().min(1),
+  }),
+  images: z.strictObject({
+    base: z.string().min(1).default('ktrdr-base'),
+    backend: z.string().min(1).default('ktrdr-backend'),
+    worker: z.string().min(1).default('ktrdr-worker'),
+  }),
+  dns: z.strictObject({ zone: z.string().regex(/^[a-z0-9.-]+$/).default('internal') }).default({ zone: 'internal' }),
+  ssh: z
+    .strictObject({
+      user: z.string().min(1).default('root'),
+      config_file: z.string().min(1).optional(),
+      connect_timeout: z.number().int().min(1).max(120).default(10),
+    })
+    .default({ user: 'root', connect_timeout: 10 }),
+  network: z.strictObject({ mode: z.enum(['bridge', 'host']).default('bridge') }).default({ mode: 'bridge' }),
+  hosts: z.record(hostName, hostEntry),
+  shared: z.strictObject({
+    export_path: absPath.default('/srv/ktrdr-shared'),
+    host_path: absPath.default('/mnt/ktrdr-shared'),
+    container_path: absPath.default('/mnt/shared'),
+  }),
+  database: z.strictObject({
+    name: z.string().min(1).default('ktrdr'),
+    user: z.string().min(1).default('ktrdr'),
+    port: port.default(5432),
+  }),
+  backend: z.strictObject({ port: port.default(8000) }).default({ port: 8000 }),
+  core: z.strictObject({
+    host: hostName,
+    compose_path: absPath,
+    services: z.strictObject(Object.fromEntries(CORE_SERVICES.map((s) => [s, service.optional()])) as Record<CoreServiceName, z.ZodOptional<typeof service>>),
+  }),
+  workers: z.strictObject({ env: envSpec }),
+})
+
+export const workerNodesSchema = z.strictObject({
+  worker_nodes: z.array(
+    z.strictObject({
+      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { message: 'must be a short name like B or gpu-1' }),
+      host: hostName,
+      compose_path: absPath,
+      replicas: z.number().int().min(1).max(64).default(1),
+      port: port.default(9000),
+      address: address.optional(),
+      ssh: z.string().min(1).optional(),
+    }),
+  ),
+})
+
+export const SECRET_PROVIDERS = ['op', 'env', 'azure'] as const
+export type SecretProviderName = (typeof SECRET_PROVIDERS)[number]
+
+export const secretsSchema = z.strictObject({
+  provider: z.enum(SECRET_PROVIDERS).default('op'),
+  secrets: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string().min(1)),
+  /** Optional overrides used only when writing a developer's .env.dev. */
+  dev_secrets: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string().min(1)).optional(),
+})
+
+export type StackConfig = z.output<typeof stackConfigSchema>
+export type WorkerNodesFile = z.output<typeof workerNodesSchema>
+export type SecretsFile = z.output<typeof secretsSchema>
+export type EnvSpec = z.output<typeof envSpec>
