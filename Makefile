@@ -14,7 +14,7 @@ flags = $(foreach v,$(1) CONFIG,$(if $(call given,$(v)),--$(call lc,$(v))='$(cal
         $(foreach v,$(2) VERBOSE,$(if $(filter 1 yes true,$(call given,$(v))),--$(call lc,$(v)))) $(call given,ARGS)
 run = node dist/$(1).mjs
 
-.PHONY: help setup build test typecheck validate
+.PHONY: help setup build test typecheck validate check-templates dev-env
 
 help: ## list the targets (this text)
 	@awk 'BEGIN{FS=":.*## "} /^[a-z][a-z-]*:.*## /{printf "  make %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,3 +41,9 @@ test: setup ## typecheck and run the whole test suite (tsx node_modules/uvu/bin.
 
 validate: setup ## check config, print nodes, ports, services and their variables [NODE= ENVIRONMENT=]
 	$(call run,validate) $(call flags,NODE ENVIRONMENT,)
+
+check-templates: setup ## fail when templates/env.dev.example and the env contract disagree [TEMPLATE=]
+	$(call run,check-templates) $(call flags,TEMPLATE,)
+
+dev-env: setup ## write APP/.env.dev from env.dev.example + dev secrets (0600, atomic) [APP= YES=1 SECRETS_PROVIDER=]
+	$(call run,dev-env) $(call flags,APP SECRETS_PROVIDER,YES)

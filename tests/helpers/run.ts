@@ -19,7 +19,7 @@ export function run(cmd: string, args: string[], opts: { env?: Record<string, st
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
 }
 
-/** `make <target> VAR=…` from the repository root, quiet about directories. */
+/** `make <target> VAR=…` from the repository root, quiet about directories. make exits 2 whenever a recipe fails. */
 export function make(target: string, vars: Record<string, string> = {}, opts: Parameters<typeof run>[2] = {}): RunResult {
   return run('make', ['--no-print-directory', '-s', target, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)], opts)
 }

@@ -1,0 +1,18 @@
+// Run a listr2 tree the same way in every script: the default renderer on a terminal, the plain
+// fallback renderer in CI or when output is piped, and errors collected for the entry point to report.
+import { Listr, type ListrTask } from 'listr2'
+
+export function useFallback(): boolean {
+  return !process.stdout.isTTY || Boolean(process.env.CI) || process.env.TERM === 'dumb'
+}
+
+export async function runTree<Ctx extends object>(tasks: ListrTask<Ctx>[], ctx: Ctx, opts: { concurrent?: boolean; exitOnError?: boolean } = {}): Promise<Ctx> {
+  const list = new Listr<Ctx, 'default' | 'simple', 'simple'>(tasks, {
+    ctx,
+    concurrent: opts.concurrent ?? false,
+    exitOnError: opts.exitOnError ?? true,
+    renderer: useFallback() ? 'simple' : 'default',
+    fallbackRenderer: 'simple',
+  })
+  return list.run()
+}

@@ -1,0 +1,34 @@
+// Azure Key Vault (design §9.2) through `az keyvault secret show`, one call per secret (az has no batch read).
+// References are azkv://<vault>/<secret-name>; the value comes back as JSON on stdout, never through argv.
+import { $ } from 'zx'
+import type { SecretProvider, SecretRequest } from './provider.ts'
+import { SecretReadError } from './provider.ts'
+import { Secret } from './secret.ts'
+
+export function azShowArgs(ref: string): string[] {
+  const m = /^azkv:\/\/([^/]+)\/([^/]+)$/.exec(ref)
+  if (!m) throw new SecretReadError(`not an Azure Key Vault reference: ${ref}`, { hint: 'write azkv://<key-vault>/<secret-name> in secrets.yml' })
+  return ['keyvault', 'secret', 'show', '--vault-name', m[1]!, '--name', m[2]!, '--query', 'value', '-o', 'json']
+}
+
+function azFailure(r: SecretRequest, exitCode: number | null, stderr: string): SecretReadError {
+  const first = stderr.replace(/^ERROR: /m, '').trim().split('\n')[0] ?? ''
+  if (exitCode === 127) return new SecretReadError('the Azure CLI (az) is not installed', { hint: 'install it: https://learn.microsoft.com/cli/azure/install-azure-cli' })
+  if (/az login/.test(stderr)) return new SecretReadError('Azure CLI: not logged in', { hint: 'run `az login` (or use a managed identity) and retry' })
+  if (/SecretNotFound|was not found/i.test(stderr)) return new SecretReadError(`Key Vault has no secret for ${r.name} (${r.ref}): ${first}`, { hint: 'create it with `az keyvault secret set` or fix the reference in secrets.yml' })
+  return new SecretReadError(`az could not read ${r.name} (${r.ref}): ${first || `exit ${exitCode}`}`)
+}
+
+export const azureProvider: SecretProvider = {
+  name: 'azure',
+  async resolve(requests) {
+    const results = await Promise.all(
+      requests.map(async (r) => {
+        const p = await $({ quiet: true, nothrow: true })`az ${azShowArgs(r.ref)}`
+        if (p.exitCode !== 0) throw azFailure(r, p.exitCode, p.stderr)
+        return [r.name, new Secret(r.name, JSON.parse(p.stdout) as string)] as const
+      }),
+    )
+    return new Map(results)
+  },
+}

@@ -1,0 +1,70 @@
+// Each way 1Password can fail → a clear message naming what to do, and never a value.
+import { writeFileSync } from 'node:fs'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { fakeCheckout } from '../helpers/checkout.ts'
+import { configCopy } from '../helpers/config-copy.ts'
+import { make } from '../helpers/run.ts'
+import { AWKWARD, opWorld } from '../helpers/standins.ts'
+
+const leaks = (text: string) => Object.values(AWKWARD).some((v) => v.split('\n').some((p) => text.includes(p)))
+
+function devEnv(env: Record<string, string>, vars: Record<string, string> = {}) {
+  const r = make('dev-env', { APP: fakeCheckout(), YES: '1', ...vars }, { env })
+  assert.is.not(r.code, 0)
+  assert.not.ok(leaks(r.stdout + r.stderr), 'a secret value was printed')
+  return r.stderr
+}
+
+test('op not installed → install hint', () => {
+  const op = opWorld()
+  const err = devEnv({ ...op.env, PATH: '/usr/local/bin:/usr/bin:/bin' })
+  assert.match(err, 'the 1Password CLI (op) is not installed or not on PATH')
+  assert.match(err, 'https://developer.1password.com/docs/cli/get-started/')
+})
+
+test('not signed in → op signin or service-account hint', () => {
+  const op = opWorld(AWKWARD, { desktop_session: false })
+  const err = devEnv(op.env)
+  assert.match(err, '1Password: not signed in')
+  assert.match(err, 'op signin')
+  assert.match(err, 'OP_SERVICE_ACCOUNT_TOKEN')
+})
+
+test('service account token works; a wrong one is refused clearly', () => {
+  const op = opWorld(AWKWARD, { desktop_session: false, service_account_token: 'ops_right-token' })
+  const ok = make('dev-env', { APP: fakeCheckout(), YES: '1' }, { env: { ...op.env, OP_SERVICE_ACCOUNT_TOKEN: 'ops_right-token' } })
+  assert.is(ok.code, 0, ok.stderr)
+  const err = devEnv({ ...op.env, OP_SERVICE_ACCOUNT_TOKEN: 'ops_wrong-token' })
+  assert.match(err, 'service account token was refused')
+  assert.not.ok(err.includes('ops_wrong-token'), 'the token itself is never printed')
+})
+
+test('item not found → names the env variable and the reference', () => {
+  const dir = configCopy([{ file: 'secrets.yml', from: 'JWT_SECRET: op://ktrdr-dev/backend/jwt_secret', to: 'JWT_SECRET: op://ktrdr-dev/backend-typo/jwt_secret' }])
+  const err = devEnv(opWorld().env, { CONFIG: dir })
+  assert.match(err, 'could not resolve JWT_SECRET (op://ktrdr-dev/backend-typo/jwt_secret)')
+})
+
+test('rate limited → says so and what to do', () => {
+  const err = devEnv({ ...opWorld().env, OP_STANDIN_RATE_LIMITED: '1' })
+  assert.match(err, '1Password rate limit reached')
+  assert.match(err, 'wait a minute and retry')
+})
+
+test('azure provider reads Key Vault through az, one value per secret, byte for byte', () => {
+  const dir = configCopy([{ file: 'secrets.yml', from: /^provider: op[\s\S]*$/m, to: 'provider: azure\nsecrets:\n  DB_PASSWORD: azkv://ktrdr-kv/db-password\n  JWT_SECRET: azkv://ktrdr-kv/jwt-secret\n  BROKER_API_KEY: azkv://ktrdr-kv/broker-api-key\n  REGISTRY_PASSWORD: azkv://ktrdr-kv/registry-password\n' }])
+  const op = opWorld()
+  const vault = `${op.vaultFile}.az.json`
+  writeFileSync(vault, JSON.stringify({ logged_in: true, vaults: { 'ktrdr-kv': { 'db-password': AWKWARD.DB_PASSWORD, 'jwt-secret': AWKWARD.JWT_SECRET, 'broker-api-key': AWKWARD.BROKER_API_KEY } } }))
+  const app = fakeCheckout()
+  const r = make('dev-env', { APP: app, YES: '1', CONFIG: dir }, { env: { ...op.env, AZ_STANDIN_VAULT: vault } })
+  assert.is(r.code, 0, r.stderr)
+  assert.is(op.calls('az'), 3)
+  assert.is(op.calls('op'), 0)
+  writeFileSync(vault, JSON.stringify({ logged_in: false, vaults: {} }))
+  const loggedOut = devEnv({ ...op.env, AZ_STANDIN_VAULT: vault }, { CONFIG: dir })
+  assert.match(loggedOut, 'az login')
+})
+
+test.run()

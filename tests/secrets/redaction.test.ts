@@ -1,0 +1,28 @@
+// Every line printed passes the redactor: task output, zx errors (command, stdout, stderr), verbose mode,
+// stack traces, and the final error. The fixture echoes the secret every way it can.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { MASK } from '../../lib/secrets/redactor.ts'
+import { run } from '../helpers/run.ts'
+
+const VALUE = 'Sup3r$ecret-"q"-ü\nsecond-line-of-secret'
+
+for (const [name, args] of [
+  ['failing zx command echoing the secret on stdout and stderr', ['--mode', 'zx']],
+  ['same, in --verbose mode (commands and stack traces shown)', ['--mode', 'zx', '--verbose']],
+  ['an Error whose message and stack carry the secret', ['--mode', 'throw', '--verbose']],
+] as const)
+  test(name, () => {
+    const r = run('npx', ['tsx', 'tests/fixtures/leaky-command.ts', ...args], { env: { LEAKY_VALUE: VALUE, CI: '1' } })
+    const out = r.stdout + r.stderr
+    assert.is.not(r.code, 0, 'the fixture must fail')
+    assert.ok(out.includes(MASK), `expected the mask in:\n${out}`)
+    for (const part of ['Sup3r$ecret', 'second-line-of-secret', 'Sup3r\\$ecret']) assert.not.ok(out.includes(part), `leaked ${part}:\n${out}`)
+  })
+
+test('String(), JSON and inspect of a Secret show the mask or its name only', () => {
+  const r = run('npx', ['tsx', 'tests/fixtures/leaky-command.ts', '--mode', 'throw'], { env: { LEAKY_VALUE: VALUE } })
+  assert.match(r.stdout, `secret object prints as ${MASK} / {"secret":"${MASK}"}`)
+})
+
+test.run()
