@@ -16,8 +16,11 @@ run = node dist/$(1).mjs
 
 .PHONY: help setup build test typecheck validate check-templates dev-env
 
+# Each job area adds its targets in mk/<area>.mk, using $(call run,…) and $(call flags,…) from here.
+-include mk/*.mk
+
 help: ## list the targets (this text)
-	@awk 'BEGIN{FS=":.*## "} /^[a-z][a-z-]*:.*## /{printf "  make %-22s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN{FS=":.*## "} /^[a-z][a-z-]*:.*## /{printf "  make %-22s %s\n", $$1, $$2}' Makefile $(sort $(wildcard mk/*.mk))
 	@echo; echo "  Flags: a script's --some-flag is SOME_FLAG=… here (boolean: SOME_FLAG=1); CONFIG=dir picks the config set."
 
 setup: dist/.built ## install node modules (npm ci) and precompile the scripts into dist/

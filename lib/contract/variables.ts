@@ -39,6 +39,8 @@ export const CONTRACT: readonly VarSpec[] = [
   { name: 'DB_USER', kind: 'plain', neededBy: ['backend', 'db'], description: 'database role the app connects as',
     derive: (c) => c.stack.database.user },
   { name: 'DB_PASSWORD', kind: 'secret', neededBy: ['backend', 'db'], description: 'password of DB_USER' },
+  { name: 'BACKEND_PORT', kind: 'plain', neededBy: [], description: 'port the backend listens on (optional, default 8000)',
+    derive: (c) => String(c.stack.backend.port) },
   { name: 'BACKEND_BASE_URL', kind: 'topology', neededBy: ['worker'], description: 'where workers reach the backend (§6.4)',
     derive: (c, t) => `http://${t.environment === 'dev' ? 'backend' : fqdn(c, c.stack.core.host)}:${c.stack.backend.port}` },
   { name: 'WORKER_PUBLIC_BASE_URL', kind: 'topology', neededBy: ['worker'], description: 'where the backend calls this worker replica back (§6.4)',

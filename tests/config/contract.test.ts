@@ -17,7 +17,7 @@ const secrets = new Map([
 test('homelab backend', () => {
   assert.equal(resolveEnv(cfg, { environment: 'homelab', service: 'backend' }, secrets), {
     DB_HOST: 'db', DB_PORT: '5432', DB_NAME: 'ktrdr', DB_USER: 'ktrdr', DB_PASSWORD: 'pw-1',
-    JWT_SECRET: 'jwt-2', SHARED_MOUNT_PATH: '/mnt/shared', LOG_LEVEL: 'info',
+    JWT_SECRET: 'jwt-2', SHARED_MOUNT_PATH: '/mnt/shared', BACKEND_PORT: '8000', LOG_LEVEL: 'info',
   })
 })
 

@@ -25,7 +25,7 @@ test('writes .env.dev 0600 with every contract variable, in one op call, naming 
   assert.is(env.JWT_SECRET, AWKWARD.JWT_SECRET)
   assert.is(env.BROKER_API_KEY, AWKWARD.BROKER_API_KEY)
   assert.is(env.BACKEND_BASE_URL, 'http://backend:8000')
-  assert.match(r.stdout, 'filled: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, BACKEND_BASE_URL, WORKER_PUBLIC_BASE_URL, WORKER_PORT, SHARED_MOUNT_PATH, JWT_SECRET, BROKER_API_KEY, LOG_LEVEL')
+  assert.match(r.stdout, 'filled: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, BACKEND_PORT, BACKEND_BASE_URL, WORKER_PUBLIC_BASE_URL, WORKER_PORT, SHARED_MOUNT_PATH, JWT_SECRET, BROKER_API_KEY, LOG_LEVEL')
   noLeak(r.stdout + r.stderr)
   assert.equal(readdirSync(app).filter((f) => f.includes('.tmp')), [], 'no temp file left behind')
 })

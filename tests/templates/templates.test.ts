@@ -10,7 +10,7 @@ import { make, run } from '../helpers/run.ts'
 test('make check-templates passes on the shipped template', () => {
   const r = make('check-templates')
   assert.is(r.code, 0, r.stderr)
-  assert.match(r.stdout, 'all 12 contract variables listed')
+  assert.match(r.stdout, 'all 13 contract variables listed')
 })
 
 test('make check-templates fails when the template and the contract disagree', () => {

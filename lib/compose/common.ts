@@ -1,0 +1,40 @@
+// What every rendered compose file shares. Variable style (docs/deploy.md): plain values are written into
+// the file; secrets are listed by bare name, so compose passes them through from the deploying shell.
+// An operator on the host can run `docker compose ps` / `logs` with no secrets set: nothing is `${VAR:?}`.
+import { stringify } from 'yaml'
+import { type Config, fqdn } from '../config/model.ts'
+import type { PlannedVar } from '../contract/resolve.ts'
+
+export type ComposeService = Record<string, unknown>
+
+/** Plain values literally (compose-escaped); secrets as bare names taken from the shell at `up`. */
+export function environment(vars: PlannedVar[], rename: Record<string, string> = {}): string[] {
+  return vars.map((v) => {
+    const name = rename[v.name] ?? v.name
+    return v.kind === 'secret' ? name : `${name}=${(v.value ?? '').replaceAll('$', '$$$$')}`
+  })
+}
+
+/** Every host's DNS name resolves from config inside containers (no DNS server needed in the lab). */
+export function extraHosts(cfg: Config, aliases: Record<string, string> = {}): string[] {
+  const hosts = [...cfg.hosts.values()].map((h) => `${fqdn(cfg, h.name)}:${h.address}`)
+  return [...hosts, ...Object.entries(aliases).map(([n, a]) => `${n}:${a}`)].sort()
+}
+
+/** Network placement: publish on the host's address (bridge), or share the host's network (lab). */
+export function network(cfg: Config, address: string, ports: number[]): ComposeService {
+  if (cfg.stack.network.mode === 'host') return { network_mode: 'host' }
+  return { ports: ports.map((p) => `${address}:${p}:${p}`) }
+}
+
+export function sharedVolume(cfg: Config): string {
+  return `${cfg.stack.shared.host_path}:${cfg.stack.shared.container_path}`
+}
+
+export function header(source: string, tag: string): string {
+  return `# Rendered by ktrdr-ops from ${source}. Do not edit on the host: change infra/ and redeploy.\n# ktrdr-tag: ${tag}\n`
+}
+
+export function toYaml(doc: unknown): string {
+  return stringify(doc, { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false })
+}

@@ -1,0 +1,18 @@
+// --dry-run: per host, the exact script that would run, with secret values masked. No SSH, no secrets read.
+import type { Config } from '../config/model.ts'
+import { say } from '../cli/output.ts'
+import { sshArgs, sshTarget } from '../remote/ssh.ts'
+import { previewScript, sh } from '../remote/script.ts'
+import type { HostDeploy } from './plan.ts'
+import { type DeployOptions, deployBody, preflightScript } from './scripts.ts'
+
+export function printDryRun(cfg: Config, deploys: HostDeploy[], opts: DeployOptions): number {
+  for (const d of deploys) {
+    say(`[dry run] ${d.label} on ${d.host.name}: would run \`${sh(['ssh', ...sshArgs(sshTarget(cfg, d.host))])}\` with this script on stdin:`)
+    for (const line of previewScript(preflightScript(cfg))) say(`    ${line}`)
+    const env = ['REGISTRY_USERNAME', ...Object.keys(d.secretExports)]
+    for (const line of previewScript({ env: Object.fromEntries(env.map((n) => [n, ''])), body: deployBody(cfg, d, opts) })) say(`    ${line}`)
+    say('')
+  }
+  return 0
+}

@@ -1,0 +1,87 @@
+// What one deploy does on each host, as data: the rendered files, the services, the secrets to export.
+// Built before anything runs, so config or contract errors stop the run with nothing touched.
+import { userInfo, hostname } from 'node:os'
+import { type Config, enabledCoreServices, type Host, hostOf, imageRef, type WorkerNode } from '../config/model.ts'
+import { planEnv, type PlannedVar } from '../contract/resolve.ts'
+import { renderCoreCompose, type ShippedFile } from '../compose/core.ts'
+import { renderWorkersCompose, workerServiceNames } from '../compose/workers.ts'
+import { UsageError } from '../errors.ts'
+import { splitImage } from '../registry/manifest.ts'
+
+export interface HostDeploy {
+  /** "node B" or "core". */
+  label: string
+  host: Host
+  composePath: string
+  compose: string
+  files: ShippedFile[]
+  /** Services to pull and start; all of the file's services when it lists every one. */
+  services: string[]
+  /** Exported into the remote shell: compose name → the contract secret whose value it carries. */
+  secretExports: Record<string, string>
+  /** Services whose image is ours (registry + tag): the only ones `docker compose pull` is asked for. */
+  pullServices: string[]
+  /** Images the tag must exist for (checked in the registry before anything changes). */
+  images: string[]
+  planned: PlannedVar[][]
+}
+
+export function operator(): string {
+  return process.env.KTRDR_OPERATOR ?? `${userInfo().username}@${hostname()}`
+}
+
+export function registryHost(cfg: Config): string {
+  return cfg.stack.registry.url.split('/')[0]!
+}
+
+const deployVars = (cfg: Config) => planEnv(cfg, { environment: 'homelab', service: 'deploy' })
+const secretsOf = (vars: PlannedVar[][]) => Object.fromEntries(vars.flat().filter((v) => v.kind === 'secret').map((v) => [v.name, v.name]))
+
+export function planWorkers(cfg: Config, node: WorkerNode, tag: string): HostDeploy {
+  const planned = [...Array.from({ length: node.replicas }, (_, i) => planEnv(cfg, { environment: 'homelab', service: 'worker', node, replica: i + 1 })), deployVars(cfg)]
+  return {
+    label: `node ${node.name}`,
+    host: hostOf(cfg, node.host),
+    composePath: node.composePath,
+    compose: renderWorkersCompose(cfg, node, tag),
+    files: [],
+    services: workerServiceNames(node),
+    pullServices: workerServiceNames(node),
+    secretExports: secretsOf(planned),
+    images: [imageRef(cfg, 'worker', tag)],
+    planned,
+  }
+}
+
+export function planCore(cfg: Config, service: string, tag: string): HostDeploy {
+  const enabled = enabledCoreServices(cfg)
+  if (service !== 'all' && !enabled.includes(service))
+    throw new UsageError(`unknown core service "${service}": this config runs ${enabled.join(', ')} (or SERVICE=all)`, `see core.services in ${cfg.files.stack}`)
+  const services = service === 'all' ? enabled : [service]
+  // Every secret the whole file names is exported, whichever services are chosen: compose must see the
+  // same config for the services it leaves alone, or it would recreate them.
+  const planned = [...enabled.filter((s) => s === 'backend' || s === 'db').map((s) => planEnv(cfg, { environment: 'homelab', service: s as 'backend' | 'db' })), deployVars(cfg)]
+  const { compose, files } = renderCoreCompose(cfg, tag)
+  const exports = secretsOf(planned)
+  if (enabled.includes('db')) exports.POSTGRES_PASSWORD = 'DB_PASSWORD'
+  return {
+    label: 'core',
+    host: hostOf(cfg, cfg.stack.core.host),
+    composePath: cfg.stack.core.compose_path,
+    compose,
+    files,
+    services,
+    pullServices: services.filter((s) => s === 'backend'),
+    secretExports: exports,
+    images: services.includes('backend') ? [imageRef(cfg, 'backend', tag)] : [],
+    planned,
+  }
+}
+
+/** sha-<7+ hex> or any other explicit tag; the registry host part of images must match config. */
+export function checkTag(cfg: Config, tag: string | undefined): string {
+  if (!tag) throw new UsageError('no image tag: pass TAG=sha-<short> (make) or --tag', 'CI publishes sha-<short> for every merge to main (design §4.2)')
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new UsageError(`not a valid image tag: ${tag}`)
+  splitImage(imageRef(cfg, 'worker', tag))
+  return tag
+}

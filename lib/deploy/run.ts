@@ -1,0 +1,91 @@
+// The deploy tree shared by deploy-core and deploy-workers: validate → one secrets read → preflight every
+// host in parallel → deploy every host concurrently (one failing host never stops the others) → summary.
+import type { ListrTask } from 'listr2'
+import type { Config } from '../config/model.ts'
+import { runTree } from '../cli/tree.ts'
+import { say } from '../cli/output.ts'
+import type { Executor } from '../remote/executor.ts'
+import { renderScript } from '../remote/script.ts'
+import { closeConnections, sshExecutor, sshTarget, type SshTarget } from '../remote/ssh.ts'
+import { tagExists } from '../registry/manifest.ts'
+import type { SecretProvider } from '../secrets/provider.ts'
+import { readSecrets, requestsFor } from '../secrets/read.ts'
+import type { SecretValues } from '../secrets/secret.ts'
+import { OpsError } from '../errors.ts'
+import { deployOutcome, preflightFailure } from './outcome.ts'
+import type { HostDeploy } from './plan.ts'
+import { type DeployOptions, deployScript, events, preflightScript } from './scripts.ts'
+
+interface Ctx {
+  secrets: SecretValues
+  failed: Map<string, string>
+  done: Map<string, string>
+}
+
+export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: DeployOptions, provider: SecretProvider): Promise<number> {
+  const targets = new Map<string, SshTarget>(deploys.map((d) => [d.label, sshTarget(cfg, d.host)]))
+  const exec = new Map<string, Executor>(deploys.map((d) => [d.label, sshExecutor(targets.get(d.label)!)]))
+  const abort = new AbortController()
+  const onSigint = () => abort.abort()
+  process.once('SIGINT', onSigint)
+  process.once('SIGTERM', onSigint)
+  const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map() }
+  const fail = (d: HostDeploy, e: unknown) => ctx.failed.set(d.label, e instanceof Error ? e.message : String(e))
+  const tasks: ListrTask<Ctx>[] = [
+    { title: `Read ${requestsFor(deploys.flatMap((d) => d.planned)).length} secrets with ${provider.name}`, task: async (c) => { c.secrets = await readSecrets(provider, deploys.flatMap((d) => d.planned)) } },
+    {
+      title: 'Preflight (SSH, docker, compose v2, shared mount, image tag in the registry)',
+      task: (_c, task) => task.newListr(deploys.map((d) => ({
+        title: `${d.label} on ${d.host.name}`,
+        task: async (c: Ctx) => {
+          try {
+            const out = await exec.get(d.label)!.run(renderScript(preflightScript(cfg)), { signal: abort.signal })
+            const err = preflightFailure(d.label, d.host.ssh, out)
+            if (err) throw err
+            for (const image of d.images)
+              if (!(await tagExists(image, cfg.stack.registry.username, c.secrets.get('REGISTRY_PASSWORD')!)))
+                throw new OpsError(`${d.label}: image ${image} is not in the registry`, { hint: 'build and push it first (CI does on merge to main), or pick an existing TAG' })
+          } catch (e) {
+            fail(d, e)
+            throw e
+          }
+        },
+      })), { concurrent: true, exitOnError: false }),
+    },
+    {
+      title: `Deploy tag ${opts.tag}`,
+      task: (_c, task) => task.newListr(deploys.map((d) => ({
+        title: `${d.label}: ${d.services.join(', ')}`,
+        skip: (c: Ctx) => (c.failed.has(d.label) ? 'preflight failed' : false),
+        task: async (c: Ctx, t) => {
+          try {
+            const p = exec.get(d.label)!.run(renderScript(deployScript(cfg, d, opts, c.secrets)), { holdStdin: true, signal: abort.signal })
+            const out = await p
+            for (const e of events(out.stdout)) if (e.event === 'step') t.output = e.detail
+            const outcome = deployOutcome(d, out)
+            if (outcome.status === 'rolled-back') throw outcome.error
+            c.done.set(d.label, `ok (tag ${opts.tag}; ${d.services.join(', ')})`)
+          } catch (e) {
+            if (abort.signal.aborted) fail(d, new OpsError(`${d.label}: interrupted; the remote shell was ended and its lock released`))
+            else fail(d, e)
+            throw e
+          }
+        },
+      })), { concurrent: true, exitOnError: false }),
+    },
+  ]
+  try {
+    await runTree(tasks, ctx, { exitOnError: true }).catch((e) => {
+      if (!ctx.failed.size) throw e // a failure before any host ran (e.g. reading secrets): nothing was touched
+    })
+  } finally {
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigint)
+    await closeConnections([...targets.values()])
+  }
+  say('')
+  say('summary:')
+  for (const d of deploys) say(`  ${d.label.padEnd(8)} ${ctx.failed.has(d.label) ? `FAILED — ${ctx.failed.get(d.label)}` : ctx.done.get(d.label) ?? 'not run'}`)
+  if (abort.signal.aborted) return 130
+  return ctx.failed.size ? 1 : 0
+}

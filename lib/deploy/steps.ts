@@ -1,0 +1,113 @@
+// The shell lines of one host's deploy, as data (each command an argv quoted by sh()). They run inside one
+// `bash -s` session (lib/remote/script.ts) and report progress with `::ktrdr <event> <detail>` lines.
+import { randomBytes } from 'node:crypto'
+import { dirname } from 'node:path'
+import { sh } from '../remote/script.ts'
+
+export const LOCK_BUSY_EXIT = 75
+export const ROLLED_BACK_EXIT = 76
+export const UNHEALTHY_EXIT = 77
+
+export const mark = (event: string, detail = '') => `echo ${sh([`::ktrdr ${event}${detail ? ` ${detail}` : ''}`])}`
+
+/** Atomic lock (mkdir) naming who and since when; released by the EXIT trap, Ctrl-C included. */
+export function lockLines(composePath: string, owner: string, forceUnlock: boolean): string[] {
+  const lock = `${dirname(composePath)}/.ktrdr-deploy.lock`
+  return [
+    mark('step', 'lock'),
+    sh(['mkdir', '-p', dirname(composePath)]),
+    ...(forceUnlock ? [sh(['rm', '-rf', lock])] : []),
+    `if ! mkdir ${sh([lock])} 2>/dev/null; then echo "::ktrdr locked $(cat ${sh([`${lock}/owner`])} 2>/dev/null || echo unknown)"; exit ${LOCK_BUSY_EXIT}; fi`,
+    `on_exit ${sh([sh(['rm', '-rf', lock])])}`,
+    `printf '%s\\n' ${sh([owner])} > ${sh([`${lock}/owner`])}`,
+  ]
+}
+
+/** Write a file through a temp name and rename; content travels in a quoted heredoc (never expanded). */
+export function writeFileLines(path: string, content: string): string[] {
+  const eof = `KTRDR_EOF_${randomBytes(6).toString('hex')}`
+  return [sh(['mkdir', '-p', dirname(path)]), `cat > ${sh([`${path}.new`])} <<'${eof}'`, content.replace(/\n?$/, ''), eof, sh(['mv', '-f', `${path}.new`, path])]
+}
+
+/** Keep the running config as .prev (for rollback), then put the new one in place. */
+export function shipLines(composePath: string, compose: string, files: { name: string; content: string }[]): string[] {
+  const dir = dirname(composePath)
+  return [
+    mark('step', 'ship'),
+    `if [ -f ${sh([composePath])} ]; then cp -f ${sh([composePath])} ${sh([`${composePath}.prev`])}; else rm -f ${sh([`${composePath}.prev`])}; fi`,
+    ...files.flatMap((f) => writeFileLines(`${dir}/${f.name}`, f.content)),
+    ...writeFileLines(composePath, compose),
+  ]
+}
+
+/** Registry login with the password on stdin (printf is a builtin: no argv), into a tmpfs DOCKER_CONFIG. */
+export function loginLines(registryHost: string): string[] {
+  return [
+    mark('step', 'login'),
+    'export DOCKER_CONFIG="$(mktemp -d /dev/shm/ktrdr-docker.XXXXXX 2>/dev/null || mktemp -d)"',
+    'on_exit \'rm -rf "$DOCKER_CONFIG"\'',
+    `if ! login_err=$(printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin ${sh([registryHost])} 2>&1 >/dev/null); then echo "::ktrdr login-refused \${login_err##*$'\\n'}"; exit 1; fi`,
+  ]
+}
+
+export function composeCmd(composePath: string, ...args: string[]): string {
+  return sh(['docker', 'compose', '-f', composePath, ...args])
+}
+
+/**
+ * Pull only our own images (the tag being deployed); pinned third-party images are fetched by `up` when
+ * missing (compose's default pull policy), so a deploy never re-asks a public registry for them.
+ */
+export function pullUpLines(composePath: string, services: string[], pullServices: string[]): string[] {
+  return [
+    mark('step', 'pull'),
+    ...(pullServices.length ? [composeCmd(composePath, 'pull', '--quiet', ...pullServices)] : []),
+    mark('step', 'up'),
+    composeCmd(composePath, 'up', '-d', '--remove-orphans', ...services),
+  ]
+}
+
+/** Wait until every service's containers are healthy (or running, without a healthcheck). */
+export function healthFunction(composePath: string, services: string[], timeoutS: number): string[] {
+  return [
+    'wait_healthy() {',
+    `  local deadline=$((SECONDS + ${timeoutS})) ids id st bad`,
+    '  while :; do',
+    `    ids=$(${composeCmd(composePath, 'ps', '-q', ...services)}); bad=""; local pending=0`,
+    '    for id in $ids; do',
+    `      st=$(docker inspect -f '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id")`,
+    '      case "${st##* }" in healthy|running) ;; starting|created|restarting) pending=1 ;; *) bad="$bad ${st}" ;; esac',
+    '    done',
+    '    [ -n "$ids" ] || pending=1',
+    '    if [ -n "$bad" ]; then echo "::ktrdr unhealthy$bad"; return 1; fi',
+    '    [ "$pending" = 1 ] || return 0',
+    '    if [ $SECONDS -ge $deadline ]; then echo "::ktrdr unhealthy timed out after ' + timeoutS + 's"; return 1; fi',
+    '    sleep 1',
+    '  done',
+    '}',
+  ]
+}
+
+/** Health gate, and rollback to the previous config on failure (the old replicas come back as they were). */
+export function healthAndRollbackLines(composePath: string, services: string[]): string[] {
+  const prev = `${composePath}.prev`
+  return [
+    mark('step', 'health'),
+    'if ! wait_healthy; then',
+    `  if [ -f ${sh([prev])} ]; then`,
+    `    prev_tag=$(sed -n 's/^# ktrdr-tag: //p' ${sh([prev])})`,
+    `    echo "::ktrdr rollback $prev_tag"; mv -f ${sh([prev])} ${sh([composePath])}`,
+    `    ${composeCmd(composePath, 'up', '-d', '--remove-orphans', ...services)}`,
+    '    if wait_healthy; then audit "rolled-back-to=$prev_tag"; exit ' + ROLLED_BACK_EXIT + '; fi',
+    '    audit "rollback-unhealthy"; exit ' + UNHEALTHY_EXIT,
+    '  fi',
+    `  audit unhealthy; exit ${UNHEALTHY_EXIT}`,
+    'fi',
+  ]
+}
+
+/** One audit line per run on the host: time, operator, tag, services, result. No secret ever. */
+export function auditFunction(composePath: string, operator: string, tag: string, services: string[]): string[] {
+  const log = `${dirname(composePath)}/deploy-audit.log`
+  return [`audit() { printf '%s operator=%s tag=%s services=%s result=%s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" ${sh([operator, tag, services.join(',') || 'all'])} "$1" >> ${sh([log])}; echo "::ktrdr audit $1"; }`]
+}

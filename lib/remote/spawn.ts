@@ -1,0 +1,13 @@
+// Run a command with a script on stdin through zx. With holdStdin the pipe stays open until the command
+// ends (the remote watcher treats EOF as "the operator went away").
+import { $, type ProcessOutput } from 'zx'
+import type { RunOptions } from './executor.ts'
+
+export async function runWithStdin(cmd: string, args: string[], script: string, opts: RunOptions): Promise<ProcessOutput> {
+  const p = $({ quiet: true, nothrow: true, signal: opts.signal, timeout: opts.timeoutMs ? `${opts.timeoutMs}ms` : undefined })`${cmd} ${args}`
+  p.stdin.write(script)
+  if (!opts.holdStdin) p.stdin.end()
+  const out = await p
+  if (opts.holdStdin) p.stdin.destroy()
+  return out
+}

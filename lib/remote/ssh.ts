@@ -1,0 +1,54 @@
+// SSH to a host: one multiplexed connection per host for the whole run (ControlMaster), a connect timeout,
+// BatchMode (never a password prompt), and the script on stdin of `bash -s`.
+import { mkdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { $, type ProcessOutput } from 'zx'
+import type { Config, Host } from '../config/model.ts'
+import type { Executor, RunOptions } from './executor.ts'
+import { runWithStdin } from './spawn.ts'
+
+export interface SshTarget {
+  name: string
+  target: string
+  configFile?: string
+  connectTimeout: number
+}
+
+export function sshTarget(cfg: Config, host: Host): SshTarget {
+  return { name: host.name, target: host.ssh, configFile: cfg.stack.ssh.config_file, connectTimeout: cfg.stack.ssh.connect_timeout }
+}
+
+/** Short, private directory for control sockets (unix socket paths are limited to ~100 bytes). */
+export const controlDir = join(tmpdir(), `ktrdr-ssh-${process.getuid?.() ?? 'u'}-${process.pid}`)
+
+/** The ssh argv, as data. */
+export function sshArgs(t: SshTarget, remote: string[] = ['bash', '-s']): string[] {
+  return [
+    ...(t.configFile ? ['-F', t.configFile] : []),
+    '-o', 'BatchMode=yes',
+    '-o', `ConnectTimeout=${t.connectTimeout}`,
+    '-o', 'ControlMaster=auto',
+    '-o', `ControlPath=${join(controlDir, '%C')}`,
+    '-o', 'ControlPersist=120',
+    '-o', 'ServerAliveInterval=10',
+    '-o', 'ServerAliveCountMax=3',
+    t.target,
+    '--',
+    ...remote,
+  ]
+}
+
+export function sshExecutor(t: SshTarget): Executor {
+  mkdirSync(controlDir, { recursive: true, mode: 0o700 })
+  return {
+    label: t.name,
+    run: (script: string, opts: RunOptions = {}): Promise<ProcessOutput> => runWithStdin('ssh', sshArgs(t), script, opts),
+  }
+}
+
+/** Close every master connection this run opened (end of run, and on Ctrl-C). */
+export async function closeConnections(targets: SshTarget[]): Promise<void> {
+  await Promise.all(targets.map((t) => $({ quiet: true, nothrow: true, timeout: '5s' })`ssh ${[...sshArgs(t, []).slice(0, -2), '-O', 'exit', t.target]}`))
+  rmSync(controlDir, { recursive: true, force: true })
+}

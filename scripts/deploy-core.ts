@@ -1,0 +1,24 @@
+// deploy-core — deploy the core stack (db, backend, prometheus, grafana, jaeger, nfs-server) over SSH: §7.1–7.3.
+import { main } from '../lib/cli/main.ts'
+import { loadConfig } from '../lib/config/load.ts'
+import { printDryRun } from '../lib/deploy/dry-run.ts'
+import { DEPLOY_FLAGS } from '../lib/deploy/flags.ts'
+import { checkTag, planCore } from '../lib/deploy/plan.ts'
+import { runDeploy } from '../lib/deploy/run.ts'
+import { chooseProvider } from '../lib/secrets/provider.ts'
+
+await main(
+  {
+    name: 'deploy-core',
+    summary: 'render docker-compose.core.yml (+ prometheus.yml, grafana datasource) and deploy it to the core host',
+    flags: { service: { type: 'string', description: 'one core service, or all', default: 'all' }, ...DEPLOY_FLAGS },
+  },
+  async (flags) => {
+    const cfg = loadConfig(flags.config as string | undefined)
+    const tag = checkTag(cfg, flags.tag as string | undefined)
+    const deploys = [planCore(cfg, flags.service as string, tag)]
+    const opts = { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) }
+    if (flags['dry-run']) return printDryRun(cfg, deploys, opts)
+    return runDeploy(cfg, deploys, opts, chooseProvider(cfg, flags['secrets-provider'] as string | undefined))
+  },
+)
