@@ -36,6 +36,24 @@ const service = z.strictObject({
 export const CORE_SERVICES = ['db', 'backend', 'prometheus', 'grafana', 'jaeger', 'nfs-server'] as const
 export type CoreServiceName = (typeof CORE_SERVICES)[number]
 
+/** Database backups (design §8.2): where dumps go and how long they are kept. */
+const backups = z.strictObject({
+  /** Relative to shared.host_path / shared.container_path (design §6.5: /mnt/shared/db-backups). */
+  subdir: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/).default('db-backups'),
+  keep_days: z.number().int().min(1).default(30),
+  /** Never prune when the newest verified backup is older than this (backups have stopped: keep what exists). */
+  prune_guard_hours: z.number().int().min(1).default(26),
+  max_deletions_per_run: z.number().int().min(1).default(10),
+  /** backup-status exits non-zero when the newest verified backup is older than this. */
+  status_max_age_hours: z.number().int().min(1).default(26),
+})
+
+/** Shared-storage snapshots (design §8.3, open question 2). */
+const snapshots = z.discriminatedUnion('backend', [
+  z.strictObject({ backend: z.literal('btrfs'), source: absPath, dir: absPath, keep: z.strictObject({ hourly: z.number().int().min(0).default(24), daily: z.number().int().min(0).default(30), weekly: z.number().int().min(0).default(8) }).default({ hourly: 24, daily: 30, weekly: 8 }), copy_to: z.string().min(1).optional() }),
+  z.strictObject({ backend: z.literal('zfs'), dataset: z.string().regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$/), keep: z.strictObject({ hourly: z.number().int().min(0).default(24), daily: z.number().int().min(0).default(30), weekly: z.number().int().min(0).default(8) }).default({ hourly: 24, daily: 30, weekly: 8 }), copy_to: z.string().min(1).optional() }),
+])
+
 export const stackConfigSchema = z.strictObject({
   registry: z.strictObject({
     url: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'must look like ghcr.io/<org>' }),
@@ -73,6 +91,8 @@ export const stackConfigSchema = z.strictObject({
     services: z.strictObject(Object.fromEntries(CORE_SERVICES.map((s) => [s, service.optional()])) as Record<CoreServiceName, z.ZodOptional<typeof service>>),
   }),
   workers: z.strictObject({ env: envSpec }),
+  backups: backups.default({ subdir: 'db-backups', keep_days: 30, prune_guard_hours: 26, max_deletions_per_run: 10, status_max_age_hours: 26 }),
+  snapshots: snapshots.optional(),
 })
 
 export const workerNodesSchema = z.strictObject({
