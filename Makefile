@@ -38,9 +38,9 @@ build: setup ## same as setup: rebuild dist/ after editing lib/ or scripts/
 typecheck: setup ## tsc --noEmit over lib, scripts, tests, bench
 	npx tsc --noEmit
 
-test: setup ## typecheck and run the whole test suite (tsx node_modules/uvu/bin.js tests)
+test: setup ## typecheck and run the whole test suite against the lab (brought up if needed, and down after)
 	npx tsc --noEmit
-	npx tsx node_modules/uvu/bin.js tests
+	MAKE_TARGET=test bash lab/with-lab.sh npx tsx node_modules/uvu/bin.js tests
 
 validate: setup ## check config, print nodes, ports, services and their variables [NODE= ENVIRONMENT=]
 	$(call run,validate) $(call flags,NODE ENVIRONMENT,)

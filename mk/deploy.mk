@@ -5,3 +5,10 @@ deploy-core: setup ## deploy the core stack over SSH [SERVICE=all|backend|… TA
 
 deploy-workers: setup ## deploy worker node(s) over SSH [NODE=all|B|C… TAG=sha-… DRY_RUN=1 FORCE_UNLOCK=1]
 	$(call run,deploy-workers) $(call flags,NODE TAG HEALTH_TIMEOUT SECRETS_PROVIDER,DRY_RUN FORCE_UNLOCK)
+
+.PHONY: status logs
+status: setup ## per node and service: running tag, health, last audit line; non-zero on drift [NODE=all|core|B TAG=]
+	$(call run,status) $(call flags,NODE TAG,)
+
+logs: setup ## recent logs of a service from the workstation [NODE=core|B|C SERVICE=backend|worker|… TAIL=200]
+	$(call run,logs) $(call flags,NODE SERVICE TAIL,)

@@ -48,5 +48,9 @@ export function deployOutcome(d: HostDeploy, out: RunOutput): DeployOutcome {
   const refused = find('login-refused')
   if (refused) throw new OpsError(`${d.label}: registry login refused on ${d.host.name}: ${refused.detail}`, { hint: 'check REGISTRY_PASSWORD in the secrets provider' })
   const step = ev.filter((e) => e.event === 'step').slice(-1)[0]?.detail ?? 'start'
+  if (out.exitCode === 255)
+    throw new OpsError(`${d.label}: lost the SSH connection to ${d.host.name} during step ${step}: ${lastLine(out.stderr) || 'connection closed'}`, {
+      hint: 'the remote shell ends when the connection drops and releases its lock; check the host, then rerun the deploy',
+    })
   throw new OpsError(`${d.label}: failed at step ${step} on ${d.host.name}: ${lastLine(out.stderr) || `exit ${out.exitCode}`}`)
 }

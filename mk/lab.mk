@@ -1,0 +1,12 @@
+# The lab: a simulated homelab on this Linux machine (lab/README.md). Test and demo infrastructure only.
+.PHONY: lab-up lab-status lab-down demo
+
+lab-up: ## bring the lab up (installs Debian packages and compose v2 if missing; idempotent; root)
+	bash lab/install-engines.sh
+	bash lab/lab.sh up
+
+lab-status: ## report each part of the lab (exit non-zero if any part is down)
+	bash lab/lab.sh status
+
+lab-down: ## remove everything the lab created (containers, images it tagged, sshd, mounts), nothing else
+	bash lab/lab.sh down

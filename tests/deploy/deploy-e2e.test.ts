@@ -1,0 +1,103 @@
+// Deploy in the lab through the real make targets: core and every worker node, a no-change redeploy, an
+// unhealthy tag rolled back, node D added by config only — while every process's argv is watched.
+import { spawnSync } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { configCopy } from '../helpers/config-copy.ts'
+import { BAD_TAG, ensureAppImages, getJson, GOOD_TAG, LAB_CONFIG, LAB_DIR, labMake, labSecrets, until } from '../helpers/lab.ts'
+import { filesSince, leaksIn, leaksInFiles, watchArgv, type Watcher } from '../helpers/leaks.ts'
+
+type Worker = { worker_id: string; url: string; status: string }
+const BACKEND = 'http://127.0.0.10:18000'
+const workers = () => getJson<Worker[]>(`${BACKEND}/workers`)
+const urls = (ws: Worker[]) => ws.map((w) => w.url).sort()
+const LAB_URLS = ['http://ktrdr-workers-b.internal:19000', 'http://ktrdr-workers-b.internal:19001', 'http://ktrdr-workers-c.internal:19100', 'http://ktrdr-workers-c.internal:19101']
+const containers = (project: string) => spawnSync('docker', ['ps', '-q', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort()
+
+let watcher: Watcher
+let started = 0
+const output: string[] = []
+const run = (target: string, vars: Record<string, string>, env: Record<string, string> = {}) => {
+  const r = labMake(target, vars, env)
+  output.push(r.stdout, r.stderr)
+  return r
+}
+
+test.before(() => {
+  ensureAppImages()
+  started = Date.now()
+  watcher = watchArgv()
+})
+
+test('deploy core all and workers all: the backend lists every replica with its explicit URL', async () => {
+  const core = run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG })
+  assert.is(core.code, 0, core.stdout + core.stderr)
+  const w = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
+  assert.is(w.code, 0, w.stdout + w.stderr)
+  assert.match(w.stdout, /node B\s+ok \(tag sha-e2e0001/)
+  assert.match(w.stdout, /node C\s+ok \(tag sha-e2e0001/)
+  const listed = await until(workers, (ws) => LAB_URLS.every((u) => ws.some((x) => x.url === u && x.status === 'ok')))
+  for (const u of LAB_URLS) assert.ok(listed.some((x) => x.url === u && x.status === 'ok'), `${u} not listed ok: ${JSON.stringify(listed)}`)
+  const health = await getJson<{ db: string }>(`${BACKEND}/health`)
+  assert.is(health.db, 'ok')
+})
+
+test('a redeploy with no change recreates nothing', () => {
+  const before = [...containers('ktrdr-core'), ...containers('ktrdr-workers-b'), ...containers('ktrdr-workers-c')]
+  assert.is(run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG }).code, 0)
+  assert.is(run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG }).code, 0)
+  const after = [...containers('ktrdr-core'), ...containers('ktrdr-workers-b'), ...containers('ktrdr-workers-c')]
+  assert.equal(after, before)
+})
+
+test('a tag that fails its health check is rolled back; the old replicas stay registered', async () => {
+  const r = run('deploy-workers', { NODE: 'B', TAG: BAD_TAG, HEALTH_TIMEOUT: '40' })
+  assert.is.not(r.code, 0)
+  assert.match(r.stdout + r.stderr, `node B: unhealthy after deploy`)
+  assert.match(r.stdout + r.stderr, `rolled back to ${GOOD_TAG}`)
+  const images = spawnSync('docker', ['ps', '--format', '{{.Image}}', '--filter', 'label=com.docker.compose.project=ktrdr-workers-b'], { encoding: 'utf8' }).stdout
+  assert.not.match(images, BAD_TAG)
+  assert.match(images, GOOD_TAG)
+  const listed = await until(workers, (ws) => LAB_URLS.every((u) => ws.some((x) => x.url === u && x.status === 'ok')))
+  for (const u of LAB_URLS.slice(0, 2)) assert.ok(listed.some((x) => x.url === u && x.status === 'ok'), `${u} lost after rollback`)
+  const status = run('status', { NODE: 'B' })
+  assert.is(status.code, 0, status.stdout)
+  assert.match(status.stdout, `result=rolled-back-to=${GOOD_TAG}`)
+})
+
+test('node D: one entry in worker-nodes.yml and make deploy-workers NODE=D — no compose file by hand, no code', async () => {
+  assert.is(spawnSync('bash', ['lab/lab.sh', 'add-host', 'ktrdr-workers-d', '127.0.0.13'], { stdio: 'ignore' }).status, 0)
+  const entry = `  - name: D\n    host: ktrdr-workers-d\n    address: 127.0.0.13\n    ssh: ktrdr-workers-d\n    compose_path: ${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml\n    port: 19200\n`
+  const dir = configCopy([{ file: 'worker-nodes.yml', from: /$/, to: entry }], LAB_CONFIG)
+  try {
+    const d = run('deploy-workers', { NODE: 'D', TAG: GOOD_TAG, CONFIG: dir })
+    assert.is(d.code, 0, d.stdout + d.stderr)
+    // Prometheus scrapes from config, and in the lab names resolve through the core's extra_hosts: redeploy core.
+    assert.is(run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG, CONFIG: dir }).code, 0)
+    const listed = await until(workers, (ws) => ws.some((x) => x.url === 'http://ktrdr-workers-d.internal:19200' && x.status === 'ok'))
+    assert.ok(listed.some((x) => x.url === 'http://ktrdr-workers-d.internal:19200' && x.status === 'ok'), JSON.stringify(listed))
+  } finally {
+    spawnSync('docker', ['compose', '-f', `${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml`, 'down'], { stdio: 'ignore' })
+    spawnSync('bash', ['lab/lab.sh', 'rm-host', 'ktrdr-workers-d'], { stdio: 'ignore' })
+    run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG })
+  }
+})
+
+test('no secret value in any argv, any file the runs created, or any output', async () => {
+  const argv = await watcher.stop()
+  const secrets = labSecrets()
+  assert.ok(secrets.length >= 4)
+  assert.match(argv, /# samples \d+/)
+  assert.ok(argv.includes('bash -s'), 'the watcher saw the remote shells')
+  assert.equal(leaksIn(argv, secrets), [], 'a secret sat in some process argv')
+  assert.equal(leaksIn(output.join('\n'), secrets), [], 'a secret was printed')
+  const files = filesSince([join(LAB_DIR, 'hosts'), '/tmp', '/dev/shm'], started).filter((f) => !f.startsWith('/tmp/ktrdr-argv-'))
+  assert.ok(files.some((f) => f.endsWith('deploy-audit.log')))
+  assert.equal(leaksInFiles(files, secrets), [], 'a secret landed in a file')
+  assert.not.ok(existsSync(join(LAB_DIR, 'hosts/ktrdr-workers-b/opt/ktrdr-workers-b/.ktrdr-deploy.lock')), 'lock left behind')
+  writeFileSync('/dev/null', '')
+})
+
+test.run()
