@@ -13,6 +13,8 @@ export async function runTree<Ctx extends object>(tasks: ListrTask<Ctx>[], ctx: 
     exitOnError: opts.exitOnError ?? true,
     renderer: useFallback() ? 'simple' : 'default',
     fallbackRenderer: 'simple',
+    // Scripts own Ctrl-C (release locks, end remote shells); listr2 would exit(127) on its own.
+    registerSignalListeners: false,
   })
   return list.run()
 }

@@ -30,7 +30,7 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
   process.once('SIGINT', onSigint)
   process.once('SIGTERM', onSigint)
   const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map() }
-  const fail = (d: HostDeploy, e: unknown) => ctx.failed.set(d.label, e instanceof Error ? e.message : String(e))
+  const fail = (d: HostDeploy, e: unknown) => ctx.failed.set(d.label, e instanceof OpsError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e))
   const tasks: ListrTask<Ctx>[] = [
     { title: `Read ${requestsFor(deploys.flatMap((d) => d.planned)).length} secrets with ${provider.name}`, task: async (c) => { c.secrets = await readSecrets(provider, deploys.flatMap((d) => d.planned)) } },
     {
@@ -59,9 +59,8 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
         skip: (c: Ctx) => (c.failed.has(d.label) ? 'preflight failed' : false),
         task: async (c: Ctx, t) => {
           try {
-            const p = exec.get(d.label)!.run(renderScript(deployScript(cfg, d, opts, c.secrets)), { holdStdin: true, signal: abort.signal })
-            const out = await p
-            for (const e of events(out.stdout)) if (e.event === 'step') t.output = e.detail
+            const onLine = (l: string) => { const e = events(l)[0]; if (e?.event === 'step') t.output = e.detail }
+            const out = await exec.get(d.label)!.run(renderScript(deployScript(cfg, d, opts, c.secrets)), { holdStdin: true, signal: abort.signal, onLine })
             const outcome = deployOutcome(d, out)
             if (outcome.status === 'rolled-back') throw outcome.error
             c.done.set(d.label, `ok (tag ${opts.tag}; ${d.services.join(', ')})`)

@@ -7,6 +7,8 @@ export interface RunOptions {
   /** Kill the run after this many milliseconds. */
   timeoutMs?: number
   signal?: AbortSignal
+  /** Called with each stdout line as it arrives (progress markers). */
+  onLine?: (line: string) => void
 }
 
 export interface Executor {

@@ -1,0 +1,78 @@
+// What is in the backups directory: one read-only script prints every file and every manifest; the
+// parser turns that into entries. A backup counts as verified only with a valid manifest whose dump is
+// present at the recorded size (the sha256 is checked again before any restore).
+import type { Config } from '../config/model.ts'
+import { events } from '../deploy/scripts.ts'
+import type { ScriptParts } from '../remote/script.ts'
+import { backupDirs, DUMP_RE, LEGACY_RE, parseStamp } from './layout.ts'
+import { type Manifest, parseManifest } from './manifest.ts'
+import { dirLines } from './shell.ts'
+
+export interface BackupEntry {
+  /** <base> for our dumps; the file name for the design's .sql.gz dumps. */
+  name: string
+  file: string
+  format: 'custom' | 'plain-gzip'
+  size: number
+  /** The manifest's time when there is one; else the time in the file name. */
+  time: Date
+  manifest?: Manifest
+  verified: boolean
+  /** Why it is not verified. */
+  problem?: string
+  kind: 'daily' | 'pre-restore' | 'legacy'
+}
+
+export function inventoryScript(cfg: Config): ScriptParts {
+  return {
+    body: [
+      ...dirLines(backupDirs(cfg)),
+      '[ -d "$dir" ] || { echo "::ktrdr no-dir"; exit 0; }',
+      'find "$dir" -maxdepth 1 -type f ! -name ".*" -printf "::ktrdr file %s %f\\n"',
+      'for m in "$dir"/*.manifest.json; do [ -f "$m" ] || continue; printf "::ktrdr manifest %s %s\\n" "${m##*/}" "$(head -c 1000000 "$m" | tr -d "\\n")"; done',
+    ],
+  }
+}
+
+export function parseInventory(stdout: string): BackupEntry[] {
+  const sizes = new Map<string, number>()
+  const manifests = new Map<string, string>()
+  for (const e of events(stdout)) {
+    if (e.event === 'file') {
+      const i = e.detail.indexOf(' ')
+      sizes.set(e.detail.slice(i + 1), Number(e.detail.slice(0, i)))
+    } else if (e.event === 'manifest') {
+      const i = e.detail.indexOf(' ')
+      manifests.set(e.detail.slice(0, i), e.detail.slice(i + 1))
+    }
+  }
+  const out: BackupEntry[] = []
+  for (const [file, size] of sizes) {
+    const legacy = LEGACY_RE.exec(file)
+    if (legacy) {
+      out.push({ name: file, file, format: 'plain-gzip', size, time: parseStamp(legacy[1]!)!, verified: false, problem: 'plain .sql.gz without a manifest (checked in full when restored)', kind: 'legacy' })
+      continue
+    }
+    const m = DUMP_RE.exec(file)
+    if (!m) continue
+    const base = m[1]!
+    const entry: BackupEntry = { name: base, file, format: 'custom', size, time: parseStamp(m[2]!)!, verified: false, kind: file.includes('-pre-restore-') ? 'pre-restore' : 'daily' }
+    const text = manifests.get(`${base}.manifest.json`)
+    if (text === undefined) entry.problem = 'no manifest (incomplete or failed backup)'
+    else {
+      const { manifest, problem } = parseManifest(text)
+      if (!manifest) entry.problem = `manifest is invalid: ${problem}`
+      else if (manifest.dump.file !== file) entry.problem = `manifest names ${manifest.dump.file}`
+      else if (manifest.dump.size !== size) entry.problem = `size ${size} differs from the manifest's ${manifest.dump.size} (truncated or replaced)`
+      else if (!sizes.has(manifest.roles.file)) entry.problem = `roles file ${manifest.roles.file} is missing`
+      else Object.assign(entry, { manifest, verified: true, time: new Date(manifest.time), kind: manifest.kind })
+    }
+    out.push(entry)
+  }
+  return out.sort((a, b) => b.time.getTime() - a.time.getTime() || b.name.localeCompare(a.name))
+}
+
+/** The newest verified daily backup (pre-restore safety dumps are never picked by default). */
+export function newestVerified(entries: BackupEntry[]): BackupEntry | undefined {
+  return entries.find((e) => e.verified && e.kind === 'daily')
+}

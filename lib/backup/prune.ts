@@ -1,0 +1,74 @@
+// `make backup-prune`: list → plan (retention.ts) → print → delete (manifest first, so a half-deleted
+// backup never looks like a verified one), under the backups lock.
+import type { ListrTask } from 'listr2'
+import type { Config } from '../config/model.ts'
+import { say } from '../cli/output.ts'
+import { operator } from '../deploy/plan.ts'
+import { sh } from '../remote/script.ts'
+import type { ScriptParts } from '../remote/script.ts'
+import { type BackupEntry, inventoryScript, parseInventory } from './inventory.ts'
+import { backupDirs, files } from './layout.ts'
+import { planRetention, type RetentionPlan } from './retention.ts'
+import { dirLines, lockLines } from './shell.ts'
+import { type CoreTarget, scriptFailure } from './target.ts'
+
+export interface PruneCtx {
+  plan?: RetentionPlan
+}
+
+export function policyOf(cfg: Config) {
+  const b = cfg.stack.backups
+  return { keepDays: b.keep_days, guardHours: b.prune_guard_hours, maxDeletions: b.max_deletions_per_run }
+}
+
+export function deleteScript(cfg: Config, entries: BackupEntry[]): ScriptParts {
+  return {
+    body: [
+      ...dirLines(backupDirs(cfg)),
+      ...lockLines(`${operator()} pid ${process.pid} since ${new Date().toISOString()} (prune)`),
+      ...entries.flatMap((e) => {
+        const f = files(e.name)
+        return [`rm -f "$dir"/${sh([f.manifest])} && sync "$dir" && rm -f "$dir"/${sh([f.dump])} "$dir"/${sh([f.roles])} && echo ${sh([`::ktrdr deleted ${e.name}`])}`]
+      }),
+      'sync "$dir"',
+    ],
+  }
+}
+
+export function planLines(plan: RetentionPlan): string[] {
+  const t = (d: Date) => d.toISOString().replace('.000Z', 'Z')
+  return [
+    ...(plan.guard ? [`guard: ${plan.guard}`] : []),
+    ...plan.delete.map((d) => `  delete ${d.name}  (${t(d.time)})  ${d.reason}`),
+    ...plan.keep.map((d) => `  keep   ${d.name}  (${t(d.time)})  ${d.reason}`),
+  ]
+}
+
+export function pruneTask<C extends PruneCtx>(cfg: Config, t: CoreTarget, o: { dryRun: boolean }): ListrTask<C> {
+  return {
+    title: `Apply retention (keep ${cfg.stack.backups.keep_days} d, guard ${cfg.stack.backups.prune_guard_hours} h, at most ${cfg.stack.backups.max_deletions_per_run} per run)`,
+    task: async (c, task) => {
+      const inv = await t.run(inventoryScript(cfg))
+      const err = scriptFailure('backup-prune', t, inv)
+      if (err) throw err
+      const entries = parseInventory(inv.stdout)
+      const plan = planRetention(entries, policyOf(cfg), new Date())
+      c.plan = plan
+      task.output = planLines(plan).join('\n')
+      if (o.dryRun || !plan.delete.length) {
+        task.title = `${o.dryRun ? '[dry run] would delete' : 'Nothing to delete:'} ${plan.delete.length} of ${entries.length} backups`
+        return
+      }
+      const doomed = entries.filter((e) => plan.delete.some((d) => d.name === e.name))
+      const out = await t.run(deleteScript(cfg, doomed))
+      const derr = scriptFailure('backup-prune', t, out)
+      if (derr) throw derr
+      task.title = `Deleted ${plan.delete.length} of ${entries.length} backups`
+    },
+    rendererOptions: { persistentOutput: true },
+  }
+}
+
+export function printPlan(plan: RetentionPlan): void {
+  for (const l of planLines(plan)) say(l)
+}

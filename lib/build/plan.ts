@@ -1,0 +1,43 @@
+// What to build for each image kind, from the config and the facts about the checkout. Pure: no I/O.
+import { join } from 'node:path'
+import { type Config, imageRef } from '../config/model.ts'
+import type { BuildSpec, ImageKind } from './commands.ts'
+
+/** design §4.1: ktrdr-base:py3.13-v1. Bumped by hand when OS/Python/toolchain change. */
+export const DEFAULT_BASE_TAG = 'py3.13-v1'
+
+export interface PlanInput {
+  kind: ImageKind
+  tag: string
+  /** Directory holding Dockerfile.base|backend|worker (ktrdr-ops templates/). */
+  templates: string
+  /** The KTRDR checkout: the build context of backend and worker. */
+  app: string
+  /** Services: the base tag they are built FROM. */
+  baseTag: string
+  /** Base: the upstream OS+Python image (lab: ktrdr-lab/python:3.13); unset = the Dockerfile's default. */
+  baseImage?: string
+  /** Base: '0' builds without uv (the lab has no package index). Unset = the Dockerfile's default (1). */
+  installUv?: string
+  /** Services: full HEAD sha and repository URL for the OCI labels. */
+  revision?: string
+  source?: string
+}
+
+export function buildSpec(cfg: Config, p: PlanInput): BuildSpec {
+  const dockerfile = join(p.templates, `Dockerfile.${p.kind}`)
+  const ref = imageRef(cfg, p.kind, p.tag)
+  if (p.kind === 'base') {
+    const buildArgs: Record<string, string> = {}
+    if (p.baseImage) buildArgs.BASE_IMAGE = p.baseImage
+    if (p.installUv !== undefined) buildArgs.INSTALL_UV = p.installUv
+    // Dockerfile.base copies nothing: the small templates directory is context enough.
+    return { dockerfile, ref, buildArgs, context: p.templates }
+  }
+  const buildArgs = {
+    BASE: imageRef(cfg, 'base', p.baseTag),
+    REVISION: p.revision ?? 'unknown',
+    SOURCE: p.source ?? 'unknown',
+  }
+  return { dockerfile, ref, buildArgs, context: p.app }
+}

@@ -1,0 +1,109 @@
+// Deploy failures in the lab, each through the real entry point: a held lock (and --force-unlock), a missing
+// tag, a refused registry password, Ctrl-C mid-deploy, and one host's sshd dying mid-run.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { REPO } from '../helpers/config-copy.ts'
+import { BAD_TAG, ensureAppImages, GOOD_TAG, LAB_CONFIG, LAB_DIR, labEnv, labMake, labSecrets } from '../helpers/lab.ts'
+import { leaksIn } from '../helpers/leaks.ts'
+
+const opt = (host: string) => join(LAB_DIR, 'hosts', host, 'opt', host)
+const lockOf = (host: string) => join(opt(host), '.ktrdr-deploy.lock')
+const output: string[] = []
+const run = (target: string, vars: Record<string, string>, env: Record<string, string> = {}) => {
+  const r = labMake(target, vars, env)
+  output.push(r.stdout, r.stderr)
+  return r
+}
+
+test.before(() => {
+  ensureAppImages()
+  assert.is(run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG }).code, 0)
+})
+
+test('a lock held by another run: refused, naming who and since when; --force-unlock deploys', () => {
+  mkdirSync(lockOf('ktrdr-workers-c'), { recursive: true })
+  writeFileSync(join(lockOf('ktrdr-workers-c'), 'owner'), 'alice@mac pid 4242 since 2026-11-27T10:00:00Z tag sha-0000000\n')
+  const r = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
+  assert.is.not(r.code, 0)
+  assert.match(r.stdout, 'node C: refused — locked by alice@mac pid 4242 since 2026-11-27T10:00:00Z')
+  assert.match(r.stdout, 'FORCE_UNLOCK=1')
+  assert.match(r.stdout, /node B\s+ok/)
+  assert.ok(existsSync(lockOf('ktrdr-workers-c')), 'someone else\'s lock is left alone')
+  const f = run('deploy-workers', { NODE: 'C', TAG: GOOD_TAG, FORCE_UNLOCK: '1' })
+  const left = existsSync(lockOf('ktrdr-workers-c'))
+  spawnSync('rm', ['-rf', lockOf('ktrdr-workers-c')]) // never leave the fake lock behind, even on failure
+  assert.is(f.code, 0, f.stdout + f.stderr)
+  assert.not.ok(left, 'the forced lock is gone after the deploy')
+})
+
+test('a tag missing from the registry: clear per-host error before anything changes', () => {
+  const before = readFileSync(join(opt('ktrdr-workers-b'), 'docker-compose.workers.yml'), 'utf8')
+  const r = run('deploy-workers', { NODE: 'B', TAG: 'sha-0000000' })
+  assert.is.not(r.code, 0)
+  assert.match(r.stdout, 'node B: image 127.0.0.1:5000/ktrdr/ktrdr-worker:sha-0000000 is not in the registry')
+  assert.is(readFileSync(join(opt('ktrdr-workers-b'), 'docker-compose.workers.yml'), 'utf8'), before)
+})
+
+test('a refused registry password: clear error, no secret printed', () => {
+  const vault = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8'))
+  vault.vaults['ktrdr-lab'].registry.password = 'definitely-wrong-password'
+  const copy = join(REPO, '.lab-test-vault.json')
+  writeFileSync(copy, JSON.stringify(vault), { mode: 0o600 })
+  try {
+    const r = run('deploy-workers', { NODE: 'B', TAG: GOOD_TAG }, { OP_STANDIN_VAULT: copy })
+    assert.is.not(r.code, 0)
+    assert.match(r.stdout, "refused ktrdr-ci's credentials (HTTP 401)")
+    assert.not.match(r.stdout + r.stderr, 'definitely-wrong-password')
+  } finally {
+    spawnSync('rm', ['-f', copy])
+  }
+})
+
+test('Ctrl-C mid-deploy: the lock is released and the remote shell ends', async () => {
+  const child = spawn('node', ['dist/deploy-workers.mjs', `--config=${LAB_CONFIG}`, '--node=B', `--tag=${BAD_TAG}`, '--health-timeout=60'], { cwd: REPO, env: { ...process.env, ...labEnv() } })
+  let out = ''
+  child.stdout.on('data', (d) => { out += d })
+  child.stderr.on('data', (d) => { out += d })
+  for (let i = 0; i < 200 && !out.includes('health'); i++) await new Promise((r) => setTimeout(r, 100))
+  assert.ok(existsSync(lockOf('ktrdr-workers-b')), `lock should be held mid-deploy:\n${out}`)
+  child.kill('SIGINT')
+  const code = await new Promise<number | null>((r) => child.once('exit', r))
+  output.push(out)
+  assert.is(code, 130, out)
+  for (let i = 0; i < 50 && existsSync(lockOf('ktrdr-workers-b')); i++) await new Promise((r) => setTimeout(r, 200))
+  assert.not.ok(existsSync(lockOf('ktrdr-workers-b')), 'lock left behind after Ctrl-C')
+  const remote = spawnSync('pgrep', ['-f', 'wait_healthy|__ktrdr_main'], { encoding: 'utf8' }).stdout.trim()
+  assert.is(remote, '', 'a remote shell is still running')
+  assert.match(out, 'interrupted')
+  assert.is(run('deploy-workers', { NODE: 'B', TAG: GOOD_TAG }).code, 0, 'the node deploys again afterwards')
+})
+
+test('one host\'s sshd dies mid-run: clear error for that node, the others finish, no lock left', async () => {
+  const pidFile = join(LAB_DIR, 'hosts/ktrdr-workers-c/sshd.pid')
+  const child = spawn('node', ['dist/deploy-workers.mjs', `--config=${LAB_CONFIG}`, '--node=all', `--tag=${GOOD_TAG}`], { cwd: REPO, env: { ...process.env, ...labEnv() } })
+  let out = ''
+  child.stdout.on('data', (d) => { out += d })
+  child.stderr.on('data', (d) => { out += d })
+  for (let i = 0; i < 200 && !/step (lock|ship|login|pull)/.test(out) && !out.includes('› '); i++) await new Promise((r) => setTimeout(r, 50))
+  // Kill C's sshd and every session it forked: the connection drops mid-deploy.
+  const pid = readFileSync(pidFile, 'utf8').trim()
+  spawnSync('pkill', ['-KILL', '-P', pid])
+  spawnSync('kill', ['-KILL', pid])
+  const code = await new Promise<number | null>((r) => child.once('exit', r))
+  output.push(out)
+  spawnSync('bash', ['lab/lab.sh', 'up'], { cwd: REPO, stdio: 'ignore' })
+  assert.is(code, 1, out)
+  assert.match(out, /node B\s+ok/)
+  assert.match(out, /node C\s+FAILED — node C: (lost the SSH connection to ktrdr-workers-c|cannot reach ktrdr-workers-c over SSH)/)
+  for (let i = 0; i < 50 && existsSync(lockOf('ktrdr-workers-c')); i++) await new Promise((r) => setTimeout(r, 200))
+  assert.not.ok(existsSync(lockOf('ktrdr-workers-c')), 'lock left behind on C')
+})
+
+test('no secret printed by any of these runs', () => {
+  assert.equal(leaksIn(output.join('\n'), labSecrets()), [])
+})
+
+test.run()
