@@ -1,0 +1,117 @@
+// build — build (and optionally push) ktrdr-base, ktrdr-backend or ktrdr-worker from templates/Dockerfile.* (design §4).
+import { join } from 'node:path'
+import { main } from '../lib/cli/main.ts'
+import { say, warn } from '../lib/cli/output.ts'
+import { runTree } from '../lib/cli/tree.ts'
+import { loadConfig } from '../lib/config/load.ts'
+import { cacheSummary } from '../lib/build/cache.ts'
+import { dockerBuildArgs, dockerPushArgs, type ImageKind, registryHost, render, revisionLabelArgs } from '../lib/build/commands.ts'
+import { docker } from '../lib/build/docker.ts'
+import { checkoutFacts, type CheckoutFacts } from '../lib/build/git.ts'
+import { openSession, tmpfsRoot } from '../lib/build/login.ts'
+import { buildSpec, DEFAULT_BASE_TAG } from '../lib/build/plan.ts'
+import { checkTag, defaultTag, isCI, sourceUrl } from '../lib/build/tags.ts'
+import { OpsError, UsageError } from '../lib/errors.ts'
+import { chooseProvider } from '../lib/secrets/provider.ts'
+import type { Secret } from '../lib/secrets/secret.ts'
+
+const TEMPLATES = join(import.meta.dirname, '..', 'templates')
+
+await main(
+  {
+    name: 'build',
+    summary: 'build an image from templates/Dockerfile.<image> (context: the app checkout), optionally push it',
+    flags: {
+      image: { type: 'string', description: 'which image (set by make build-base|build-backend|build-worker)', choices: ['base', 'backend', 'worker'] },
+      app: { type: 'string', description: 'path to the KTRDR checkout (build context, tag and labels)', default: '../ktrdr' },
+      tag: { type: 'string', description: `image tag (default: sha-<short HEAD> for services, ${DEFAULT_BASE_TAG} for base)` },
+      push: { type: 'boolean', description: 'push to the configured registry (docker login with the password on stdin)' },
+      'base-tag': { type: 'string', description: 'services: tag of the base image to build FROM', default: DEFAULT_BASE_TAG },
+      'base-image': { type: 'string', description: 'base: upstream OS+Python image (lab: ktrdr-lab/python:3.13)' },
+      'install-uv': { type: 'string', description: 'base: 0 builds without uv (no package index reachable)', choices: ['0', '1'] },
+      source: { type: 'string', description: 'OCI source label (default: git remote origin as https, else "unknown")' },
+      'registry-user': { type: 'string', description: 'registry user (default: registry.username in stack-config.yml)' },
+      'secrets-provider': { type: 'string', description: 'where REGISTRY_PASSWORD comes from (default: provider: in secrets.yml)', choices: ['op', 'env', 'azure'] },
+      'dry-run': { type: 'boolean', description: 'print the docker commands instead of running them' },
+    },
+    notes: [
+      'Tags: sha-<short> only in CI (CI=true) and only from a clean tree whose HEAD it names; locally use TAG=local.',
+      'e.g. make build-backend TAG=local · CI: make build-backend PUSH=1 SECRETS_PROVIDER=env',
+    ],
+  },
+  async (flags) => {
+    const kind = flags.image as ImageKind | undefined
+    if (!kind) throw new UsageError('build: --image is required', 'use make build-base, make build-backend or make build-worker')
+    const target = `build-${kind}`
+    const cfg = loadConfig(flags.config as string | undefined)
+    const app = flags.app as string
+    const verbose = Boolean(flags.verbose)
+    const dryRun = Boolean(flags['dry-run'])
+    let facts: CheckoutFacts | undefined
+    if (kind !== 'base') facts = await checkoutFacts(app)
+    const tag = (flags.tag as string | undefined) ?? (facts ? defaultTag(facts.short) : DEFAULT_BASE_TAG)
+    checkTag({ kind, tag, target, ci: isCI(), head: facts?.head, dirty: facts?.dirty, app })
+    const source = (flags.source as string | undefined) ?? sourceUrl(facts?.origin)
+    if (facts && !source) warn(`note: ${app} has no usable remote "origin": the source label will be "unknown" (pass SOURCE=<repo URL>)`)
+    const spec = buildSpec(cfg, {
+      kind, tag, templates: TEMPLATES, app, baseTag: flags['base-tag'] as string,
+      baseImage: flags['base-image'] as string | undefined, installUv: flags['install-uv'] as string | undefined,
+      revision: facts?.head, source,
+    })
+    const host = registryHost(cfg.stack.registry.url)
+    const user = (flags['registry-user'] as string | undefined) ?? cfg.stack.registry.username
+    const ref = cfg.secrets.secrets.REGISTRY_PASSWORD
+    if (flags.push && !ref && !dryRun)
+      throw new OpsError(`${cfg.files.secrets}: secrets.REGISTRY_PASSWORD is not set, so there is no password to push with`, { hint: 'add REGISTRY_PASSWORD: <reference> under secrets:', exitCode: 2 })
+    const provider = chooseProvider(cfg, flags['secrets-provider'] as string | undefined)
+    const wouldRun = (argv: string[]) => (dryRun ? `[dry run] would run: ${render(argv)}` : false)
+    const ctx = { password: undefined as Secret | undefined, summary: '', id: '' }
+    await runTree(
+      [
+        {
+          title: `Read REGISTRY_PASSWORD with ${provider.name}`,
+          enabled: () => Boolean(flags.push),
+          skip: () => (dryRun ? `[dry run] would read ${ref ?? '(no reference)'}` : false),
+          task: async (c) => { c.password = (await provider.resolve([{ name: 'REGISTRY_PASSWORD', ref: ref! }])).get('REGISTRY_PASSWORD') },
+        },
+        {
+          title: `Build ${spec.ref}`,
+          skip: () => wouldRun(dockerBuildArgs(spec)),
+          task: async (c, task) => {
+            const t0 = Date.now()
+            const r = await docker(dockerBuildArgs(spec), { verbose, what: `docker build of ${spec.ref}` })
+            c.summary = `${((Date.now() - t0) / 1000).toFixed(1)} s; ${cacheSummary(r.log)}`
+            task.title = `Built ${spec.ref} (${c.summary})`
+          },
+        },
+        {
+          title: `Check the revision label of ${spec.ref}`,
+          skip: () => dryRun && '[dry run]',
+          task: async (c) => {
+            const [id = '', label = ''] = (await docker(revisionLabelArgs(spec.ref), { what: 'docker image inspect' })).stdout.trim().split(' ')
+            c.id = id
+            if (facts && label !== facts.head) throw new OpsError(`${spec.ref} carries revision "${label}", expected ${facts.head}: is ${spec.dockerfile} missing the LABEL?`)
+          },
+        },
+        {
+          title: `Push ${spec.ref} (login to ${host} as ${user}: password on stdin, DOCKER_CONFIG in ${tmpfsRoot()}, removed after)`,
+          enabled: () => Boolean(flags.push),
+          skip: () => wouldRun(dockerPushArgs(spec.ref)),
+          task: async (c) => {
+            const session = await openSession(cfg.stack.registry.url, user, c.password!)
+            try {
+              await docker(dockerPushArgs(spec.ref), { verbose, env: session.env, what: `docker push of ${spec.ref}` })
+            } finally {
+              session.close()
+            }
+          },
+        },
+      ],
+      ctx,
+    )
+    if (dryRun) return
+    say(`image: ${spec.ref}${ctx.id ? ` (${ctx.id.replace('sha256:', '').slice(0, 12)})` : ''}`)
+    if (facts) say(`revision: ${facts.head}  source: ${spec.buildArgs.SOURCE}`)
+    say(`build: ${ctx.summary}${flags.push ? `; pushed to ${host}` : ''}`)
+  },
+)
