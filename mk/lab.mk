@@ -10,3 +10,6 @@ lab-status: ## report each part of the lab (exit non-zero if any part is down)
 
 lab-down: ## remove everything the lab created (containers, images it tagged, sshd, mounts), nothing else
 	bash lab/lab.sh down
+
+demo: setup ## whole flow on the lab: up, build + push the sample app, deploy core + workers, list workers [KEEP_LAB=1]
+	MAKE_TARGET=demo bash lab/with-lab.sh bash lab/demo.sh
