@@ -13,7 +13,7 @@ import { closeConnections, sshExecutor, sshTarget } from '../remote/ssh.ts'
 import type { SnapshotTarget } from './commands.ts'
 import { ownSnapshots } from './names.ts'
 import type { SnapshotRef } from './retention.ts'
-import { LOCK_BUSY_EXIT } from './scripts.ts'
+import { LOCK_BUSY_EXIT, LOCK_WAIT_S } from './scripts.ts'
 import { parseZfsSnapshotList } from './zfs-list.ts'
 
 export interface SnapshotHost {
@@ -48,7 +48,7 @@ export function snapshotHost(cfg: Config, host: string, local: boolean, signal?:
       }
       const find = (name: string) => ev.find((e) => e.event === name)?.detail
       if (out.exitCode === LOCK_BUSY_EXIT) {
-        throw new OpsError(`${label}: another snapshot job holds the lock: ${find('locked') ?? 'unknown'}`, { hint: 'wait for it to finish and run again (the lock is released when that job exits, however it exits)', exitCode: LOCK_BUSY_EXIT })
+        throw new OpsError(`${label}: another snapshot job held the lock for ${LOCK_WAIT_S}s (last taken by ${find('locked') ?? 'unknown'})`, { hint: 'wait for it to finish and run again (the lock is released when that job exits, however it exits)', exitCode: LOCK_BUSY_EXIT })
       }
       const missing = find('missing')
       if (missing) throw new OpsError(`${label}: ${missing}`, { hint: 'fix the host or the snapshots: section of stack-config.yml, then run again' })
