@@ -1,5 +1,5 @@
 // Pure command builders for image builds (STYLE: Kamal): each returns the exact argv to run, nothing runs here.
-import { quote } from 'zx'
+import { quote } from 'zx/core'
 
 export type ImageKind = 'base' | 'backend' | 'worker'
 

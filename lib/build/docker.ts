@@ -1,6 +1,6 @@
 // Run one docker command line (an argv from commands.ts). Quiet unless --verbose; a failure becomes an
 // OpsError carrying the end of the log, so the operator sees docker's reason, not a stack trace.
-import { $ } from 'zx'
+import { $ } from 'zx/core'
 import { OpsError } from '../errors.ts'
 import { render } from './commands.ts'
 

@@ -1,6 +1,6 @@
 // Facts about the app checkout that a build needs: HEAD, whether the tree is clean, where it came from.
 import { existsSync } from 'node:fs'
-import { $ } from 'zx'
+import { $ } from 'zx/core'
 import { OpsError } from '../errors.ts'
 
 export interface CheckoutFacts {

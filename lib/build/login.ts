@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { $ } from 'zx'
+import { $ } from 'zx/core'
 import { OpsError } from '../errors.ts'
 import type { Secret } from '../secrets/secret.ts'
 import { dockerLoginArgs, registryHost } from './commands.ts'

@@ -1,5 +1,5 @@
 // The one place that turns errors into messages and exit codes (STYLE: only the entry point exits).
-import { ProcessOutput } from 'zx'
+import { ProcessOutput } from 'zx/core'
 import { ConfigError, OpsError } from '../errors.ts'
 import { type Flags, helpText, parseFlags, type ScriptSpec } from './args.ts'
 import { installRedaction, say, warn } from './output.ts'

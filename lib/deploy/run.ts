@@ -31,6 +31,9 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
   process.once('SIGTERM', onSigint)
   const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map() }
   const fail = (d: HostDeploy, e: unknown) => ctx.failed.set(d.label, e instanceof OpsError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e))
+  // The hosts' preflight sessions (read-only) start now, while the secrets are read: the SSH connection they
+  // open is the one the deploy reuses, so its set-up cost overlaps the op call.
+  const preflights = new Map(deploys.map((d) => [d.label, exec.get(d.label)!.run(renderScript(preflightScript(cfg)), { signal: abort.signal })]))
   const tasks: ListrTask<Ctx>[] = [
     { title: `Read ${requestsFor(deploys.flatMap((d) => d.planned)).length} secrets with ${provider.name}`, task: async (c) => { c.secrets = await readSecrets(provider, deploys.flatMap((d) => d.planned)) } },
     {
@@ -39,7 +42,7 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
         title: `${d.label} on ${d.host.name}`,
         task: async (c: Ctx) => {
           try {
-            const out = await exec.get(d.label)!.run(renderScript(preflightScript(cfg)), { signal: abort.signal })
+            const out = await preflights.get(d.label)!
             const err = preflightFailure(d.label, d.host.ssh, out)
             if (err) throw err
             for (const image of d.images)

@@ -71,13 +71,11 @@ export function pullUpLines(composePath: string, services: string[], pullService
 export function healthFunction(composePath: string, services: string[], timeoutS: number): string[] {
   return [
     'wait_healthy() {',
-    `  local deadline=$((SECONDS + ${timeoutS})) ids id st bad`,
+    `  local deadline=$((SECONDS + ${timeoutS})) ids st bad`,
     '  while :; do',
     `    ids=$(${composeCmd(composePath, 'ps', '-q', ...services)}); bad=""; local pending=0`,
-    '    for id in $ids; do',
-    `      st=$(docker inspect -f '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' "$id")`,
-    '      case "${st##* }" in healthy|running) ;; starting|created|restarting) pending=1 ;; *) bad="$bad ${st}" ;; esac',
-    '    done',
+    // One inspect for every container: "name status" lines.
+    `    [ -z "$ids" ] || while read -r st; do case "\${st##* }" in healthy|running) ;; starting|created|restarting) pending=1 ;; *) bad="$bad \${st}" ;; esac; done < <(docker inspect -f '{{.Name}} {{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}' $ids)`,
     '    [ -n "$ids" ] || pending=1',
     '    if [ -n "$bad" ]; then echo "::ktrdr unhealthy$bad"; return 1; fi',
     '    [ "$pending" = 1 ] || return 0',

@@ -2,7 +2,7 @@
 // trace) and say what to do next.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { $, which } from 'zx'
+import { $, which } from 'zx/core'
 import { OpsError } from '../errors.ts'
 
 export const UV_INSTALL_HINT = 'install uv: curl -LsSf https://astral.sh/uv/install.sh | sh (or brew install uv, pipx install uv); CI: astral-sh/setup-uv'

@@ -1,7 +1,7 @@
 // Facts about the developer's KTRDR checkout that dev-env must check before writing anything.
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { $ } from 'zx'
+import { $ } from 'zx/core'
 import { OpsError } from '../errors.ts'
 
 export function requireCheckout(app: string): void {

@@ -1,5 +1,5 @@
 // Where a script runs: a host over SSH, or this machine (--local). Both run `bash -s` with the script on stdin.
-import type { ProcessOutput } from 'zx'
+import type { ProcessOutput } from 'zx/core'
 
 export interface RunOptions {
   /** Keep stdin open until the script ends, so the remote side notices if we go away (see renderScript). */

@@ -1,6 +1,6 @@
 // A remote job is a bash script written to `bash -s` on stdin (STYLE: webpod). Secrets travel as
 // `export NAME=<quoted>` lines inside it — never in any argv, never in a file on the host.
-import { quote } from 'zx'
+import { quote } from 'zx/core'
 import type { Secret } from '../secrets/secret.ts'
 
 /** One command as argv → one shell line, each element quoted by zx (bash syntax: run under bash only). */
@@ -27,7 +27,8 @@ const PRELUDE = [
   'on_exit() { __ktrdr_cleanups+=("$1"); }',
   '__ktrdr_on_exit() { local i; for ((i=${#__ktrdr_cleanups[@]}-1; i>=0; i--)); do eval "${__ktrdr_cleanups[i]}" || true; done; }',
   'trap __ktrdr_on_exit EXIT',
-  "trap 'exit 130' INT TERM HUP",
+  // PIPE too: once the connection is gone the next echo would kill the shell without running the cleanups.
+  "trap 'exit 130' INT TERM HUP PIPE",
 ]
 
 /**

@@ -1,6 +1,6 @@
 // Run a command with a script on stdin through zx. With holdStdin the pipe stays open until the command
 // ends (the remote watcher treats EOF as "the operator went away").
-import { $, type ProcessOutput } from 'zx'
+import { $, type ProcessOutput } from 'zx/core'
 import type { RunOptions } from './executor.ts'
 
 export async function runWithStdin(cmd: string, args: string[], script: string, opts: RunOptions): Promise<ProcessOutput> {

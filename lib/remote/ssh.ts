@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { $, type ProcessOutput } from 'zx'
+import { $, type ProcessOutput } from 'zx/core'
 import type { Config, Host } from '../config/model.ts'
 import type { Executor, RunOptions } from './executor.ts'
 import { runWithStdin } from './spawn.ts'

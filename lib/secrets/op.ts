@@ -1,7 +1,7 @@
 // 1Password: every reference a run needs is resolved by ONE `op inject` process, with a template of all
 // references on stdin. Values come back on stdout only; nothing secret is ever in argv.
 import { randomBytes } from 'node:crypto'
-import { $ } from 'zx'
+import { $ } from 'zx/core'
 import type { SecretProvider, SecretRequest } from './provider.ts'
 import { SecretReadError } from './provider.ts'
 import { Secret } from './secret.ts'

@@ -6,24 +6,18 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { configCopy } from '../helpers/config-copy.ts'
-import { BAD_TAG, ensureAppImages, getJson, GOOD_TAG, LAB_CONFIG, LAB_DIR, labMake, labSecrets, until } from '../helpers/lab.ts'
+import { BAD_TAG, ensureAppImages, getJson, GOOD_TAG, LAB_CONFIG, LAB_DIR, labSecrets, recordingMake, until } from '../helpers/lab.ts'
 import { filesSince, leaksIn, leaksInFiles, watchArgv, type Watcher } from '../helpers/leaks.ts'
 
 type Worker = { worker_id: string; url: string; status: string }
 const BACKEND = 'http://127.0.0.10:18000'
 const workers = () => getJson<Worker[]>(`${BACKEND}/workers`)
-const urls = (ws: Worker[]) => ws.map((w) => w.url).sort()
 const LAB_URLS = ['http://ktrdr-workers-b.internal:19000', 'http://ktrdr-workers-b.internal:19001', 'http://ktrdr-workers-c.internal:19100', 'http://ktrdr-workers-c.internal:19101']
 const containers = (project: string) => spawnSync('docker', ['ps', '-q', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort()
 
 let watcher: Watcher
 let started = 0
-const output: string[] = []
-const run = (target: string, vars: Record<string, string>, env: Record<string, string> = {}) => {
-  const r = labMake(target, vars, env)
-  output.push(r.stdout, r.stderr)
-  return r
-}
+const { run, output } = recordingMake()
 
 test.before(() => {
   ensureAppImages()

@@ -6,17 +6,12 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
-import { BAD_TAG, ensureAppImages, GOOD_TAG, LAB_CONFIG, LAB_DIR, labEnv, labMake, labSecrets } from '../helpers/lab.ts'
+import { BAD_TAG, ensureAppImages, GOOD_TAG, LAB_CONFIG, LAB_DIR, labEnv, labSecrets, recordingMake } from '../helpers/lab.ts'
 import { leaksIn } from '../helpers/leaks.ts'
 
 const opt = (host: string) => join(LAB_DIR, 'hosts', host, 'opt', host)
 const lockOf = (host: string) => join(opt(host), '.ktrdr-deploy.lock')
-const output: string[] = []
-const run = (target: string, vars: Record<string, string>, env: Record<string, string> = {}) => {
-  const r = labMake(target, vars, env)
-  output.push(r.stdout, r.stderr)
-  return r
-}
+const { run, output } = recordingMake()
 
 test.before(() => {
   ensureAppImages()

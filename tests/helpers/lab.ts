@@ -28,6 +28,17 @@ export function labMake(target: string, vars: Record<string, string> = {}, env: 
   return make(target, { CONFIG: LAB_CONFIG, ...vars }, { env: labEnv(env), timeout: 300_000 })
 }
 
+/** labMake that also keeps every line each run printed, for the leak check at the end of a suite. */
+export function recordingMake(): { run: typeof labMake; output: string[] } {
+  const output: string[] = []
+  const run: typeof labMake = (target, vars, env) => {
+    const r = labMake(target, vars, env)
+    output.push(r.stdout, r.stderr)
+    return r
+  }
+  return { run, output }
+}
+
 function sh(cmd: string, args: string[], opts: { input?: string; env?: Record<string, string>; cwd?: string } = {}): string {
   const r = spawnSync(cmd, args, { input: opts.input ?? '', encoding: 'utf8', env: { ...process.env, ...opts.env }, cwd: opts.cwd ?? REPO })
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)

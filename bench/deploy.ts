@@ -1,0 +1,67 @@
+// bench (needs the lab up and the e2e images: run the deploy e2e once, or make demo):
+//  P1 — a no-change redeploy of one node vs the bare `ssh host 'cd <dir> && docker compose pull && docker compose up -d'`
+//  P4 — SSH connections per host per deploy, counted from that host's sshd log (target 1)
+//  P5 — deploying three nodes vs one (target ≤ 1.3×)
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { configCopy } from '../tests/helpers/config-copy.ts'
+import { GOOD_TAG, LAB_CONFIG, LAB_DIR, labEnv } from '../tests/helpers/lab.ts'
+
+const runs = Number(process.env.RUNS ?? 5)
+const env = { ...process.env, ...labEnv() }
+const sshConfig = join(LAB_DIR, 'ssh/ssh_config')
+const dirB = join(LAB_DIR, 'hosts/ktrdr-workers-b/opt/ktrdr-workers-b')
+const deploy = (node: string, config = LAB_CONFIG) => {
+  const t0 = performance.now()
+  const r = spawnSync('node', ['dist/deploy-workers.mjs', `--config=${config}`, `--node=${node}`, `--tag=${GOOD_TAG}`], { env, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`deploy ${node} failed:\n${r.stdout}\n${r.stderr}`)
+  return performance.now() - t0
+}
+const ssh = (host: string, cmd: string, input = '') => spawnSync('ssh', ['-F', sshConfig, host, cmd], { input, encoding: 'utf8' })
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const connections = (host: string) => readFileSync(join(LAB_DIR, 'hosts', host, 'sshd.log'), 'utf8').split('\n').filter((l) => l.includes('Connection from')).length
+
+deploy('all') // converge first: every later run is a no-change redeploy
+// The bare one-liner has no secrets of its own: log the host in once for it (its own config dir), out after.
+const vault = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8'))
+const login = ssh('ktrdr-workers-b', 'export DOCKER_CONFIG=/dev/shm/bench-docker; docker login -u ktrdr-ci --password-stdin 127.0.0.1:5000 >/dev/null', vault.vaults['ktrdr-lab'].registry.password)
+if (login.status !== 0) throw new Error(login.stderr)
+// The design's one-liner, with the worker's secret inline as the design has it (§7.3; here on stdin, not argv),
+// so compose sees the same config and recreates nothing — a like-for-like no-change redeploy.
+const broker = JSON.stringify(vault.vaults['ktrdr-lab'].backend.broker_api_key)
+const bare = `export BROKER_API_KEY=${broker}; export DOCKER_CONFIG=/dev/shm/bench-docker; cd ${dirB} && docker compose -f docker-compose.workers.yml pull -q && docker compose -f docker-compose.workers.yml up -d`
+const p1 = { ours: [] as number[], bare: [] as number[] }
+try {
+  for (let i = 0; i < runs; i++) {
+    p1.ours.push(deploy('B'))
+    const t0 = performance.now()
+    const r = spawnSync('ssh', ['-F', sshConfig, 'ktrdr-workers-b', 'bash -s'], { input: bare, encoding: 'utf8' })
+    p1.bare.push(performance.now() - t0)
+    if (r.status !== 0) throw new Error(`bare one-liner failed: ${r.stderr}`)
+  }
+} finally {
+  ssh('ktrdr-workers-b', 'rm -rf /dev/shm/bench-docker')
+}
+console.log(`P1 no-change redeploy of node B, median of ${runs}: ktrdr-ops ${median(p1.ours).toFixed(0)} ms, bare ssh one-liner ${median(p1.bare).toFixed(0)} ms → ${(median(p1.ours) / median(p1.bare)).toFixed(2)}× (target ≤ 1.15×)`)
+
+const before = { b: connections('ktrdr-workers-b'), c: connections('ktrdr-workers-c') }
+deploy('all')
+console.log(`P4 SSH connections per host for one deploy: ktrdr-workers-b ${connections('ktrdr-workers-b') - before.b}, ktrdr-workers-c ${connections('ktrdr-workers-c') - before.c} (target 1)`)
+
+spawnSync('bash', ['lab/lab.sh', 'add-host', 'ktrdr-workers-d', '127.0.0.13'], { stdio: 'ignore' })
+const three = configCopy([{ file: 'worker-nodes.yml', from: /$/, to: `  - name: D\n    host: ktrdr-workers-d\n    address: 127.0.0.13\n    ssh: ktrdr-workers-d\n    compose_path: ${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml\n    replicas: 2\n    port: 19200\n` }], LAB_CONFIG)
+try {
+  deploy('all', three)
+  const one: number[] = []
+  const all: number[] = []
+  for (let i = 0; i < runs; i++) {
+    one.push(deploy('B', three))
+    all.push(deploy('all', three))
+  }
+  console.log(`P5 no-change deploy, median of ${runs}: one node ${median(one).toFixed(0)} ms, three nodes ${median(all).toFixed(0)} ms → ${(median(all) / median(one)).toFixed(2)}× (target ≤ 1.3×)`)
+} finally {
+  spawnSync('docker', ['compose', '-f', `${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml`, 'down'], { stdio: 'ignore' })
+  spawnSync('bash', ['lab/lab.sh', 'rm-host', 'ktrdr-workers-d'], { stdio: 'ignore' })
+}
