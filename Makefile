@@ -40,7 +40,7 @@ typecheck: setup ## tsc --noEmit over lib, scripts, tests, bench
 
 test: setup ## typecheck and run the whole test suite against the lab (brought up if needed, and down after)
 	npx tsc --noEmit
-	MAKE_TARGET=test bash lab/with-lab.sh npx tsx node_modules/uvu/bin.js tests
+	MAKE_TARGET=test bash lab/with-lab.sh npx tsx node_modules/uvu/bin.js tests '\.test\.ts$$'
 
 validate: setup ## check config, print nodes, ports, services and their variables [NODE= ENVIRONMENT=]
 	$(call run,validate) $(call flags,NODE ENVIRONMENT,)
