@@ -57,4 +57,4 @@ export function psql(cfg: Config, db: string, extra: string[] = []): string {
 }
 
 /** TimescaleDB's own pg_dump noise (its catalog has circular foreign keys): not a problem, not shown. */
-export const DUMP_NOISE = "grep -v -e 'circular foreign-key constraints' -e '^pg_dump: detail: \\(hypertable\\|chunk\\|continuous_agg\\)$' -e 'You might not be able to restore the dump without' -e 'Consider using a full dump instead' || true"
+export const DUMP_NOISE = "{ grep -v -e 'circular foreign-key constraints' -e '^pg_dump: detail: \\(hypertable\\|chunk\\|continuous_agg\\)$' -e 'You might not be able to restore the dump without' -e 'Consider using a full dump instead' || true; }"

@@ -22,7 +22,7 @@ export const STATS_SQL = [
   `  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${SYSTEM_SCHEMAS}`,
   "    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')",
   '  ORDER BY n.nspname, c.relname \\gexec',
-  '\\echo ::end',
+  "SELECT '::end';",
   '',
 ].join('\n')
 

@@ -1,6 +1,6 @@
 // Where the backup area's scripts run: the core host over SSH (one multiplexed connection for the whole
 // run), or this machine with --local. Ctrl-C ends the remote shell; its EXIT trap cleans up.
-import type { ProcessOutput } from 'zx'
+import type { ProcessOutput } from 'zx/core'
 import { type Config, hostOf } from '../config/model.ts'
 import { OpsError } from '../errors.ts'
 import type { Executor } from '../remote/executor.ts'
@@ -17,6 +17,8 @@ export interface CoreTarget {
   where: string
   signal: AbortSignal
   run(parts: ScriptParts): Promise<ProcessOutput>
+  /** Like run, but not stopped by Ctrl-C: for the cleanup after an interruption. */
+  cleanup(parts: ScriptParts): Promise<ProcessOutput>
   close(): Promise<void>
 }
 
@@ -34,6 +36,7 @@ export function coreTarget(cfg: Config, local: boolean): CoreTarget {
     where: local ? 'local' : host.name,
     signal: abort.signal,
     run: (parts) => exec.run(renderScript({ ...parts, watchStdin: true }), { holdStdin: true, signal: abort.signal }),
+    cleanup: (parts) => exec.run(renderScript(parts), { timeoutMs: 120_000 }),
     close: async () => {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)

@@ -1,0 +1,115 @@
+// The restore's shell lines. Phase 1 (nothing live changes): check the chosen dump in full, take a
+// safety dump of the live database, restore into a fresh scratch database following TimescaleDB's
+// procedure (pre_restore → pg_restore → post_restore), print its statistics. Phase 2: the swap.
+import type { BackupEntry } from '../backup/inventory.ts'
+import type { Config } from '../config/model.ts'
+import { sh } from '../remote/script.ts'
+import { CORRUPT_EXIT, DUMP_NOISE, mark, psql } from '../backup/shell.ts'
+import { STATS_SQL } from '../backup/stats-sql.ts'
+
+const sq = (s: string) => `'${s.replace(/'/g, "''")}'`
+const heredoc = (cmd: string, body: string[]) => [`${cmd} <<'KTRDR_SQL'`, ...body, 'KTRDR_SQL']
+
+/** Refuse a damaged dump before anything is touched: sha256 against the manifest and a full read. */
+export function checkDumpLines(e: BackupEntry): string[] {
+  const file = sh([e.file])
+  const corrupt = (why: string) => `FAIL_CODE=${CORRUPT_EXIT} fail ${sh([`${e.file} is damaged: ${why}; nothing was changed`])}`
+  if (e.format === 'plain-gzip')
+    return [
+      mark('step', 'check'),
+      `tail_out=$(bg job check bash -c 'gzip -dc "$1" | tail -c 4096' _ "$cdir"/${file} 2>&1) || ${corrupt('gzip cannot read it to the end')}`,
+      `grep -q 'PostgreSQL database dump complete' <<<"$tail_out" || ${corrupt('the SQL ends before pg_dump\'s closing line (the dump was cut short)')}`,
+    ]
+  const m = e.manifest!
+  return [
+    mark('step', 'check'),
+    `sum=$(sha256sum < "$dir"/${file}) || ${corrupt('cannot be read')}`,
+    `[ "\${sum%% *}" = ${m.dump.sha256} ] || ${corrupt(`sha256 differs from the manifest's (size now $(stat -c %s "$dir"/${file}), manifest ${m.dump.size})`)}`,
+    `sum=$(sha256sum < "$dir"/${sh([m.roles.file])}) && [ "\${sum%% *}" = ${m.roles.sha256} ] || ${corrupt(`the roles file ${m.roles.file} differs from the manifest`)}`,
+    `bg job check pg_restore -f /dev/null "$cdir"/${file} 2>/dev/null || ${corrupt('pg_restore cannot read it in full')}`,
+  ]
+}
+
+/**
+ * pg_restore -j2, except TimescaleDB's catalog: its tables reference each other (hypertable ← chunk,
+ * dimension ← dimension_slice) and parallel workers load them in any order, so their data goes first,
+ * serially. Then everything else in parallel. Arguments: file, database, user.
+ */
+export const PARALLEL_RESTORE = [
+  'set -eo pipefail; f=$1; db=$2; u=$3; toc=$(mktemp); trap \'rm -f "$toc"\' EXIT',
+  'pg_restore -l "$f" | grep -v " TABLE DATA _timescaledb_catalog " > "$toc"',
+  'pg_restore --exit-on-error -U "$u" -d "$db" --section=pre-data "$f"',
+  'pg_restore --exit-on-error -U "$u" -d "$db" --section=data -n _timescaledb_catalog "$f"',
+  'pg_restore --exit-on-error -j 2 -U "$u" -d "$db" --section=data --section=post-data -L "$toc" "$f"',
+].join('\n')
+
+/** Create the scratch database and restore into it; it is dropped on any failure (keep_scratch=1 at the end). */
+export function restoreIntoLines(cfg: Config, e: BackupEntry, scratch: string): string[] {
+  const user = cfg.stack.database.user
+  const tsdb = e.manifest?.server.timescaledb
+  const log = '"$restore_log"'
+  return [
+    mark('step', 'create'),
+    ...heredoc(psql(cfg, 'postgres'), [`CREATE DATABASE ${JSON.stringify(scratch)} TEMPLATE template0 OWNER ${JSON.stringify(user)};`]),
+    `on_exit ${sh([`[ "\${keep_scratch:-0}" = 1 ] || printf '%s\\n' ${sh([`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE);`])} | dx psql -X -q -U ${sh([user])} -d postgres >/dev/null 2>&1`])}`,
+    'restore_log=$(mktemp /tmp/ktrdr-restore-log.XXXXXX)',
+    `on_exit 'rm -f ${log}'`,
+    ...(e.format === 'custom' && e.manifest?.roles ? [mark('step', 'roles'), `dx psql -X -q -U ${sh([user])} -d postgres -f "$cdir"/${sh([e.manifest.roles.file])} 2>&1 | grep -v 'already exists' >>${log} || true`] : []),
+    mark('step', 'pre-restore'),
+    ...heredoc(psql(cfg, scratch), [...(tsdb ? [`CREATE EXTENSION IF NOT EXISTS timescaledb VERSION ${sq(tsdb)};`] : ["CREATE EXTENSION IF NOT EXISTS timescaledb;"]), 'SELECT timescaledb_pre_restore();']).map((l, i) => (i === 0 ? `${l} >/dev/null` : l)),
+    mark('step', 'restore'),
+    e.format === 'custom'
+      ? `bg job restore bash -c ${sh([PARALLEL_RESTORE])} _ "$cdir"/${sh([e.file, scratch, user])} 2>>${log} || fail "pg_restore failed: $(${DUMP_NOISE} < ${log} | tail -n 2 | tr '\\n' ' ')"`
+      : `bg job restore bash -c 'gzip -dc "$1" | psql -X -q -v ON_ERROR_STOP=1 -U "$2" -d "$3" >/dev/null' _ "$cdir"/${sh([e.file, user, scratch])} 2>>${log} || fail "psql failed on the plain dump: $(tail -n 2 ${log} | tr '\\n' ' ')"`,
+    mark('step', 'post-restore'),
+    `echo 'SELECT timescaledb_post_restore();' | ${psql(cfg, scratch)} >/dev/null`,
+    mark('step', 'statistics'),
+    'echo "::ktrdr stats-begin"',
+    ...heredoc(`${psql(cfg, scratch, ['-A', '-t'])}`, [STATS_SQL.trimEnd()]),
+    'keep_scratch=1',
+  ]
+}
+
+/** Phase 2: stop the backend (if running), lock the live database out, swap names in one transaction. */
+export function swapLines(cfg: Config, scratch: string, live: string, old: string): string[] {
+  const compose = sh(['docker', 'compose', '-f', cfg.stack.core.compose_path])
+  const vars = ['-v', `live=${live}`, '-v', `scratch=${scratch}`, '-v', `old=${old}`]
+  return [
+    mark('step', 'stop-backend'),
+    `backend=$(${compose} ps -q --status running backend 2>/dev/null || true)`,
+    `if [ -n "$backend" ]; then ${compose} stop -t 20 backend >/dev/null 2>&1 || fail "cannot stop the backend"; echo "::ktrdr backend-stopped"; on_exit '${compose} start backend >/dev/null 2>&1 && echo "::ktrdr backend-started" || echo "::ktrdr warn the backend did not start again: run make deploy-core"'; fi`,
+    mark('step', 'swap'),
+    `on_exit '[ "\${swapped:-0}" = 1 ] || printf "%s\\n" "ALTER DATABASE :\\"live\\" WITH ALLOW_CONNECTIONS true;" | dx psql -X -q ${sh(vars.slice(0, 2))} -U ${sh([cfg.stack.database.user])} -d postgres >/dev/null 2>&1 || true'`,
+    ...heredoc(psql(cfg, 'postgres', vars), [
+      "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'live') AS has_live \\gset",
+      '\\if :has_live',
+      'ALTER DATABASE :"live" WITH ALLOW_CONNECTIONS false;',
+      "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE datname = :'live' AND pid <> pg_backend_pid() \\g /dev/null",
+      'BEGIN;',
+      'ALTER DATABASE :"live" RENAME TO :"old";',
+      'ALTER DATABASE :"scratch" RENAME TO :"live";',
+      'COMMIT;',
+      'DROP DATABASE :"old" WITH (FORCE);',
+      '\\else',
+      'ALTER DATABASE :"scratch" RENAME TO :"live";',
+      '\\endif',
+    ]).map((l, i) => (i === 0 ? `${l} || fail "the swap failed; the live database is unchanged"` : l)),
+    'swapped=1',
+    mark('swapped', live),
+  ]
+}
+
+export function dropScratchLines(cfg: Config, scratch: string): string[] {
+  return [`printf '%s\\n' ${sh([`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE);`])} | dx psql -X -q -U ${sh([cfg.stack.database.user])} -d postgres >/dev/null`]
+}
+
+/** Read-only: the server's TimescaleDB (what CREATE EXTENSION would install) and whether the live database exists. */
+export function probeLines(cfg: Config, live: string): string[] {
+  return [
+    `probe=$(${psql(cfg, 'postgres', ['-A', '-t', '-v', `live=${live}`])} <<'KTRDR_SQL'`,
+    "SELECT json_build_object('server_version', current_setting('server_version'), 'timescaledb', (SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'), 'live_exists', EXISTS (SELECT 1 FROM pg_database WHERE datname = :'live'), 'scratch', (SELECT coalesce(json_agg(datname), '[]') FROM pg_database WHERE datname ~ '_(restore|drill)_[0-9]{8}t[0-9]{6}z$'))::text;",
+    'KTRDR_SQL',
+    ')',
+    'echo "::ktrdr probe $probe"',
+  ]
+}

@@ -1,0 +1,27 @@
+// backup-prune — apply the retention policy (backups: in stack-config.yml); --dry-run shows the plan only.
+import { main } from '../lib/cli/main.ts'
+import { runTree } from '../lib/cli/tree.ts'
+import { loadConfig } from '../lib/config/load.ts'
+import { printPlan, pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
+import { coreTarget } from '../lib/backup/target.ts'
+
+await main(
+  {
+    name: 'backup-prune',
+    summary: 'delete verified backups older than keep_days (never the newest; nothing when backups have stopped)',
+    flags: {
+      'dry-run': { type: 'boolean', description: 'print what would be deleted and why each kept backup is kept; delete nothing' },
+      local: { type: 'boolean', description: 'run on this machine instead of over SSH' },
+    },
+  },
+  async (flags) => {
+    const cfg = loadConfig(flags.config as string | undefined)
+    const t = coreTarget(cfg, Boolean(flags.local))
+    try {
+      const ctx = await runTree<PruneCtx>([pruneTask(cfg, t, { dryRun: Boolean(flags['dry-run']) })], {})
+      if (ctx.plan) printPlan(ctx.plan)
+    } finally {
+      await t.close()
+    }
+  },
+)

@@ -1,0 +1,34 @@
+// backup-status — age, size and verification of the newest backup; non-zero when it is too old (monitoring).
+import { main } from '../lib/cli/main.ts'
+import { say } from '../lib/cli/output.ts'
+import { loadConfig } from '../lib/config/load.ts'
+import { inventoryScript, parseInventory } from '../lib/backup/inventory.ts'
+import { listLines, statusVerdict } from '../lib/backup/status.ts'
+import { coreTarget, scriptFailure } from '../lib/backup/target.ts'
+
+await main(
+  {
+    name: 'backup-status',
+    summary: 'newest verified backup: age, size, verification; exit 1 past backups.status_max_age_hours',
+    flags: { local: { type: 'boolean', description: 'read the backups directory on this machine instead of over SSH' } },
+  },
+  async (flags) => {
+    const cfg = loadConfig(flags.config as string | undefined)
+    const t = coreTarget(cfg, Boolean(flags.local))
+    try {
+      const out = await t.run(inventoryScript(cfg))
+      const err = scriptFailure('backup-status', t, out)
+      if (err) throw err
+      const entries = parseInventory(out.stdout)
+      const now = new Date()
+      const v = statusVerdict(entries, cfg.stack.backups.status_max_age_hours, now)
+      say(v.line)
+      say('')
+      say(`backups in ${cfg.stack.shared.host_path}/${cfg.stack.backups.subdir} on ${t.where}:`)
+      for (const l of listLines(entries, now)) say(l)
+      return v.ok ? 0 : 1
+    } finally {
+      await t.close()
+    }
+  },
+)

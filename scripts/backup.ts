@@ -1,0 +1,29 @@
+// backup — dump the database inside the db container into the shared backups directory (§8.2): atomic,
+// fully verified, checksummed, manifest last. On the core host over SSH, or --local on the host itself.
+import { main } from '../lib/cli/main.ts'
+import { runTree } from '../lib/cli/tree.ts'
+import { loadConfig } from '../lib/config/load.ts'
+import { backupTask, type BackupCtx } from '../lib/backup/backup.ts'
+import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
+import { coreTarget } from '../lib/backup/target.ts'
+
+await main(
+  {
+    name: 'backup',
+    summary: 'pg_dump -Fc (zstd) inside the db container into <shared>/db-backups, verified, with a manifest',
+    flags: {
+      local: { type: 'boolean', description: 'run on this machine (the core host itself, e.g. from the systemd timer) instead of over SSH' },
+      prune: { type: 'boolean', description: 'after a successful backup, apply the retention policy (see backup-prune)' },
+    },
+    notes: ['Runs: lock → snapshot → pg_dump → row counts/checksums → full read → sha256 → fsync → rename → manifest.'],
+  },
+  async (flags) => {
+    const cfg = loadConfig(flags.config as string | undefined)
+    const t = coreTarget(cfg, Boolean(flags.local))
+    try {
+      await runTree<BackupCtx & PruneCtx>([backupTask(cfg, t), ...(flags.prune ? [pruneTask<BackupCtx & PruneCtx>(cfg, t, { dryRun: false })] : [])], {})
+    } finally {
+      await t.close()
+    }
+  },
+)

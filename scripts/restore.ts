@@ -1,0 +1,56 @@
+// restore — §8.4 scenario C: put a backup back as the live database. Lists the backups, picks the newest
+// verified one (or FILE=), asks (YES=1), takes a safety dump, restores into a fresh database, checks it
+// against the manifest, and only then swaps it in. A failure at any step leaves the live database as it was.
+import { main } from '../lib/cli/main.ts'
+import { confirmOrFlag } from '../lib/cli/confirm.ts'
+import { say } from '../lib/cli/output.ts'
+import { loadConfig } from '../lib/config/load.ts'
+import { backupDirs } from '../lib/backup/layout.ts'
+import { formatComparison } from '../lib/backup/manifest.ts'
+import { listLines } from '../lib/backup/status.ts'
+import { coreTarget } from '../lib/backup/target.ts'
+import { runTree } from '../lib/cli/tree.ts'
+import { chooseBackup } from '../lib/restore/choose.ts'
+import { dropScratch, type RestoreCtx, restoreTasks, survey } from '../lib/restore/run.ts'
+
+await main(
+  {
+    name: 'restore',
+    summary: 'restore a backup over the live database: safety dump, fresh database, check, swap',
+    flags: {
+      file: { type: 'string', description: 'backup to restore (file or base name; default: the newest verified); a ktrdr-YYYYMMDD.sql.gz is accepted by name' },
+      database: { type: 'string', description: 'database to replace (default: database.name in stack-config.yml)' },
+      yes: { type: 'boolean', description: 'answer the confirmation (required without a terminal)' },
+      list: { type: 'boolean', description: 'list the backups and stop' },
+      'skip-safety-dump': { type: 'boolean', description: 'do not dump the live database first (when it is too damaged to dump)' },
+      local: { type: 'boolean', description: 'run on this machine (the core host) instead of over SSH' },
+    },
+  },
+  async (flags) => {
+    const cfg = loadConfig(flags.config as string | undefined)
+    const live = (flags.database as string | undefined) ?? cfg.stack.database.name
+    const t = coreTarget(cfg, Boolean(flags.local))
+    const ctx: RestoreCtx = {}
+    try {
+      const s = await survey(cfg, t, live)
+      const dir = backupDirs(cfg).host
+      say(`backups in ${dir} on ${t.where}:`)
+      for (const l of listLines(s.entries, new Date())) say(l)
+      if (flags.list) return 0
+      const entry = chooseBackup(s.entries, flags.file as string | undefined, dir)
+      say('')
+      say(`restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.where}${s.probe.live_exists ? ' (replaces it; a safety dump is taken first)' : ' (does not exist yet)'}`)
+      if (!(await confirmOrFlag(`Replace database "${live}" on ${t.where} with ${entry.file}?`, { yes: Boolean(flags.yes) }))) return 1
+      try {
+        await runTree<RestoreCtx>(restoreTasks(cfg, t, { entry, live, mode: 'restore', safetyDump: !flags['skip-safety-dump'], probe: s.probe }), ctx)
+      } finally {
+        if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(`  ${l}`)
+        await dropScratch(cfg, t, ctx).catch((e) => say(`warning: ${(e as Error).message}`))
+      }
+      say(`restored ${entry.file} as ${live}${ctx.safety ? `; the previous contents are in ${ctx.safety}.dump` : ''}`)
+      return 0
+    } finally {
+      await t.close()
+    }
+  },
+)

@@ -1,0 +1,96 @@
+// The backup tests' own corner of the lab: a copy of lab/config whose core project (ktrdr-bk-e2e), db
+// port, backend port and shared directory are its own, so the lab's running core is never touched.
+// The db is started through the real entry point (make deploy-core SERVICE=db).
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { configCopy, type Edit, REPO } from '../helpers/config-copy.ts'
+import { make, type RunResult } from '../helpers/run.ts'
+import { STANDIN_BIN } from '../helpers/standins.ts'
+
+export const LAB_DIR = process.env.KTRDR_LAB_DIR ?? '/var/lib/ktrdr-lab'
+export const TAG = 'sha-e2e0001'
+
+export interface World {
+  root: string
+  config: string
+  /** Same stack, backups.subdir on a 2 MB tmpfs (mounted before the db starts, so the container sees it). */
+  smallConfig: string
+  shared: string
+  backups: string
+  compose: string
+  project: string
+  env: Record<string, string>
+  make(target: string, vars?: Record<string, string>, opts?: { timeout?: number; input?: string }): RunResult
+  /** psql inside the test's db container; returns stdout (-A -t), throws on error. */
+  sql(query: string, db?: string): string
+  dbUp(): void
+  down(): void
+}
+
+export function sh(cmd: string, args: string[], input = ''): RunResult {
+  const r = spawnSync(cmd, args, { input, encoding: 'utf8', maxBuffer: 64 << 20 })
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
+}
+
+export function world(name = 'bk-e2e', opts: { dbPort?: number } = {}): World {
+  const root = mkdtempSync(join(LAB_DIR, `tmp-${name}-`))
+  const project = `ktrdr-${name}`
+  const compose = join(root, 'opt', project, 'docker-compose.core.yml')
+  const shared = join(root, 'shared')
+  mkdirSync(join(shared, 'small'), { recursive: true })
+  const mounted = sh('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0755', 'ktrdr-bk-test', join(shared, 'small')])
+  if (mounted.code !== 0) throw new Error(`cannot mount the test tmpfs: ${mounted.stderr}`)
+  const port = opts.dbPort ?? 15532
+  const edits = [
+      { file: 'stack-config.yml', from: /compose_path: .*\/docker-compose\.core\.yml/, to: `compose_path: ${compose}` },
+      { file: 'stack-config.yml', from: 'port: 15432', to: `port: ${port}` },
+      { file: 'stack-config.yml', from: 'port: 18000', to: `port: ${port + 2600}` },
+      { file: 'stack-config.yml', from: /export_path: .*/, to: `export_path: ${shared}` },
+      { file: 'stack-config.yml', from: /host_path: .*/, to: `host_path: ${shared}` },
+      { file: 'stack-config.yml', from: /prometheus:\n\s+image: .*/, to: 'prometheus:\n      disabled: the backup tests share the lab network; 9090 belongs to the lab core' },
+  ] satisfies Edit[]
+  const config = configCopy(edits, join(REPO, 'lab/config'))
+  const smallConfig = configCopy([...edits, { file: 'stack-config.yml', from: /$/, to: '\nbackups:\n  subdir: small/db-backups\n' }], join(REPO, 'lab/config'))
+  const env = { PATH: `${STANDIN_BIN}:${process.env.PATH}`, OP_STANDIN_VAULT: join(LAB_DIR, 'op/vault.json'), KTRDR_OPERATOR: 'backup-e2e@test' }
+  const w: World = {
+    root,
+    config,
+    smallConfig,
+    shared,
+    backups: join(shared, 'db-backups'),
+    compose,
+    project,
+    env,
+    make: (target, vars = {}, o = {}) => make(target, { CONFIG: config, ...vars }, { env, timeout: o.timeout ?? 300_000, input: o.input }),
+    sql: (query, db = 'ktrdr') => {
+      const r = sh('docker', ['compose', '-f', compose, 'exec', '-T', 'db', 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', 'ktrdr', '-d', db], query)
+      if (r.code !== 0) throw new Error(`psql failed: ${r.stderr}`)
+      return r.stdout.trim()
+    },
+    dbUp: () => {
+      const r = w.make('deploy-core', { SERVICE: 'db', TAG })
+      if (r.code !== 0) throw new Error(`deploy-core SERVICE=db failed:\n${r.stdout}\n${r.stderr}`)
+    },
+    down: () => {
+      sh('docker', ['compose', '-f', compose, 'down', '-v', '--remove-orphans', '-t', '5'])
+      sh('umount', [join(shared, 'small')])
+      rmSync(root, { recursive: true, force: true })
+      for (const c of [config, smallConfig]) rmSync(c, { recursive: true, force: true })
+    },
+  }
+  return w
+}
+
+/** Seed: a plain table, a table with awkward text, a hypertable over several daily chunks. */
+export const SEED_SQL = `
+CREATE TABLE strategies (id serial PRIMARY KEY, name text NOT NULL, params jsonb);
+INSERT INTO strategies (name, params) SELECT 'strat-' || g, jsonb_build_object('n', g, 'q', E'it''s "quoted"\\n') FROM generate_series(1, 200) g;
+CREATE TABLE "Odd Name" (k text, v numeric);
+INSERT INTO "Odd Name" VALUES ('ü€', 1.5), (E'tab\\there', NULL);
+CREATE TABLE bars (time timestamptz NOT NULL, symbol text NOT NULL, close double precision);
+SELECT create_hypertable('bars', 'time', chunk_time_interval => interval '1 day');
+CREATE TABLE results (id bigint PRIMARY KEY, job text, payload text);
+INSERT INTO results SELECT g, 'job-' || (g % 97), md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) FROM generate_series(1, 300000) g;
+INSERT INTO bars SELECT t, s, random() * 100 FROM generate_series(timestamptz '2026-01-01', timestamptz '2026-01-06' - interval '1 minute', interval '1 minute') t, (VALUES ('EURUSD'), ('GBPUSD')) v(s);
+`
