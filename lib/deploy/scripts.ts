@@ -14,7 +14,7 @@ export function preflightScript(cfg: Config): ScriptParts {
     body: [
       `command -v docker >/dev/null || { ${mark('missing', 'docker is not installed on this host')}; exit 1; }`,
       `docker compose version >/dev/null 2>&1 || { ${mark('missing', 'the docker compose v2 plugin is not installed')}; exit 1; }`,
-      `docker info >/dev/null 2>&1 || { ${mark('missing', 'the docker daemon is not running')}; exit 1; }`,
+      `docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || { ${mark('missing', 'the docker daemon is not running (or this user may not use it)')}; exit 1; }`,
       `test -d ${sh([shared])} || { ${mark('missing', `the shared mount ${shared} is not present (design §6.5: mount the NFS export there)`)}; exit 1; }`,
       mark('preflight', 'ok'),
     ],
