@@ -1,7 +1,8 @@
 # Images and dependency locks (design §4). The KTRDR checkout is APP (default ../ktrdr, as for dev-env).
 .PHONY: deps-lock deps-check build-base build-backend build-worker
 
-BUILD_VALUES := APP TAG BASE_TAG SOURCE REGISTRY_USER SECRETS_PROVIDER
+# One flag set for the three targets (the build script ignores what does not apply to an image).
+BUILD_VALUES := APP TAG BASE_TAG BASE_IMAGE INSTALL_UV SOURCE REGISTRY_USER SECRETS_PROVIDER
 
 deps-lock: setup ## uv lock + export APP/requirements.lock.txt (with hashes, atomic) [APP=../ktrdr]
 	$(call run,deps-lock) $(call flags,APP,)
@@ -10,7 +11,7 @@ deps-check: setup ## fail when APP's uv.lock or requirements.lock.txt is stale v
 	$(call run,deps-check) $(call flags,APP,)
 
 build-base: setup ## build ktrdr-base:py3.13-v1 [TAG= BASE_IMAGE= INSTALL_UV=0|1 PUSH=1 DRY_RUN=1]
-	$(call run,build) --image=base $(call flags,TAG BASE_IMAGE INSTALL_UV REGISTRY_USER SECRETS_PROVIDER,PUSH DRY_RUN)
+	$(call run,build) --image=base $(call flags,$(BUILD_VALUES),PUSH DRY_RUN)
 
 build-backend: setup ## build ktrdr-backend from APP [TAG=local (default sha-<HEAD>, CI only) PUSH=1 DRY_RUN=1]
 	$(call run,build) --image=backend $(call flags,$(BUILD_VALUES),PUSH DRY_RUN)
