@@ -15,3 +15,16 @@ backup-verify: setup ## restore drill: newest backup into a scratch DB, compare 
 
 restore: setup ## restore a backup over the live DB (safety dump, fresh DB, check, swap) [FILE= YES=1 LOCAL=1 LIST=1]
 	$(call run,restore) $(call flags,FILE DATABASE,YES LOCAL LIST SKIP_SAFETY_DUMP)
+
+# Recovery runbooks (design §8.4; docs/runbook.md). Each is one tree: checks first, then the same deploy/restore steps.
+.PHONY: recover-worker recover-core
+
+recover-worker: setup ## scenario A: check a rebuilt worker's shared mount, deploy it [NODE=B TAG=sha-… FORCE_UNLOCK=1]
+	$(call run,recover-worker) $(call flags,NODE TAG HEALTH_TIMEOUT SECRETS_PROVIDER,FORCE_UNLOCK)
+
+recover-core: setup ## scenario B: check shared mount + backups, db alone, restore newest verified, deploy all [TAG=sha-… YES=1]
+	$(call run,recover-core) $(call flags,TAG HEALTH_TIMEOUT SECRETS_PROVIDER,YES FORCE_UNLOCK)
+
+.PHONY: install-backup-timer
+install-backup-timer: setup ## install + enable the daily backup systemd timer on the core host (verified first) [LOCAL=1 ROOT=dir]
+	$(call run,install-backup-timer) $(call flags,ROOT,LOCAL)

@@ -1,0 +1,76 @@
+// bench (issue 7 §9): on a generated database in its own core project (tests/backup/world.ts, never the
+// lab's ktrdr-core), at two sizes: the toolkit's backup (pg_dump -Fc -Z zstd:3, verified, manifest) vs the
+// design's `pg_dump | gzip -6`, its restore (full check + pg_restore + manifest comparison + swap) vs
+// `gunzip | psql`, and the toolkit's peak RSS (/usr/bin/time -f %M: the largest process of the run's tree,
+// node included). Both baselines run inside the db container, like the toolkit's pg_dump. Figures only.
+//   npx tsx bench/backup-size.ts                     (BENCH_MB="100 1024": target sizes of the generated data)
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { REPO } from '../tests/helpers/config-copy.ts'
+import { sh, world } from '../tests/backup/world.ts'
+
+const sizes = (process.env.BENCH_MB ?? '100 1024').split(/\s+/).map(Number)
+const w = world('bk-bench', { dbPort: 15562 })
+const must = (r: { code: number; stdout: string; stderr: string }, what: string) => { if (r.code !== 0) throw new Error(`${what} failed:\n${r.stdout}\n${r.stderr}`); return r.stdout }
+const inDb = (script: string) => must(sh('docker', ['compose', '-f', w.compose, 'exec', '-T', 'db', 'bash', '-c', script]), script.slice(0, 60))
+const timed = <T>(f: () => T): [T, number] => { const t0 = performance.now(); const v = f(); return [v, (performance.now() - t0) / 1000] }
+/** node dist/<script>.mjs under /usr/bin/time: wall seconds and peak RSS (MB) of the toolkit's process tree. */
+const toolkit = (script: string, args: string[]): { s: number; rssMb: number } => {
+  const [r, s] = timed(() => sh('/usr/bin/time', ['-f', '::rss %M', 'node', join(REPO, `dist/${script}.mjs`), '--config', w.config, '--local', ...args]))
+  must(r, script)
+  return { s, rssMb: Number(/::rss (\d+)/.exec(r.stderr)![1]) / 1024 }
+}
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`
+
+/** Grow the database to about `target` MB: half market bars in a hypertable (daily chunks), half results. */
+let batch = 0
+function grow(targetMb: number): number {
+  const have = () => Number(w.sql("SELECT pg_database_size('ktrdr')"))
+  while (have() < targetMb * 1048576) {
+    const b = batch++
+    w.sql(`INSERT INTO bars SELECT timestamptz '2026-01-01' + (${b} * 200000 + g) * interval '1 second', 'SYM' || (g % 40), random() * 100, (random() * 1e6)::bigint FROM generate_series(1, 200000) g;
+INSERT INTO results SELECT ${b} * 100000 + g, 'job-' || (g % 97), md5(g::text || '${b}') || md5((g * 7)::text) || md5(random()::text) FROM generate_series(1, 100000) g;`)
+  }
+  w.sql('VACUUM ANALYZE')
+  return have()
+}
+
+try {
+  sh('make', ['-s', 'setup'])
+  w.dbUp()
+  w.sql(`CREATE TABLE bars (time timestamptz NOT NULL, symbol text NOT NULL, close double precision, volume bigint);
+SELECT create_hypertable('bars', 'time', chunk_time_interval => interval '1 day');
+CREATE TABLE results (id bigint PRIMARY KEY, job text, payload text);`)
+  const rows: string[] = []
+  for (const target of sizes) {
+    const dbBytes = grow(target)
+    if (existsSync(w.backups)) for (const f of readdirSync(w.backups)) rmSync(join(w.backups, f), { recursive: true, force: true })
+    const bk = toolkit('backup', [])
+    const manifest = JSON.parse(readFileSync(join(w.backups, readdirSync(w.backups).find((f) => f.endsWith('.manifest.json'))!), 'utf8'))
+    const [, gzS] = timed(() => inDb('set -o pipefail; pg_dump -U ktrdr -d ktrdr 2>/dev/null | gzip -6 > /mnt/shared/db-backups/plain.sql.gz'))
+    const gzBytes = Number(inDb('stat -c %s /mnt/shared/db-backups/plain.sql.gz'))
+    const rs = toolkit('restore', ['--yes', '--skip-safety-dump'])
+    // The design's restore: a fresh database, Timescale's pre/post restore around the plain SQL through psql.
+    const [, plainS] = timed(() => inDb(`set -o pipefail
+psql -X -q -U ktrdr -d postgres -c 'CREATE DATABASE bench_plain'
+psql -X -q -U ktrdr -d bench_plain -c 'CREATE EXTENSION timescaledb' -c 'SELECT timescaledb_pre_restore()' >/dev/null
+gunzip -c /mnt/shared/db-backups/plain.sql.gz | psql -X -q -U ktrdr -d bench_plain >/dev/null 2>/tmp/plain.err || true
+psql -X -q -U ktrdr -d bench_plain -c 'SELECT timescaledb_post_restore()' >/dev/null`))
+    const plainRows = w.sql('SELECT count(*) FROM bars', 'bench_plain')
+    const liveRows = w.sql('SELECT count(*) FROM bars')
+    inDb("psql -X -q -U ktrdr -d postgres -c 'DROP DATABASE bench_plain'; rm -f /mnt/shared/db-backups/plain.sql.gz")
+    rows.push(
+      `database ${mb(dbBytes)} (pg_database_size; bars ${liveRows} rows in ${manifest.hypertables[0]?.chunks} chunks, results ${manifest.tables.find((t: { table: string }) => t.table === 'public.results').rows} rows)`,
+      `  backup   toolkit ${bk.s.toFixed(1)} s, ${mb(manifest.dump.size)} (+ roles, manifest; includes row checksums, full read, sha256)   pg_dump|gzip -6 ${gzS.toFixed(1)} s, ${mb(gzBytes)}   → ${ratio(gzS, bk.s)} faster, ${ratio(manifest.dump.size, gzBytes)} the size`,
+      `  restore  toolkit ${rs.s.toFixed(1)} s (sha256 + full read + pg_restore -j2 + manifest compare + swap)   gunzip|psql ${plainS.toFixed(1)} s (bars ${plainRows} rows)   → ${ratio(rs.s, plainS)} the time`,
+      `  peak RSS of the toolkit (node + bash + docker exec, largest process): backup ${bk.rssMb.toFixed(0)} MB, restore ${rs.rssMb.toFixed(0)} MB`,
+    )
+    console.log(rows.slice(-4).join('\n'))
+  }
+  console.log(`\nbackup-size bench, ${new Date().toISOString()}, ${sh('nproc', []).stdout.trim()} cores, PostgreSQL ${w.sql('SHOW server_version')}, TimescaleDB ${w.sql("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")}\n${rows.join('\n')}`)
+} finally {
+  w.down()
+}

@@ -1,0 +1,51 @@
+// Scenario B (§8.4) as one tree: check the core host and its shared mount, find the newest verified
+// backup, start the db alone, restore into it (lib/restore: full read, safety dump, scratch database,
+// manifest check, swap), deploy every core service. Every step stops the tree when it fails.
+import type { ListrTask } from 'listr2'
+import { backupDirs } from '../backup/layout.ts'
+import { type BackupEntry, inventoryScript, parseInventory } from '../backup/inventory.ts'
+import { type CoreTarget, scriptFailure } from '../backup/target.ts'
+import type { Config } from '../config/model.ts'
+import { planCore } from '../deploy/plan.ts'
+import type { DeployOptions } from '../deploy/scripts.ts'
+import { chooseBackup } from '../restore/choose.ts'
+import { type RestoreCtx, restoreTasks, survey } from '../restore/run.ts'
+import type { SecretProvider } from '../secrets/provider.ts'
+import { type DeployCtx, deployTasks, preflightTask } from './deploy-host.ts'
+
+export interface RecoverCoreCtx extends DeployCtx, RestoreCtx {
+  entry?: BackupEntry
+}
+
+export function recoverCoreTasks(cfg: Config, t: CoreTarget, o: DeployOptions, provider: SecretProvider): ListrTask<RecoverCoreCtx>[] {
+  const host = planCore(cfg, 'all', o.tag).host
+  const dir = backupDirs(cfg).host
+  const live = cfg.stack.database.name
+  const steps = (title: string, service: string): ListrTask<RecoverCoreCtx> => ({
+    title,
+    task: (_c, task) => task.newListr(deployTasks<RecoverCoreCtx>(cfg, planCore(cfg, service, o.tag), o, provider, t.exec, t.signal), { exitOnError: true }),
+  })
+  return [
+    preflightTask(cfg, 'core', t.exec, host, t.signal),
+    {
+      title: `Find the newest verified backup in ${dir}`,
+      task: async (c, task) => {
+        const out = await t.run(inventoryScript(cfg))
+        const err = scriptFailure('list backups', t, out)
+        if (err) throw err
+        c.entry = chooseBackup(parseInventory(out.stdout), undefined, dir)
+        task.title = `Newest verified backup: ${c.entry.file} (${c.entry.time.toISOString()}, ${c.entry.size} bytes)`
+      },
+    },
+    steps(`Start the database alone (deploy-core SERVICE=db TAG=${o.tag})`, 'db'),
+    {
+      title: `Restore the newest verified backup as database "${live}"`,
+      task: async (c, task) => {
+        const s = await survey(cfg, t, live)
+        task.title = `Restore ${c.entry!.file} as database "${live}"${s.probe.live_exists ? ' (the fresh container\'s database is dumped, then replaced)' : ''}`
+        return task.newListr(restoreTasks<RecoverCoreCtx>(cfg, t, { entry: c.entry!, live, mode: 'restore', safetyDump: true, probe: s.probe }), { exitOnError: true })
+      },
+    },
+    steps(`Deploy every core service (deploy-core SERVICE=all TAG=${o.tag})`, 'all'),
+  ]
+}

@@ -1,0 +1,50 @@
+// install-backup-timer — install templates/systemd/ktrdr-backup.{service,timer} (daily backup + retention)
+// on the core host over SSH, or on this machine with --local; --root <dir> installs into a tree instead of /
+// (tests, images). The units are checked with systemd-analyze verify before anything is installed.
+import { join } from 'node:path'
+import { main } from '../lib/cli/main.ts'
+import { say } from '../lib/cli/output.ts'
+import { runTree } from '../lib/cli/tree.ts'
+import { loadConfig } from '../lib/config/load.ts'
+import { coreTarget, scriptFailure } from '../lib/backup/target.ts'
+import { CRON_LINE, installTimerLines, renderTimerUnits, UNIT } from '../lib/backup/timer.ts'
+import { events } from '../lib/deploy/scripts.ts'
+import { UsageError } from '../lib/errors.ts'
+
+await main(
+  {
+    name: 'install-backup-timer',
+    summary: 'install and enable the daily backup timer (systemd) on the core host',
+    flags: {
+      local: { type: 'boolean', description: 'install on this machine (the core host itself) instead of over SSH' },
+      root: { type: 'string', description: 'install under this directory instead of / (enables offline, starts nothing)', default: '/' },
+    },
+    notes: [`Without systemd, the equivalent cron line (/etc/cron.d/${UNIT}):`, `  ${CRON_LINE}`],
+  },
+  async (flags) => {
+    const cfg = loadConfig(flags.config as string | undefined)
+    const root = (flags.root as string | undefined) ?? '/'
+    if (!root.startsWith('/')) throw new UsageError(`--root must be an absolute path: ${root}`)
+    const units = renderTimerUnits(cfg, join(import.meta.dirname, '..', 'templates', 'systemd'))
+    const t = coreTarget(cfg, Boolean(flags.local))
+    const seen: string[] = []
+    try {
+      await runTree([
+        {
+          title: `Verify and install ${UNIT}.service + ${UNIT}.timer under ${root} on ${t.where}, enable the timer`,
+          task: async (_c, task) => {
+            const out = await t.run({ body: installTimerLines(units, root) })
+            const err = scriptFailure('install-backup-timer', t, out)
+            if (err) throw err
+            for (const e of events(out.stdout)) if (['verified', 'installed', 'enabled', 'next'].includes(e.event)) seen.push(`${e.event.padEnd(9)} ${e.detail}`)
+            task.title = `Installed ${UNIT}.timer on ${t.where} (${root === '/' ? 'enabled and started' : `under ${root}, enabled offline`})`
+          },
+        },
+      ], {})
+    } finally {
+      await t.close()
+    }
+    for (const l of seen) say(`  ${l}`)
+    say(root === '/' ? `check: systemctl list-timers ${UNIT}.timer; a run now: systemctl start ${UNIT}.service` : `not started (--root ${root})`)
+  },
+)

@@ -1,0 +1,83 @@
+// Recovery runbooks through make, in the lab. recover-worker: a lab node that is already deployed comes back
+// healthy at the tag it runs; a config whose shared mount is missing is refused with nothing deployed.
+// recover-core: in the tests' own core project (world.ts, never lab/config's ktrdr-core): back up, lose the
+// db container and its volume and the compose directory, recover, and the data is back.
+import { existsSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { configCopy, REPO } from '../helpers/config-copy.ts'
+import { make } from '../helpers/run.ts'
+import { sh, TAG, world } from './world.ts'
+
+const w = world('rc-e2e', { dbPort: 15552 })
+const LAB = join(REPO, 'lab/config')
+const WORKER = 'ktrdr-workers-b-worker-1-1'
+const inspect = (fmt: string) => sh('docker', ['inspect', '-f', fmt, WORKER]).stdout.trim()
+const TABLES = ['public.strategies', 'public.bars']
+const fingerprint = () => TABLES.map((t) => w.sql(`SELECT '${t} ' || count(*) || ' ' || coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`)).join('\n')
+
+test.before(() => {
+  sh('make', ['-s', 'setup'])
+})
+test.after(() => w.down())
+
+test('recover-worker: node B (already deployed) comes back healthy at the tag it runs', () => {
+  const tag = inspect('{{.Config.Image}}').split(':').pop()!
+  assert.match(tag, /^sha-/, `node B's worker runs ${tag}`)
+  const r = make('recover-worker', { CONFIG: LAB, NODE: 'B', TAG: tag }, { env: w.env, timeout: 120_000 })
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, /ktrdr-workers-b: docker, compose v2 and the shared mount \S+ are there/)
+  assert.match(r.stdout, /recovered node B on ktrdr-workers-b: worker-1, worker-2 healthy at sha-/)
+  assert.is(inspect('{{.State.Health.Status}}'), 'healthy')
+})
+
+test('recover-worker: no shared mount → clear refusal, nothing deployed', () => {
+  const missing = '/var/lib/ktrdr-lab/no-such-shared-mount'
+  const cfg = configCopy([{ file: 'stack-config.yml', from: /host_path: .*/, to: `host_path: ${missing}` }], LAB)
+  try {
+    const started = inspect('{{.State.StartedAt}}')
+    const r = make('recover-worker', { CONFIG: cfg, NODE: 'B', TAG }, { env: w.env, timeout: 60_000 })
+    assert.is.not(r.code, 0)
+    assert.match(r.stderr, new RegExp(`error: node B: preflight failed on \\S+: the shared mount ${missing} is not present`))
+    assert.match(r.stderr, /hint: mount the NFS export at .* nothing was deployed/)
+    assert.not.match(r.stdout, /Read \d+ secrets|Deploy node B/, 'stops before secrets or deploy')
+    assert.is(inspect('{{.State.StartedAt}}'), started, 'the node\'s containers were not touched')
+  } finally {
+    rmSync(cfg, { recursive: true, force: true })
+  }
+})
+
+test('recover-core: backup, lose the db container + volume + compose dir, recover, data back', () => {
+  w.dbUp()
+  w.sql(`CREATE TABLE strategies (id serial PRIMARY KEY, name text NOT NULL);
+INSERT INTO strategies (name) SELECT 'strat-' || g FROM generate_series(1, 500) g;
+CREATE TABLE bars (time timestamptz NOT NULL, symbol text NOT NULL, close double precision);
+SELECT create_hypertable('bars', 'time', chunk_time_interval => interval '1 day');
+INSERT INTO bars SELECT t, 'EURUSD', random() FROM generate_series(timestamptz '2026-01-01', timestamptz '2026-01-04' - interval '1 minute', interval '1 minute') t;`)
+  const before = fingerprint()
+  const b = w.make('backup')
+  assert.is(b.code, 0, b.stdout + b.stderr)
+  // The core is lost: containers, the db volume, and the host's /opt/<project> (a fresh LXC has none of them).
+  assert.is(sh('docker', ['compose', '-f', w.compose, 'down', '-v', '-t', '5']).code, 0)
+  rmSync(dirname(w.compose), { recursive: true, force: true })
+  assert.is(sh('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${w.project}`]).stdout.trim(), '')
+
+  const noTty = w.make('recover-core', { TAG })
+  assert.is.not(noTty.code, 0)
+  assert.match(noTty.stderr, /--yes \(make: YES=1\)/)
+  assert.not.ok(existsSync(w.compose), 'refused before touching the host')
+
+  const t0 = Date.now()
+  const r = w.make('recover-core', { TAG, YES: '1' }, { timeout: 180_000 })
+  console.log(`    recover-core took ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  for (const step of [/shared mount .* are there/, /Newest verified backup: ktrdr-\d{8}T\d{6}Z\.dump/, /Deploy core on ktrdr-core: db at/, /Restored ktrdr-.*\.dump into ktrdr_restore_/, /Swap ktrdr_restore_\S+ in as ktrdr/, /Deploy core on ktrdr-core: db, backend at/, /core recovered on ktrdr-core:/])
+    assert.match(r.stdout, step)
+  assert.is(fingerprint(), before)
+  assert.is(w.sql("SELECT hypertable_name || ' ' || num_chunks FROM timescaledb_information.hypertables"), 'bars 3')
+  const ps = sh('docker', ['compose', '-f', w.compose, 'ps', '--format', '{{.Service}} {{.Health}}']).stdout.trim().split('\n').sort()
+  assert.equal(ps, ['backend healthy', 'db healthy'])
+})
+
+test.run()
