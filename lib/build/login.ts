@@ -1,13 +1,16 @@
 // Log in to a registry for the length of one job without leaving credentials behind: a throwaway
 // DOCKER_CONFIG directory in tmpfs (mode 0700), the password on docker login's stdin, the directory
 // removed afterwards — on success, on failure and on Ctrl-C. ~/.docker/config.json is never touched.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { $ } from 'zx/core'
 import { OpsError } from '../errors.ts'
 import type { Secret } from '../secrets/secret.ts'
 import { dockerLoginArgs, registryHost } from './commands.ts'
+
+/** A docker config with one placeholder auth: keeps `docker login` from picking a credential helper. */
+export const DOCKER_CONFIG_SEED = { auths: { 'ktrdr.invalid': {} } }
 
 /** tmpfs first (/dev/shm, then $XDG_RUNTIME_DIR); the OS temp dir only where neither exists (macOS). */
 export function tmpfsRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -37,6 +40,10 @@ export async function openSession(registryUrl: string, username: string, passwor
   }
   for (const s of signals) process.once(s, onSignal)
   const env = { ...process.env, DOCKER_CONFIG: dir }
+  // With no auth entries at all, docker looks for the platform's credential helper (osxkeychain, pass,
+  // secretservice) and would store the password there, outliving this directory. One placeholder entry
+  // keeps it in this file, which close() deletes.
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(DOCKER_CONFIG_SEED)}\n`, { mode: 0o600 })
   const host = registryHost(registryUrl)
   const p = await $({ env, input: password.reveal(), quiet: true, nothrow: true })`${dockerLoginArgs(host, username)}`
   if (p.exitCode !== 0) {

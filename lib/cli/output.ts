@@ -1,6 +1,6 @@
 // Everything the toolkit prints goes through the redactor: the process's stdout and stderr are wrapped
 // once at start-up, so listr2, zx's verbose log, error messages and stack traces are all covered.
-import { redact } from '../secrets/redactor.ts'
+import { redact, registerSecret } from '../secrets/redactor.ts'
 
 let installed = false
 
@@ -15,6 +15,8 @@ function wrap(stream: NodeJS.WriteStream): void {
 export function installRedaction(): void {
   if (installed) return
   installed = true
+  // op reads the service-account token from the environment itself; mask it all the same.
+  registerSecret(process.env.OP_SERVICE_ACCOUNT_TOKEN ?? '')
   wrap(process.stdout)
   wrap(process.stderr)
 }

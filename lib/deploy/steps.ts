@@ -44,8 +44,13 @@ export function shipLines(composePath: string, compose: string, files: { name: s
 export function loginLines(registryHost: string): string[] {
   return [
     mark('step', 'login'),
-    'export DOCKER_CONFIG="$(mktemp -d /dev/shm/ktrdr-docker.XXXXXX 2>/dev/null || mktemp -d)"',
+    // tmpfs only: /dev/shm, else $XDG_RUNTIME_DIR; never ordinary disk, where a killed run would leave the login behind.
+    `DOCKER_CONFIG="$(mktemp -d /dev/shm/ktrdr-docker.XXXXXX 2>/dev/null || mktemp -d "\${XDG_RUNTIME_DIR:-/nonexistent}/ktrdr-docker.XXXXXX" 2>/dev/null)" || { ${mark('failed', 'no tmpfs (/dev/shm or $XDG_RUNTIME_DIR) for the registry login')}; exit 1; }`,
+    'export DOCKER_CONFIG',
     'on_exit \'rm -rf "$DOCKER_CONFIG"\'',
+    // One placeholder auth entry: without any, docker would store the password in a credential helper
+    // (pass, secretservice) that outlives this directory.
+    `printf '%s\\n' ${sh([JSON.stringify({ auths: { 'ktrdr.invalid': {} } })])} > "$DOCKER_CONFIG/config.json"`,
     `if ! login_err=$(printf '%s' "$REGISTRY_PASSWORD" | docker login --username "$REGISTRY_USERNAME" --password-stdin ${sh([registryHost])} 2>&1 >/dev/null); then echo "::ktrdr login-refused \${login_err##*$'\\n'}"; exit 1; fi`,
   ]
 }

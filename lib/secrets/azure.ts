@@ -26,7 +26,14 @@ export const azureProvider: SecretProvider = {
       requests.map(async (r) => {
         const p = await $({ quiet: true, nothrow: true })`az ${azShowArgs(r.ref)}`
         if (p.exitCode !== 0) throw azFailure(r, p.exitCode, p.stderr)
-        return [r.name, new Secret(r.name, JSON.parse(p.stdout) as string)] as const
+        let value: unknown
+        try {
+          value = JSON.parse(p.stdout)
+        } catch {
+          value = undefined // never quote stdout: it may hold the value
+        }
+        if (typeof value !== 'string') throw new SecretReadError(`az returned unparseable output for ${r.name} (${r.ref})`)
+        return [r.name, new Secret(r.name, value)] as const
       }),
     )
     return new Map(results)
