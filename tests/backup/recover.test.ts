@@ -8,6 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { configCopy, REPO } from '../helpers/config-copy.ts'
 import { make } from '../helpers/run.ts'
+import { ensureAppImages, GOOD_TAG, labMake } from '../helpers/lab.ts'
 import { sh, TAG, world } from './world.ts'
 
 const w = world('rc-e2e', { dbPort: 15552 })
@@ -19,6 +20,10 @@ const fingerprint = () => TABLES.map((t) => w.sql(`SELECT '${t} ' || count(*) ||
 
 test.before(() => {
   sh('make', ['-s', 'setup'])
+  // A fresh lab has no images and no node B yet: build and push the app images, deploy node B once.
+  ensureAppImages()
+  const b = labMake('deploy-workers', { NODE: 'B', TAG: GOOD_TAG })
+  assert.is(b.code, 0, b.stdout + b.stderr)
 })
 test.after(() => w.down())
 
