@@ -1,6 +1,6 @@
 // The shape of the three config files (stack-config.yml, worker-nodes.yml, secrets.yml), as zod schemas.
 // Cross-field rules live in checks.ts; this file only says what each field may hold.
-import { z } from 'zod'
+import * as z from 'zod'
 
 const absPath = z.string().min(1).refine((p) => p.startsWith('/'), {
   message: 'must be an absolute path (starting with /)',

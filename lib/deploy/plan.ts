@@ -1,6 +1,7 @@
 // What one deploy does on each host, as data: the rendered files, the services, the secrets to export.
 // Built before anything runs, so config or contract errors stop the run with nothing touched.
 import { userInfo, hostname } from 'node:os'
+import { parse } from 'yaml'
 import { type Config, enabledCoreServices, type Host, hostOf, imageRef, type WorkerNode } from '../config/model.ts'
 import { planEnv, type PlannedVar } from '../contract/resolve.ts'
 import { renderCoreCompose, type ShippedFile } from '../compose/core.ts'
@@ -23,7 +24,14 @@ export interface HostDeploy {
   pullServices: string[]
   /** Images the tag must exist for (checked in the registry before anything changes). */
   images: string[]
+  /** Every image the compose file names: when the host has them all at the registry's digests, no pull. */
+  composeImages: string[]
   planned: PlannedVar[][]
+}
+
+function imagesOf(compose: string): string[] {
+  const services = (parse(compose) as { services?: Record<string, { image?: string }> }).services ?? {}
+  return [...new Set(Object.values(services).flatMap((s) => (s.image ? [s.image] : [])))]
 }
 
 export function operator(): string {
@@ -39,11 +47,13 @@ const secretsOf = (vars: PlannedVar[][]) => Object.fromEntries(vars.flat().filte
 
 export function planWorkers(cfg: Config, node: WorkerNode, tag: string): HostDeploy {
   const planned = [...Array.from({ length: node.replicas }, (_, i) => planEnv(cfg, { environment: 'homelab', service: 'worker', node, replica: i + 1 })), deployVars(cfg)]
+  const compose = renderWorkersCompose(cfg, node, tag)
   return {
     label: `node ${node.name}`,
     host: hostOf(cfg, node.host),
     composePath: node.composePath,
-    compose: renderWorkersCompose(cfg, node, tag),
+    compose,
+    composeImages: imagesOf(compose),
     files: [],
     services: workerServiceNames(node),
     pullServices: workerServiceNames(node),
@@ -69,6 +79,7 @@ export function planCore(cfg: Config, service: string, tag: string): HostDeploy 
     host: hostOf(cfg, cfg.stack.core.host),
     composePath: cfg.stack.core.compose_path,
     compose,
+    composeImages: imagesOf(compose),
     files,
     services,
     pullServices: services.filter((s) => s === 'backend'),

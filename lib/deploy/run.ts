@@ -7,7 +7,7 @@ import { say } from '../cli/output.ts'
 import type { Executor } from '../remote/executor.ts'
 import { renderScript } from '../remote/script.ts'
 import { closeConnections, sshExecutor, sshTarget, type SshTarget } from '../remote/ssh.ts'
-import { tagExists } from '../registry/manifest.ts'
+import { tagDigest } from '../registry/manifest.ts'
 import type { SecretProvider } from '../secrets/provider.ts'
 import { readSecrets, requestsFor } from '../secrets/read.ts'
 import type { SecretValues } from '../secrets/secret.ts'
@@ -20,6 +20,8 @@ interface Ctx {
   secrets: SecretValues
   failed: Map<string, string>
   done: Map<string, string>
+  /** image ref → the digest its tag has in the registry now */
+  digests: Map<string, string>
 }
 
 export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: DeployOptions, provider: SecretProvider): Promise<number> {
@@ -29,7 +31,7 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
   const onSigint = () => abort.abort()
   process.once('SIGINT', onSigint)
   process.once('SIGTERM', onSigint)
-  const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map() }
+  const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map(), digests: new Map() }
   const fail = (d: HostDeploy, e: unknown) => ctx.failed.set(d.label, e instanceof OpsError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e))
   // The hosts' preflight sessions (read-only) start now, while the secrets are read: the SSH connection they
   // open is the one the deploy reuses, so its set-up cost overlaps the op call.
@@ -45,9 +47,12 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
             const out = await preflights.get(d.label)!
             const err = preflightFailure(d.label, d.host.ssh, out)
             if (err) throw err
-            for (const image of d.images)
-              if (!(await tagExists(image, cfg.stack.registry.username, c.secrets.get('REGISTRY_PASSWORD')!)))
+            for (const image of d.images) {
+              const digest = await tagDigest(image, cfg.stack.registry.username, c.secrets.get('REGISTRY_PASSWORD')!)
+              if (digest === undefined)
                 throw new OpsError(`${d.label}: image ${image} is not in the registry`, { hint: 'build and push it first (CI does on merge to main), or pick an existing TAG' })
+              c.digests.set(image, digest)
+            }
           } catch (e) {
             fail(d, e)
             throw e
@@ -63,7 +68,7 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
         task: async (c: Ctx, t) => {
           try {
             const onLine = (l: string) => { const e = events(l)[0]; if (e?.event === 'step') t.output = e.detail }
-            const out = await exec.get(d.label)!.run(renderScript(deployScript(cfg, d, opts, c.secrets)), { holdStdin: true, signal: abort.signal, onLine })
+            const out = await exec.get(d.label)!.run(renderScript(deployScript(cfg, d, opts, c.secrets, c.digests)), { holdStdin: true, signal: abort.signal, onLine })
             const outcome = deployOutcome(d, out)
             if (outcome.status === 'rolled-back') throw outcome.error
             c.done.set(d.label, `ok (tag ${opts.tag}; ${d.services.join(', ')})`)

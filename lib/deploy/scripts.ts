@@ -6,7 +6,7 @@ import { sh } from '../remote/script.ts'
 import type { Secret, SecretValues } from '../secrets/secret.ts'
 import type { HostDeploy } from './plan.ts'
 import { operator, registryHost } from './plan.ts'
-import { auditFunction, healthAndRollbackLines, healthFunction, lockLines, loginLines, mark, pullUpLines, shipLines } from './steps.ts'
+import { auditFunction, currentImagesLines, healthAndRollbackLines, healthFunction, lockLines, loginLines, mark, pullUpLines, shipLines } from './steps.ts'
 
 export function preflightScript(cfg: Config): ScriptParts {
   const shared = cfg.stack.shared.host_path
@@ -27,13 +27,29 @@ export interface DeployOptions {
   healthTimeoutS: number
 }
 
-export function deployBody(cfg: Config, d: HostDeploy, o: DeployOptions): string[] {
+/** Registry digests of this run's images (image ref → `sha256:…`), from the preflight's tag check. */
+export type CurrentDigests = ReadonlyMap<string, string>
+
+/** `<registry>/<repo>@sha256:…` as a host's RepoDigests list it, for each of our images with a known digest. */
+function expectedRepoDigests(d: HostDeploy, digests: CurrentDigests): string[] {
+  return d.images.map((ref) => {
+    const digest = digests.get(ref)
+    return digest ? `${ref.replace(/:[^:/]+$/, '')}@${digest}` : ''
+  })
+}
+
+export function deployBody(cfg: Config, d: HostDeploy, o: DeployOptions, digests: CurrentDigests = new Map()): string[] {
   return [
     ...auditFunction(d.composePath, operator(), o.tag, d.services),
     ...healthFunction(d.composePath, d.services, o.healthTimeoutS),
     ...lockLines(d.composePath, `${operator()} pid ${process.pid} since ${new Date().toISOString()} tag ${o.tag}`, o.forceUnlock),
     ...shipLines(d.composePath, d.compose, d.files),
+    ...currentImagesLines(d.composeImages, expectedRepoDigests(d, digests)),
+    'if [ "$pull_needed" = 0 ]; then',
+    mark('current', 'every image is already on the host at the registry digest: no login, no pull'),
+    'else',
     ...loginLines(registryHost(cfg)),
+    'fi',
     // set -e does not apply inside an `if` condition: chain with && so a failed pull never reaches up.
     `if ! { ${pullUpLines(d.composePath, d.services, d.pullServices).join(' && ')}; }; then audit compose-failed; ${mark('compose-failed')}; exit 1; fi`,
     ...healthAndRollbackLines(d.composePath, d.services),
@@ -48,8 +64,8 @@ export function deployEnv(cfg: Config, d: HostDeploy, secrets: SecretValues): Re
   return env
 }
 
-export function deployScript(cfg: Config, d: HostDeploy, o: DeployOptions, secrets: SecretValues): ScriptParts {
-  return { env: deployEnv(cfg, d, secrets), body: deployBody(cfg, d, o), watchStdin: true }
+export function deployScript(cfg: Config, d: HostDeploy, o: DeployOptions, secrets: SecretValues, digests?: CurrentDigests): ScriptParts {
+  return { env: deployEnv(cfg, d, secrets), body: deployBody(cfg, d, o, digests), watchStdin: true }
 }
 
 /** `::ktrdr <event> <detail>` lines of a run's stdout. */

@@ -55,6 +55,20 @@ export function loginLines(registryHost: string): string[] {
   ]
 }
 
+/**
+ * Sets pull_needed=0 when the host already holds every image of the compose file and each of our images
+ * carries the digest the registry gives its tag now (`repo@sha256:…` among its RepoDigests): a pull would
+ * fetch nothing, so neither the registry login nor `compose pull` runs. Anything unknown means a pull.
+ */
+export function currentImagesLines(allImages: string[], expected: string[]): string[] {
+  const known = expected.every((e) => /@sha256:[0-9a-f]{64}$/.test(e))
+  if (!known || !allImages.length) return ['pull_needed=1']
+  return [
+    'pull_needed=1',
+    `if digests=$(docker image inspect -f '{{range .RepoDigests}}{{println .}}{{end}}' ${sh(allImages)} 2>/dev/null)${expected.map((e) => ` && grep -qxF ${sh([e])} <<<"$digests"`).join('')}; then pull_needed=0; fi`,
+  ]
+}
+
 export function composeCmd(composePath: string, ...args: string[]): string {
   return sh(['docker', 'compose', '-f', composePath, ...args])
 }
@@ -66,7 +80,7 @@ export function composeCmd(composePath: string, ...args: string[]): string {
 export function pullUpLines(composePath: string, services: string[], pullServices: string[]): string[] {
   return [
     mark('step', 'pull'),
-    ...(pullServices.length ? [composeCmd(composePath, 'pull', '--quiet', ...pullServices)] : []),
+    ...(pullServices.length ? [`{ [ "$pull_needed" = 0 ] || ${composeCmd(composePath, 'pull', '--quiet', ...pullServices)}; }`] : []),
     mark('step', 'up'),
     composeCmd(composePath, 'up', '-d', '--remove-orphans', ...services),
   ]

@@ -33,8 +33,12 @@ async function bearer(challenge: string, basic: string): Promise<string | undefi
   return body.token ?? body.access_token
 }
 
-/** true when the tag exists, false when the registry says it does not; throws when it cannot tell. */
-export async function tagExists(ref: string, username: string, password: Secret): Promise<boolean> {
+/**
+ * The manifest digest the tag points at now (`sha256:…`, from Docker-Content-Digest), undefined when the
+ * registry says the tag does not exist; throws when it cannot tell. A host whose local image carries this
+ * digest among its RepoDigests already has exactly what a pull would fetch.
+ */
+export async function tagDigest(ref: string, username: string, password: Secret): Promise<string | undefined> {
   const { registry, repo, tag } = splitImage(ref)
   const url = `${baseUrl(registry)}/v2/${repo}/manifests/${tag}`
   const basic = Buffer.from(`${username}:${password.reveal()}`).toString('base64')
@@ -50,8 +54,8 @@ export async function tagExists(ref: string, username: string, password: Secret)
   } catch (e) {
     throw new OpsError(`cannot reach the registry ${registry}: ${(e as Error).message}`, { hint: 'check registry.url in stack-config.yml and the network' })
   }
-  if (r.ok) return true
-  if (r.status === 404) return false
+  if (r.ok) return r.headers.get('docker-content-digest') ?? '' // exists; digest not told: never counted as current
+  if (r.status === 404) return undefined
   if (r.status === 401 || r.status === 403)
     throw new OpsError(`the registry ${registry} refused ${username}'s credentials (HTTP ${r.status})`, { hint: 'check REGISTRY_PASSWORD in your secrets provider (GHCR: a token with read:packages)' })
   throw new OpsError(`the registry ${registry} answered HTTP ${r.status} for ${repo}:${tag}`)
