@@ -1,7 +1,9 @@
 # SSH hosts: one sshd per simulated LXC on <addr>:22 (all of 127/8 is local on Linux), own host
 # key, pid file and VERBOSE log (-E) so tests can count connections. Key-only root login with the
 # lab's client key. Each host has $LAB_DIR/hosts/<name>/opt; sessions get KTRDR_LAB_HOST,
-# KTRDR_LAB_OPT and a per-host DOCKER_CONFIG so registry logins stay per host like separate LXCs.
+# KTRDR_LAB_OPT, a per-host DOCKER_CONFIG so registry logins stay per host like separate LXCs, and a
+# per-host HOME: this machine's own ~/.bashrc (bash sources it for every ssh command; here it runs
+# `pyenv init`, ~1 s) is not the simulated host's, and would make every session cost what no LXC does.
 SSH_DIR="$LAB_DIR/ssh"
 
 client_key_up() {
@@ -20,7 +22,7 @@ host_up() {
     die "host $name already exists at $(<"$dir/addr"); run 'lab.sh rm-host $name' first"
   fi
   install -d -m 0755 "$dir" "$dir/opt"
-  install -d -m 0700 "$dir/docker"
+  install -d -m 0700 "$dir/docker" "$dir/home"
   echo "$addr" >"$dir/addr"
   [[ -s $dir/ssh_host_ed25519_key ]] || ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$dir/ssh_host_ed25519_key"
   cat >"$dir/sshd_config.new" <<EOF
@@ -38,7 +40,7 @@ StrictModes no
 LogLevel VERBOSE
 MaxSessions 32
 MaxStartups 64:30:128
-SetEnv KTRDR_LAB_HOST=$name KTRDR_LAB_OPT=$dir/opt DOCKER_CONFIG=$dir/docker
+SetEnv KTRDR_LAB_HOST=$name KTRDR_LAB_OPT=$dir/opt DOCKER_CONFIG=$dir/docker HOME=$dir/home
 Subsystem sftp internal-sftp
 EOF
   if cmp -s "$dir/sshd_config.new" "$dir/sshd_config"; then

@@ -14,14 +14,14 @@ import type { SecretValues } from '../secrets/secret.ts'
 import { OpsError } from '../errors.ts'
 import { deployOutcome, preflightFailure } from './outcome.ts'
 import type { HostDeploy } from './plan.ts'
-import { type DeployOptions, deployScript, events, preflightScript } from './scripts.ts'
+import { type DeployOptions, deployScript, events, imagesCurrent, preflightScript } from './scripts.ts'
 
 interface Ctx {
   secrets: SecretValues
   failed: Map<string, string>
   done: Map<string, string>
-  /** image ref → the digest its tag has in the registry now */
-  digests: Map<string, string>
+  /** hosts (by label) that already hold every image at the registry's digest: no login, no pull */
+  current: Set<string>
 }
 
 export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: DeployOptions, provider: SecretProvider): Promise<number> {
@@ -31,11 +31,11 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
   const onSigint = () => abort.abort()
   process.once('SIGINT', onSigint)
   process.once('SIGTERM', onSigint)
-  const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map(), digests: new Map() }
+  const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map(), current: new Set() }
   const fail = (d: HostDeploy, e: unknown) => ctx.failed.set(d.label, e instanceof OpsError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e))
   // The hosts' preflight sessions (read-only) start now, while the secrets are read: the SSH connection they
   // open is the one the deploy reuses, so its set-up cost overlaps the op call.
-  const preflights = new Map(deploys.map((d) => [d.label, exec.get(d.label)!.run(renderScript(preflightScript(cfg)), { signal: abort.signal })]))
+  const preflights = new Map(deploys.map((d) => [d.label, exec.get(d.label)!.run(renderScript(preflightScript(cfg, d.composeImages)), { signal: abort.signal })]))
   const tasks: ListrTask<Ctx>[] = [
     { title: `Read ${requestsFor(deploys.flatMap((d) => d.planned)).length} secrets with ${provider.name}`, task: async (c) => { c.secrets = await readSecrets(provider, deploys.flatMap((d) => d.planned)) } },
     {
@@ -44,15 +44,20 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
         title: `${d.label} on ${d.host.name}`,
         task: async (c: Ctx) => {
           try {
-            const out = await preflights.get(d.label)!
-            const err = preflightFailure(d.label, d.host.ssh, out)
-            if (err) throw err
-            for (const image of d.images) {
+            // The registry is asked while the host's checks finish: both only read.
+            const digests = new Map<string, string>()
+            const registry = Promise.all(d.images.map(async (image) => {
               const digest = await tagDigest(image, cfg.stack.registry.username, c.secrets.get('REGISTRY_PASSWORD')!)
               if (digest === undefined)
                 throw new OpsError(`${d.label}: image ${image} is not in the registry`, { hint: 'build and push it first (CI does on merge to main), or pick an existing TAG' })
-              c.digests.set(image, digest)
-            }
+              digests.set(image, digest)
+            }))
+            registry.catch(() => {}) // awaited below; an SSH failure is reported first
+            const out = await preflights.get(d.label)!
+            const err = preflightFailure(d.label, d.host.ssh, out)
+            if (err) throw err
+            await registry
+            if (imagesCurrent(d, out.stdout, digests)) c.current.add(d.label)
           } catch (e) {
             fail(d, e)
             throw e
@@ -68,10 +73,10 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
         task: async (c: Ctx, t) => {
           try {
             const onLine = (l: string) => { const e = events(l)[0]; if (e?.event === 'step') t.output = e.detail }
-            const out = await exec.get(d.label)!.run(renderScript(deployScript(cfg, d, opts, c.secrets, c.digests)), { holdStdin: true, signal: abort.signal, onLine })
+            const out = await exec.get(d.label)!.run(renderScript(deployScript(cfg, d, opts, c.secrets, c.current.has(d.label))), { holdStdin: true, signal: abort.signal, onLine })
             const outcome = deployOutcome(d, out)
             if (outcome.status === 'rolled-back') throw outcome.error
-            c.done.set(d.label, `ok (tag ${opts.tag}; ${d.services.join(', ')})`)
+            c.done.set(d.label, `ok (tag ${opts.tag}; ${d.services.join(', ')}; ${c.current.has(d.label) ? 'images were current: no login, no pull' : 'logged in and pulled'})`)
           } catch (e) {
             if (abort.signal.aborted) fail(d, new OpsError(`${d.label}: interrupted; the remote shell was ended and its lock released`))
             else fail(d, e)

@@ -6,19 +6,50 @@ import { sh } from '../remote/script.ts'
 import type { Secret, SecretValues } from '../secrets/secret.ts'
 import type { HostDeploy } from './plan.ts'
 import { operator, registryHost } from './plan.ts'
-import { auditFunction, currentImagesLines, healthAndRollbackLines, healthFunction, lockLines, loginLines, mark, pullUpLines, shipLines } from './steps.ts'
+import { auditFunction, healthAndRollbackLines, healthFunction, lockLines, loginLines, mark, pullUpLines, shipLines } from './steps.ts'
 
-export function preflightScript(cfg: Config): ScriptParts {
+/** Where the docker CLI finds system-wide plugins (besides $DOCKER_CONFIG/cli-plugins). */
+const COMPOSE_PLUGIN_DIRS = ['/usr/local/lib/docker/cli-plugins', '/usr/local/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins']
+
+/**
+ * Read-only checks, run concurrently on the host: docker, the compose v2 plugin, the daemon, the shared
+ * mount; and what the host holds of the given images (`::ktrdr image <tags>|<repo digests>`, see imagesCurrent).
+ */
+export function preflightScript(cfg: Config, images: string[] = []): ScriptParts {
   const shared = cfg.stack.shared.host_path
   return {
     body: [
       `command -v docker >/dev/null || { ${mark('missing', 'docker is not installed on this host')}; exit 1; }`,
-      `docker compose version >/dev/null 2>&1 || { ${mark('missing', 'the docker compose v2 plugin is not installed')}; exit 1; }`,
-      `docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || { ${mark('missing', 'the docker daemon is not running (or this user may not use it)')}; exit 1; }`,
+      // The plugin's file, where the docker CLI looks for it (running it costs ~0.3 s of CPU; `up` runs it soon enough).
+      `compose=no; for d in "\${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins" ${COMPOSE_PLUGIN_DIRS.join(' ')}; do [ -x "$d/docker-compose" ] && compose=yes && break; done`,
+      `docker version --format '{{.Server.Version}}' >/dev/null 2>&1 & daemon_pid=$!`,
+      ...(images.length ? [`docker image inspect -f '::ktrdr image {{range .RepoTags}} {{.}}{{end}} |{{range .RepoDigests}} {{.}}{{end}}' ${sh(images)} 2>/dev/null || true`] : []),
+      `[ $compose = yes ] || { ${mark('missing', 'the docker compose v2 plugin is not installed')}; exit 1; }`,
+      `wait $daemon_pid || { ${mark('missing', 'the docker daemon is not running (or this user may not use it)')}; exit 1; }`,
       `test -d ${sh([shared])} || { ${mark('missing', `the shared mount ${shared} is not present (design §6.5: mount the NFS export there)`)}; exit 1; }`,
       mark('preflight', 'ok'),
     ],
   }
+}
+
+/**
+ * True when a pull would fetch nothing: the host holds every image of the compose file, and each of our
+ * images carries, among its RepoDigests, the digest the registry gives its tag now. Anything unknown
+ * (no digest from the registry, an image listed under another name) means false: login and pull.
+ */
+export function imagesCurrent(d: HostDeploy, preflightStdout: string, registryDigests: ReadonlyMap<string, string>): boolean {
+  const held = events(preflightStdout)
+    .filter((e) => e.event === 'image')
+    .map((e) => {
+      const [tags = '', digests = ''] = e.detail.split('|')
+      return { tags: tags.trim().split(/\s+/), digests: digests.trim().split(/\s+/) }
+    })
+  const find = (ref: string) => held.find((h) => h.tags.includes(ref))
+  if (!d.composeImages.every((ref) => find(ref))) return false
+  return d.images.every((ref) => {
+    const digest = registryDigests.get(ref)
+    return !!digest && /^sha256:[0-9a-f]{64}$/.test(digest) && find(ref)!.digests.includes(`${ref.replace(/:[^:/]+$/, '')}@${digest}`)
+  })
 }
 
 export interface DeployOptions {
@@ -27,31 +58,16 @@ export interface DeployOptions {
   healthTimeoutS: number
 }
 
-/** Registry digests of this run's images (image ref → `sha256:…`), from the preflight's tag check. */
-export type CurrentDigests = ReadonlyMap<string, string>
-
-/** `<registry>/<repo>@sha256:…` as a host's RepoDigests list it, for each of our images with a known digest. */
-function expectedRepoDigests(d: HostDeploy, digests: CurrentDigests): string[] {
-  return d.images.map((ref) => {
-    const digest = digests.get(ref)
-    return digest ? `${ref.replace(/:[^:/]+$/, '')}@${digest}` : ''
-  })
-}
-
-export function deployBody(cfg: Config, d: HostDeploy, o: DeployOptions, digests: CurrentDigests = new Map()): string[] {
+/** The deploy; with `current` (see imagesCurrent) the registry login and the pull are left out. */
+export function deployBody(cfg: Config, d: HostDeploy, o: DeployOptions, current = false): string[] {
   return [
     ...auditFunction(d.composePath, operator(), o.tag, d.services),
     ...healthFunction(d.composePath, d.services, o.healthTimeoutS),
     ...lockLines(d.composePath, `${operator()} pid ${process.pid} since ${new Date().toISOString()} tag ${o.tag}`, o.forceUnlock),
     ...shipLines(d.composePath, d.compose, d.files),
-    ...currentImagesLines(d.composeImages, expectedRepoDigests(d, digests)),
-    'if [ "$pull_needed" = 0 ]; then',
-    mark('current', 'every image is already on the host at the registry digest: no login, no pull'),
-    'else',
-    ...loginLines(registryHost(cfg)),
-    'fi',
+    ...(current ? [mark('current', 'every image is on the host at the digest the registry has for it: no login, no pull')] : loginLines(registryHost(cfg))),
     // set -e does not apply inside an `if` condition: chain with && so a failed pull never reaches up.
-    `if ! { ${pullUpLines(d.composePath, d.services, d.pullServices).join(' && ')}; }; then audit compose-failed; ${mark('compose-failed')}; exit 1; fi`,
+    `if ! { ${pullUpLines(d.composePath, d.services, current ? [] : d.pullServices).join(' && ')}; }; then audit compose-failed; ${mark('compose-failed')}; exit 1; fi`,
     ...healthAndRollbackLines(d.composePath, d.services),
     'audit ok',
   ]
@@ -64,8 +80,8 @@ export function deployEnv(cfg: Config, d: HostDeploy, secrets: SecretValues): Re
   return env
 }
 
-export function deployScript(cfg: Config, d: HostDeploy, o: DeployOptions, secrets: SecretValues, digests?: CurrentDigests): ScriptParts {
-  return { env: deployEnv(cfg, d, secrets), body: deployBody(cfg, d, o, digests), watchStdin: true }
+export function deployScript(cfg: Config, d: HostDeploy, o: DeployOptions, secrets: SecretValues, current = false): ScriptParts {
+  return { env: deployEnv(cfg, d, secrets), body: deployBody(cfg, d, o, current), watchStdin: true }
 }
 
 /** `::ktrdr <event> <detail>` lines of a run's stdout. */

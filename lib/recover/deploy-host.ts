@@ -17,8 +17,7 @@ import type { SecretValues } from '../secrets/secret.ts'
 export interface DeployCtx {
   secrets?: SecretValues
   deployed?: string[]
-  /** image ref → the digest its tag has in the registry now */
-  digests?: Map<string, string>
+
 }
 
 /** Read-only: SSH, docker, compose v2 and the shared mount on the host (the deploy preflight). */
@@ -46,20 +45,16 @@ export function deployTasks<C extends DeployCtx>(cfg: Config, d: HostDeploy, o: 
       title: `Image tag ${o.tag} in the registry`,
       skip: () => (d.images.length ? false : 'no image of ours in this step'),
       task: async (c) => {
-        c.digests ??= new Map()
-        for (const image of d.images) {
-          const digest = await tagDigest(image, cfg.stack.registry.username, c.secrets!.get('REGISTRY_PASSWORD')!)
-          if (digest === undefined)
+        for (const image of d.images)
+          if ((await tagDigest(image, cfg.stack.registry.username, c.secrets!.get('REGISTRY_PASSWORD')!)) === undefined)
             throw new OpsError(`${d.label}: image ${image} is not in the registry`, { hint: 'build and push it first (CI does on merge to main), or pick an existing TAG' })
-          c.digests.set(image, digest)
-        }
       },
     },
     {
       title: `Deploy ${d.label} on ${d.host.name}: ${d.services.join(', ')} at ${o.tag} (locked, health-checked, rolled back on failure)`,
       task: async (c, t) => {
         const onLine = (l: string) => { const e = events(l)[0]; if (e?.event === 'step') t.output = e.detail }
-        const out = await exec.run(renderScript(deployScript(cfg, d, o, c.secrets!, c.digests)), { holdStdin: true, signal, onLine })
+        const out = await exec.run(renderScript(deployScript(cfg, d, o, c.secrets!)), { holdStdin: true, signal, onLine })
         if (signal.aborted) throw new OpsError(`${d.label}: interrupted; the remote shell was ended and its lock released`, { exitCode: 130 })
         const outcome = deployOutcome(d, out)
         if (outcome.status === 'rolled-back') throw outcome.error

@@ -3,7 +3,8 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { $, type ProcessOutput } from 'zx/core'
+import { spawn } from 'node:child_process'
+import type { ProcessOutput } from 'zx/core'
 import type { Config, Host } from '../config/model.ts'
 import type { Executor, RunOptions } from './executor.ts'
 import { runWithStdin } from './spawn.ts'
@@ -47,8 +48,12 @@ export function sshExecutor(t: SshTarget): Executor {
   }
 }
 
-/** Close every master connection this run opened (end of run, and on Ctrl-C). */
+/** Close every master connection this run opened (end of run, and on Ctrl-C). ssh is spawned directly: no shell. */
 export async function closeConnections(targets: SshTarget[]): Promise<void> {
-  await Promise.all(targets.map((t) => $({ quiet: true, nothrow: true, timeout: '5s' })`ssh ${[...sshArgs(t, []).slice(0, -2), '-O', 'exit', t.target]}`))
+  await Promise.all(targets.map((t) => new Promise<void>((done) => {
+    const p = spawn('ssh', [...sshArgs(t, []).slice(0, -2), '-O', 'exit', t.target], { stdio: 'ignore', timeout: 5000 })
+    p.on('close', () => done())
+    p.on('error', () => done())
+  })))
   rmSync(controlDir, { recursive: true, force: true })
 }

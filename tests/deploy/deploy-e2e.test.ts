@@ -28,19 +28,25 @@ test.before(() => {
 test('deploy core all and workers all: the backend lists every replica with its explicit URL', async () => {
   const core = run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG })
   assert.is(core.code, 0, core.stdout + core.stderr)
+  // The lab's hosts share one engine, where the image was built: untag it so the hosts must log in and pull.
+  spawnSync('docker', ['rmi', '-f', `127.0.0.1:5000/ktrdr/ktrdr-worker:${GOOD_TAG}`], { stdio: 'ignore' })
   const w = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
   assert.is(w.code, 0, w.stdout + w.stderr)
-  assert.match(w.stdout, /node B\s+ok \(tag sha-e2e0001/)
-  assert.match(w.stdout, /node C\s+ok \(tag sha-e2e0001/)
+  assert.match(w.stdout, /node B\s+ok \(tag sha-e2e0001; worker-1, worker-2; logged in and pulled\)/)
+  assert.match(w.stdout, /node C\s+ok \(tag sha-e2e0001; worker-1, worker-2; (logged in and pulled|images were current: no login, no pull)\)/)
+  assert.is(spawnSync('docker', ['image', 'inspect', `127.0.0.1:5000/ktrdr/ktrdr-worker:${GOOD_TAG}`]).status, 0, 'the image was pulled back')
   const listed = await until(workers, (ws) => LAB_URLS.every((u) => ws.some((x) => x.url === u && x.status === 'ok')))
   for (const u of LAB_URLS) assert.ok(listed.some((x) => x.url === u && x.status === 'ok'), `${u} not listed ok: ${JSON.stringify(listed)}`)
   const health = await getJson<{ db: string }>(`${BACKEND}/health`)
   assert.is(health.db, 'ok')
 })
 
-test('a redeploy with no change recreates nothing', () => {
+test('a redeploy with no change recreates nothing, and neither logs in nor pulls (the images are at the registry digest)', () => {
   const before = [...containers('ktrdr-core'), ...containers('ktrdr-workers-b'), ...containers('ktrdr-workers-c')]
-  assert.is(run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG }).code, 0)
+  const w = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
+  assert.is(w.code, 0, w.stdout + w.stderr)
+  assert.match(w.stdout, /node B\s+ok \(tag sha-e2e0001; worker-1, worker-2; images were current: no login, no pull\)/)
+  assert.match(w.stdout, /node C\s+ok \(tag sha-e2e0001; worker-1, worker-2; images were current: no login, no pull\)/)
   assert.is(run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG }).code, 0)
   const after = [...containers('ktrdr-core'), ...containers('ktrdr-workers-b'), ...containers('ktrdr-workers-c')]
   assert.equal(after, before)

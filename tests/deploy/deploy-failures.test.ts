@@ -78,16 +78,24 @@ test('Ctrl-C mid-deploy: the lock is released and the remote shell ends', async 
 
 test('one host\'s sshd dies mid-run: clear error for that node, the others finish, no lock left', async () => {
   const pidFile = join(LAB_DIR, 'hosts/ktrdr-workers-c/sshd.pid')
+  // C's replicas stopped: its deploy must start them and wait out their first health check (interval 3 s),
+  // so it holds its lock long enough to be cut mid-run however fast the rest is.
+  const ids = spawnSync('docker', ['ps', '-q', '--filter', 'label=com.docker.compose.project=ktrdr-workers-c'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)
+  if (ids.length) spawnSync('docker', ['stop', '-t', '5', ...ids], { stdio: 'ignore' })
   const child = spawn('node', ['dist/deploy-workers.mjs', `--config=${LAB_CONFIG}`, '--node=all', `--tag=${GOOD_TAG}`], { cwd: REPO, env: { ...process.env, ...labEnv() } })
   let out = ''
   child.stdout.on('data', (d) => { out += d })
   child.stderr.on('data', (d) => { out += d })
-  for (let i = 0; i < 200 && !/step (lock|ship|login|pull)/.test(out) && !out.includes('› '); i++) await new Promise((r) => setTimeout(r, 50))
+  const exited = new Promise<number | null>((r) => child.once('exit', r))
+  let ended = false
+  void exited.then(() => (ended = true))
+  for (let i = 0; i < 1500 && !ended && !existsSync(lockOf('ktrdr-workers-c')); i++) await new Promise((r) => setTimeout(r, 20))
+  assert.ok(existsSync(lockOf('ktrdr-workers-c')), `C's deploy never took its lock:\n${out}`)
   // Kill C's sshd and every session it forked: the connection drops mid-deploy.
   const pid = readFileSync(pidFile, 'utf8').trim()
   spawnSync('pkill', ['-KILL', '-P', pid])
   spawnSync('kill', ['-KILL', pid])
-  const code = await new Promise<number | null>((r) => child.once('exit', r))
+  const code = await exited
   output.push(out)
   spawnSync('bash', ['lab/lab.sh', 'up'], { cwd: REPO, stdio: 'ignore' })
   assert.is(code, 1, out)

@@ -1,0 +1,38 @@
+// When may a deploy skip the registry login and the pull? Only when the host's preflight shows every image
+// of the compose file present and each of ours at the digest the registry gives its tag now.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { HostDeploy } from '../../lib/deploy/plan.ts'
+import { imagesCurrent } from '../../lib/deploy/scripts.ts'
+
+const WORKER = 'ghcr.io/acme/ktrdr-worker:sha-abc1234'
+const PINNED = 'timescale/timescaledb:2.19.3-pg17'
+const D1 = `sha256:${'1'.repeat(64)}`
+const D2 = `sha256:${'2'.repeat(64)}`
+const host = { images: [WORKER], composeImages: [WORKER, PINNED] } as unknown as HostDeploy
+const line = (tags: string[], digests: string[]) => `::ktrdr image ${tags.map((t) => ` ${t}`).join('')} |${digests.map((d) => ` ${d}`).join('')}`
+const preflight = (...lines: string[]) => ['some noise', ...lines, '::ktrdr preflight ok'].join('\n')
+const registry = (digest: string) => new Map([[WORKER, digest]])
+
+const cases: [string, string, Map<string, string>, boolean][] = [
+  ['every image present, ours at the registry digest', preflight(line([WORKER, 'ghcr.io/acme/ktrdr-worker:local'], [`ghcr.io/acme/ktrdr-worker@${D1}`]), line([PINNED], [])), registry(D1), true],
+  ['ours at an older digest (the tag was pushed again)', preflight(line([WORKER], [`ghcr.io/acme/ktrdr-worker@${D2}`]), line([PINNED], [])), registry(D1), false],
+  ['ours built here, never pulled or pushed (no repo digest)', preflight(line([WORKER], []), line([PINNED], [])), registry(D1), false],
+  ['a pinned third-party image missing', preflight(line([WORKER], [`ghcr.io/acme/ktrdr-worker@${D1}`])), registry(D1), false],
+  ['ours missing', preflight(line([PINNED], [])), registry(D1), false],
+  ['the registry gave no digest', preflight(line([WORKER], [`ghcr.io/acme/ktrdr-worker@${D1}`]), line([PINNED], [])), registry(''), false],
+  ['the digest is held under another repository', preflight(line([WORKER], [`ghcr.io/other/ktrdr-worker@${D1}`]), line([PINNED], [])), registry(D1), false],
+]
+
+for (const [name, out, digests, want] of cases)
+  test(name, () => {
+    assert.is(imagesCurrent(host, out, digests), want)
+  })
+
+test('a host with no image of ours (core SERVICE=db): current when the pinned images are present', () => {
+  const db = { images: [], composeImages: [PINNED] } as unknown as HostDeploy
+  assert.is(imagesCurrent(db, preflight(line([PINNED], [])), new Map()), true)
+  assert.is(imagesCurrent(db, preflight(), new Map()), false)
+})
+
+test.run()
