@@ -1,6 +1,6 @@
 // restore — §8.4 scenario C: put a backup back as the live database. Lists the backups, picks the newest
 // verified one (or FILE=), asks (YES=1), takes a safety dump, restores into a fresh database, checks it
-// against the manifest, and only then swaps it in. A failure at any step leaves the live database as it was.
+// against the manifest (row and chunk counts; CHECKSUMS=1 adds checksums), and only then swaps it in. A failure at any step leaves the live database as it was.
 import { main } from '../lib/cli/main.ts'
 import { confirmOrFlag } from '../lib/cli/confirm.ts'
 import { say } from '../lib/cli/output.ts'
@@ -23,6 +23,7 @@ await main(
       yes: { type: 'boolean', description: 'answer the confirmation (required without a terminal)' },
       list: { type: 'boolean', description: 'list the backups and stop' },
       'skip-safety-dump': { type: 'boolean', description: 'do not dump the live database first (when it is too damaged to dump)' },
+      checksums: { type: 'boolean', description: "compare every table's checksum with the manifest too, not only row and chunk counts (a full scan; make backup-verify always does)" },
       local: { type: 'boolean', description: 'run on this machine (the core host) instead of over SSH' },
     },
   },
@@ -42,7 +43,7 @@ await main(
       say(`restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.where}${s.probe.live_exists ? ' (replaces it; a safety dump is taken first)' : ' (does not exist yet)'}`)
       if (!(await confirmOrFlag(`Replace database "${live}" on ${t.where} with ${entry.file}?`, { yes: Boolean(flags.yes) }))) return 1
       try {
-        await runTree<RestoreCtx>(restoreTasks(cfg, t, { entry, live, mode: 'restore', safetyDump: !flags['skip-safety-dump'], probe: s.probe }), ctx)
+        await runTree<RestoreCtx>(restoreTasks(cfg, t, { entry, live, mode: 'restore', safetyDump: !flags['skip-safety-dump'], checksums: Boolean(flags.checksums), probe: s.probe }), ctx)
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(`  ${l}`)
         await dropScratch(cfg, t, ctx).catch((e) => say(`warning: ${(e as Error).message}`))

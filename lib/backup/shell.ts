@@ -4,6 +4,7 @@
 // pg_dump or pg_restore would carry on inside the container, so each job records its process group
 // and the EXIT trap ends it.
 import type { Config } from '../config/model.ts'
+import { projectName } from '../compose/workers.ts'
 import { mark } from '../deploy/steps.ts'
 import { sh } from '../remote/script.ts'
 import { type BackupDirs, LOCK_NAME } from './layout.ts'
@@ -32,12 +33,19 @@ export function lockLines(owner: string): string[] {
   ]
 }
 
+/**
+ * The running container of a core service, by the labels compose puts on it (the file we ship names its
+ * project): one `docker ps`, a fifth of what `docker compose ps` costs.
+ */
+export function runningContainer(cfg: Config, service: string): string {
+  return sh(['docker', 'ps', '-q', '--filter', `label=com.docker.compose.project=${projectName(cfg.stack.core.compose_path)}`, '--filter', `label=com.docker.compose.service=${service}`, '--filter', 'label=com.docker.compose.oneoff=False', '--filter', 'status=running'])
+}
+
 /** Find the running db container of the core compose project; define dx (exec) and job (stoppable exec). */
 export function containerLines(cfg: Config): string[] {
-  const compose = sh(['docker', 'compose', '-f', cfg.stack.core.compose_path])
   return [
     mark('step', 'container'),
-    `cid=$(${compose} ps -q db 2>/dev/null || true)`,
+    `cid=$(${runningContainer(cfg, 'db')} 2>/dev/null | head -n 1 || true)`,
     `[ -n "$cid" ] || fail ${sh([`the db container is not running (${cfg.stack.core.compose_path}, service db): start it with make deploy-core SERVICE=db, or run make recover-core`])}`,
     'dx() { docker exec -i "$cid" "$@"; }',
     'run_id="$$-$RANDOM"',

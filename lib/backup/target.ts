@@ -16,7 +16,8 @@ export interface CoreTarget {
   /** "ktrdr-core" or "local". */
   where: string
   signal: AbortSignal
-  run(parts: ScriptParts): Promise<ProcessOutput>
+  /** Run a script; onStep hears each `::ktrdr step <name>` as it happens (for the task's progress line). */
+  run(parts: ScriptParts, onStep?: (step: string) => void): Promise<ProcessOutput>
   /** Like run, but not stopped by Ctrl-C: for the cleanup after an interruption. */
   cleanup(parts: ScriptParts): Promise<ProcessOutput>
   close(): Promise<void>
@@ -35,7 +36,12 @@ export function coreTarget(cfg: Config, local: boolean): CoreTarget {
     exec,
     where: local ? 'local' : host.name,
     signal: abort.signal,
-    run: (parts) => exec.run(renderScript({ ...parts, watchStdin: true }), { holdStdin: true, signal: abort.signal }),
+    run: (parts, onStep) =>
+      exec.run(renderScript({ ...parts, watchStdin: true }), {
+        holdStdin: true,
+        signal: abort.signal,
+        onLine: onStep && ((l) => { const e = events(l)[0]; if (e?.event === 'step') onStep(e.detail) }),
+      }),
     cleanup: (parts) => exec.run(renderScript(parts), { timeoutMs: 120_000 }),
     close: async () => {
       process.off('SIGINT', onSignal)

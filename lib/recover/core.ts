@@ -43,7 +43,7 @@ export function recoverCoreTasks(cfg: Config, t: CoreTarget, o: DeployOptions, p
       task: async (c, task) => {
         const s = await survey(cfg, t, live)
         task.title = `Restore ${c.entry!.file} as database "${live}"${s.probe.live_exists ? ' (the fresh container\'s database is dumped, then replaced)' : ''}`
-        return task.newListr(restoreTasks<RecoverCoreCtx>(cfg, t, { entry: c.entry!, live, mode: 'restore', safetyDump: true, probe: s.probe }), { exitOnError: true })
+        return task.newListr(restoreTasks<RecoverCoreCtx>(cfg, t, { entry: c.entry!, live, mode: 'restore', safetyDump: true, checksums: false, probe: s.probe }), { exitOnError: true })
       },
     },
     steps(`Deploy every core service (deploy-core SERVICE=all TAG=${o.tag})`, 'all'),

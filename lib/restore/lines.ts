@@ -1,16 +1,21 @@
-// The restore's shell lines. Phase 1 (nothing live changes): check the chosen dump in full, take a
-// safety dump of the live database, restore into a fresh scratch database following TimescaleDB's
+// The restore's shell lines. Phase 1 (nothing live changes): check the chosen dump (sha256 against its
+// manifest; a plain .sql.gz is read in full), take a safety dump of the live database, restore into a fresh scratch database following TimescaleDB's
 // procedure (pre_restore → pg_restore → post_restore), print its statistics. Phase 2: the swap.
 import type { BackupEntry } from '../backup/inventory.ts'
 import type { Config } from '../config/model.ts'
 import { sh } from '../remote/script.ts'
-import { CORRUPT_EXIT, DUMP_NOISE, mark, psql } from '../backup/shell.ts'
-import { STATS_SQL } from '../backup/stats-sql.ts'
+import { CORRUPT_EXIT, DUMP_NOISE, mark, psql, runningContainer } from '../backup/shell.ts'
+import { CHECKSUM_ALGORITHM, statsSql } from '../backup/stats-sql.ts'
 
 const sq = (s: string) => `'${s.replace(/'/g, "''")}'`
 const heredoc = (cmd: string, body: string[]) => [`${cmd} <<'KTRDR_SQL'`, ...body, 'KTRDR_SQL']
 
-/** Refuse a damaged dump before anything is touched: sha256 against the manifest and a full read. */
+/**
+ * Refuse a damaged dump before anything is touched. A dump with a manifest was read in full when it was
+ * taken and its sha256 recorded then: the same sha256 now means the same bytes, so no second full read
+ * (pg_restore would stop on a damaged archive anyway, in the scratch database). A plain .sql.gz has no
+ * such record: it is decompressed to the end and must end with pg_dump's closing line.
+ */
 export function checkDumpLines(e: BackupEntry): string[] {
   const file = sh([e.file])
   const corrupt = (why: string) => `FAIL_CODE=${CORRUPT_EXIT} fail ${sh([`${e.file} is damaged: ${why}; nothing was changed`])}`
@@ -26,9 +31,16 @@ export function checkDumpLines(e: BackupEntry): string[] {
     `sum=$(sha256sum < "$dir"/${file}) || ${corrupt('cannot be read')}`,
     `[ "\${sum%% *}" = ${m.dump.sha256} ] || ${corrupt(`sha256 differs from the manifest's (size now $(stat -c %s "$dir"/${file}), manifest ${m.dump.size})`)}`,
     `sum=$(sha256sum < "$dir"/${sh([m.roles.file])}) && [ "\${sum%% *}" = ${m.roles.sha256} ] || ${corrupt(`the roles file ${m.roles.file} differs from the manifest`)}`,
-    `bg job check pg_restore -f /dev/null "$cdir"/${file} 2>/dev/null || ${corrupt('pg_restore cannot read it in full')}`,
   ]
 }
+
+/**
+ * Session settings for the restore's connections: index builds sort in memory (two at a time with -j2,
+ * so up to 2 × this), and commits do not wait for their WAL flush — a crash mid-restore loses only the
+ * scratch database, which is dropped anyway, and the swap's own commit flushes everything before it.
+ * Measured on 1 GB: post-data 8.3 → 5.5 s.
+ */
+export const RESTORE_PGOPTIONS = '-c maintenance_work_mem=256MB -c synchronous_commit=off'
 
 /**
  * pg_restore -j2, except TimescaleDB's catalog: its tables reference each other (hypertable ← chunk,
@@ -36,7 +48,7 @@ export function checkDumpLines(e: BackupEntry): string[] {
  * serially. Then everything else in parallel. Arguments: file, database, user.
  */
 export const PARALLEL_RESTORE = [
-  'set -eo pipefail; f=$1; db=$2; u=$3; toc=$(mktemp); trap \'rm -f "$toc"\' EXIT',
+  `set -eo pipefail; f=$1; db=$2; u=$3; toc=$(mktemp); trap 'rm -f "$toc"' EXIT; export PGOPTIONS=${sh([RESTORE_PGOPTIONS])}`,
   'pg_restore -l "$f" | grep -v " TABLE DATA _timescaledb_catalog " > "$toc"',
   'pg_restore --exit-on-error -U "$u" -d "$db" --section=pre-data "$f"',
   'pg_restore --exit-on-error -U "$u" -d "$db" --section=data -n _timescaledb_catalog "$f"',
@@ -44,7 +56,9 @@ export const PARALLEL_RESTORE = [
 ].join('\n')
 
 /** Create the scratch database and restore into it; it is dropped on any failure (keep_scratch=1 at the end). */
-export function restoreIntoLines(cfg: Config, e: BackupEntry, scratch: string): string[] {
+export function restoreIntoLines(cfg: Config, e: BackupEntry, scratch: string, checksums: boolean): string[] {
+  // The checksums are computed the way the manifest's were (older manifests: the text form).
+  const stats = statsSql(e.manifest?.checksum_algorithm ?? CHECKSUM_ALGORITHM, checksums)
   const user = cfg.stack.database.user
   const tsdb = e.manifest?.server.timescaledb
   const log = '"$restore_log"'
@@ -60,12 +74,12 @@ export function restoreIntoLines(cfg: Config, e: BackupEntry, scratch: string): 
     mark('step', 'restore'),
     e.format === 'custom'
       ? `bg job restore bash -c ${sh([PARALLEL_RESTORE])} _ "$cdir"/${sh([e.file, scratch, user])} 2>>${log} || fail "pg_restore failed: $(${DUMP_NOISE} < ${log} | tail -n 2 | tr '\\n' ' ')"`
-      : `bg job restore bash -c 'gzip -dc "$1" | psql -X -q -v ON_ERROR_STOP=1 -U "$2" -d "$3" >/dev/null' _ "$cdir"/${sh([e.file, user, scratch])} 2>>${log} || fail "psql failed on the plain dump: $(tail -n 2 ${log} | tr '\\n' ' ')"`,
+      : `bg job restore bash -c 'export PGOPTIONS="$4"; gzip -dc "$1" | psql -X -q -v ON_ERROR_STOP=1 -U "$2" -d "$3" >/dev/null' _ "$cdir"/${sh([e.file, user, scratch, RESTORE_PGOPTIONS])} 2>>${log} || fail "psql failed on the plain dump: $(tail -n 2 ${log} | tr '\\n' ' ')"`,
     mark('step', 'post-restore'),
     `echo 'SELECT timescaledb_post_restore();' | ${psql(cfg, scratch)} >/dev/null`,
     mark('step', 'statistics'),
     'echo "::ktrdr stats-begin"',
-    ...heredoc(`${psql(cfg, scratch, ['-A', '-t'])}`, [STATS_SQL.trimEnd()]),
+    ...heredoc(`${psql(cfg, scratch, ['-A', '-t'])}`, [stats.trimEnd()]),
     'keep_scratch=1',
   ]
 }
@@ -76,7 +90,7 @@ export function swapLines(cfg: Config, scratch: string, live: string, old: strin
   const vars = ['-v', `live=${live}`, '-v', `scratch=${scratch}`, '-v', `old=${old}`]
   return [
     mark('step', 'stop-backend'),
-    `backend=$(${compose} ps -q --status running backend 2>/dev/null || true)`,
+    `backend=$(${runningContainer(cfg, 'backend')} 2>/dev/null || true)`,
     `if [ -n "$backend" ]; then ${compose} stop -t 20 backend >/dev/null 2>&1 || fail "cannot stop the backend"; echo "::ktrdr backend-stopped"; on_exit '${compose} start backend >/dev/null 2>&1 && echo "::ktrdr backend-started" || echo "::ktrdr warn the backend did not start again: run make deploy-core"'; fi`,
     mark('step', 'swap'),
     `on_exit '[ "\${swapped:-0}" = 1 ] || printf "%s\\n" "ALTER DATABASE :\\"live\\" WITH ALLOW_CONNECTIONS true;" | dx psql -X -q ${sh(vars.slice(0, 2))} -U ${sh([cfg.stack.database.user])} -d postgres >/dev/null 2>&1 || true'`,

@@ -46,6 +46,8 @@ export interface RestorePlan {
   mode: 'restore' | 'drill'
   safetyDump: boolean
   probe: Probe
+  /** Compare checksums too, not only row and chunk counts (the drill always does). */
+  checksums: boolean
 }
 
 const owner = (what: string) => `${operator()} pid ${process.pid} since ${new Date().toISOString()} (${what})`
@@ -59,16 +61,16 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
       title: `Check ${p.entry.file} in full${safety ? `, take a safety dump of ${p.live}` : ''}, restore it into the scratch database ${scratch}`,
       task: async (c, task) => {
         checkVersions(p.entry, p.probe)
-        c.scratch = scratch
         const body = [
           ...dirLines(backupDirs(cfg)),
           ...lockLines(owner(p.mode)),
           ...containerLines(cfg),
           ...checkDumpLines(p.entry),
           ...(safety ? dumpLines(cfg, { base: baseName(p.live, 'pre-restore', at), kind: 'pre-restore', database: p.live, host: cfg.stack.core.host }) : []),
-          ...restoreIntoLines(cfg, p.entry, scratch),
+          ...restoreIntoLines(cfg, p.entry, scratch, p.mode === 'drill' || p.checksums),
         ]
-        const out = await t.run({ body })
+        c.scratch = scratch // from here on, the scratch database may exist: dropped after the tree if not swapped in
+        const out = await t.run({ body }, (step) => (task.output = step))
         const err = scriptFailure(p.mode, t, out)
         if (err) throw err
         c.scratchExists = true
@@ -85,9 +87,9 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
       ? [
           {
             title: `Swap ${scratch} in as ${p.live} (backend stopped, connections to ${p.live} ended, renamed in one transaction)`,
-            task: async (c: C) => {
+            task: async (c: C, task) => {
               const old = `${p.live}_old_${scratch.split('_').pop()}`
-              const out = await t.run({ body: [...dirLines(backupDirs(cfg)), ...lockLines(owner('swap')), ...containerLines(cfg), ...swapLines(cfg, scratch, p.live, old)] })
+              const out = await t.run({ body: [...dirLines(backupDirs(cfg)), ...lockLines(owner('swap')), ...containerLines(cfg), ...swapLines(cfg, scratch, p.live, old)] }, (step) => (task.output = step))
               const err = scriptFailure('restore (swap)', t, out)
               if (err) throw err
               c.swapped = true

@@ -8,10 +8,12 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
+import { CHECKSUM_ALGORITHM, CHECKSUM_ALGORITHMS } from '../../lib/backup/stats-sql.ts'
 import { SEED_SQL, sh, world } from './world.ts'
 
 const w = world()
-const TABLES = ['public.bars', 'public.results', 'public.strategies', 'public."Odd Name"']
+// notes has json and point columns (no hash opclass): its checksum takes the text form.
+const TABLES = ['public.bars', 'public.results', 'public.strategies', 'public."Odd Name"', 'public.notes']
 const fingerprint = () => TABLES.map((t) => w.sql(`SELECT '${t.replace(/'/g, "''")} ' || count(*) || ' ' || coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`)).join('\n')
 const listing = (dir = w.backups) => (existsSync(dir) ? readdirSync(dir).sort() : [])
 const node = (script: string, args: string[], config = w.config) => sh('node', [join(REPO, `dist/${script}.mjs`), '--config', config, ...args])
@@ -43,6 +45,9 @@ test('backup: dump, roles and manifest, nothing partial, status OK', () => {
   assert.equal(manifest.hypertables, [{ table: 'public.bars', chunks: 5 }])
   assert.is(manifest.tables.find((t: { table: string }) => t.table === 'public.results').rows, 300000)
   assert.is(manifest.dump.size, statSync(join(w.backups, manifest.dump.file)).size)
+  assert.is(manifest.dump.compression, 'zstd:1')
+  assert.is(manifest.checksum_algorithm, CHECKSUM_ALGORITHM)
+  assert.is(manifest.tables.length, TABLES.length)
   assert.is((statSync(join(w.backups, manifest.dump.file)).mode & 0o777).toString(8), '600')
   const s = w.make('backup-status')
   assert.is(s.code, 0, s.stdout + s.stderr)
@@ -75,6 +80,37 @@ test('backup-verify: drill passes; a manifest that disagrees fails non-zero', ()
   removeBackup(twin)
 })
 
+test('checksums: the drill compares them (a table with json/point columns too); restore does with CHECKSUMS=1', () => {
+  const before = { fp: fingerprint(), dbs: w.sql('SELECT string_agg(datname, \',\' ORDER BY datname) FROM pg_database') }
+  const twin = copyBackup(daily(), 'ktrdr-20200105T000000Z', (m) => (m.tables.find((t: { table: string }) => t.table === 'public.notes').checksum = '12345'))
+  const drill = w.make('backup-verify', { FILE: `${twin}.dump` })
+  assert.is.not(drill.code, 0)
+  assert.match(drill.stdout + drill.stderr, /public\.notes\s+50 rows, checksum 12345\s+50 rows, checksum -?\d+\s+<-- MISMATCH/)
+  const r = w.make('restore', { YES: '1', FILE: `${twin}.dump`, CHECKSUMS: '1' })
+  assert.is.not(r.code, 0)
+  assert.match(r.stdout + r.stderr, /differs from the manifest in 1 place\(s\); the live database ktrdr is unchanged/)
+  assert.is(fingerprint(), before.fp)
+  assert.is(w.sql('SELECT string_agg(datname, \',\' ORDER BY datname) FROM pg_database'), before.dbs)
+  removeBackup(twin)
+})
+
+test('an older manifest (text-form checksums) still verifies; an unknown algorithm is refused before anything runs', () => {
+  const textSum = (t: string) => w.sql(`SELECT coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`)
+  const old = copyBackup(daily(), 'ktrdr-20200106T000000Z', (m) => {
+    m.checksum_algorithm = CHECKSUM_ALGORITHMS.text
+    for (const t of m.tables) t.checksum = textSum(t.table) // the live database holds what the backup holds (restored above)
+  })
+  const ok = w.make('backup-verify', { FILE: `${old}.dump` })
+  assert.is(ok.code, 0, ok.stdout + ok.stderr)
+  const future = copyBackup(daily(), 'ktrdr-20200107T000000Z', (m) => (m.checksum_algorithm = 'sha3 of the moon'))
+  const bad = w.make('backup-verify', { FILE: `${future}.dump` })
+  assert.is.not(bad.code, 0)
+  assert.match(bad.stdout + bad.stderr, /checksum algorithm is unknown to this ktrdr-ops: "sha3 of the moon"; nothing was changed/)
+  assert.is(w.sql("SELECT count(*) FROM pg_database WHERE datname ~ '_drill_'"), '0')
+  removeBackup(old)
+  removeBackup(future)
+})
+
 /** Copy a backup under another name, editing its manifest (the dump itself is untouched). */
 function copyBackup(base: string, to: string, edit: (m: any) => void): string {
   for (const ext of ['dump', 'roles.sql']) copyFileSync(join(w.backups, `${base}.${ext}`), join(w.backups, `${to}.${ext}`))
@@ -97,13 +133,13 @@ test('fault: pg_dump killed mid-stream → failed, nothing left, live untouched'
   p.stdout.on('data', (d) => (out += d))
   p.stderr.on('data', (d) => (out += d))
   const done = new Promise<number>((r) => p.on('close', (c) => r(c ?? -1)))
-  for (let i = 0; i < 200; i++) {
-    const partial = listing().find((f) => f.startsWith('.partial-') && f.endsWith('.dump'))
-    if (partial && statSync(join(w.backups, partial)).size > 0) break
-    await sleep(20)
-  }
-  const k = inContainer('pkill', '-KILL', '-x', 'pg_dump')
-  assert.is(k.code, 0, 'pg_dump was running when killed')
+  // Inside the container (no exec latency per look): once the partial dump has bytes, stop pg_dump where it
+  // is — it cannot finish first, however small the database — then kill it.
+  const k = inContainer('bash', '-c', `for i in $(seq 6000); do
+    for f in /mnt/shared/db-backups/.partial-*.dump; do [ -s "$f" ] && pkill -STOP -x pg_dump && pkill -KILL -x pg_dump && exit 0; done
+    sleep 0.005
+  done; exit 1`)
+  assert.is(k.code, 0, `pg_dump was running, mid-stream, when killed: ${k.stderr}`)
   const code = await done
   assert.is.not(code, 0)
   assert.match(out, /pg_dump failed/)
@@ -168,13 +204,14 @@ test('fault: restore interrupted (SIGINT) while pg_restore runs → clean stop, 
   p.stdout.on('data', (d) => (out += d))
   p.stderr.on('data', (d) => (out += d))
   const done = new Promise<number>((r) => p.on('close', (c) => r(c ?? -1)))
-  let seen = false
-  for (let i = 0; i < 300 && !seen; i++) {
-    seen = inContainer('pgrep', '-x', 'pg_restore').code === 0 && w.sql("SELECT count(*) FROM pg_database WHERE datname ~ '_restore_'") === '1'
-    if (!seen) await sleep(100)
-  }
-  assert.ok(seen, 'pg_restore was running')
+  // Inside the container: stop pg_restore the moment it runs (it cannot finish first), interrupt the
+  // toolkit, then let pg_restore go on so the TERM its trap sends takes effect.
+  const k = inContainer('bash', '-c', 'for i in $(seq 6000); do pkill -STOP -x pg_restore && exit 0; sleep 0.005; done; exit 1')
+  assert.is(k.code, 0, 'pg_restore was running')
+  assert.is(w.sql("SELECT count(*) FROM pg_database WHERE datname ~ '_restore_'"), '1', 'the scratch database exists')
   p.kill('SIGINT')
+  await sleep(300)
+  inContainer('pkill', '-CONT', '-x', 'pg_restore')
   const code = await done
   assert.is(code, 130, out)
   assert.match(out, /interrupted; the script on ktrdr-core was stopped and cleaned up after itself/)

@@ -86,6 +86,8 @@ export function world(name = 'bk-e2e', opts: { dbPort?: number } = {}): World {
 export const SEED_SQL = `
 CREATE TABLE strategies (id serial PRIMARY KEY, name text NOT NULL, params jsonb);
 INSERT INTO strategies (name, params) SELECT 'strat-' || g, jsonb_build_object('n', g, 'q', E'it''s "quoted"\\n') FROM generate_series(1, 200) g;
+CREATE TABLE notes (id int, body json, at point);
+INSERT INTO notes SELECT g, json_build_object('g', g), point(g, -g) FROM generate_series(1, 50) g;
 CREATE TABLE "Odd Name" (k text, v numeric);
 INSERT INTO "Odd Name" VALUES ('ü€', 1.5), (E'tab\\there', NULL);
 CREATE TABLE bars (time timestamptz NOT NULL, symbol text NOT NULL, close double precision);
