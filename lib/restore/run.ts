@@ -58,7 +58,7 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
   const safety = p.safetyDump && p.probe.live_exists
   return [
     {
-      title: `Check ${p.entry.file} in full${safety ? `, take a safety dump of ${p.live}` : ''}, restore it into the scratch database ${scratch}`,
+      title: `Check ${p.entry.file}${safety ? `, take a safety dump of ${p.live}` : ''}, restore it into the scratch database ${scratch}`,
       task: async (c, task) => {
         checkVersions(p.entry, p.probe)
         const body = [
