@@ -19,7 +19,11 @@ pid_alive() {
   [[ -s $1 ]] || return 1
   pid=$(<"$1")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]]
+  [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] || return 1
+  # A killed process whose parent has not reaped it yet (a zombie) still has its comm: not alive.
+  local state
+  state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
+  [[ -n $state && $state != Z && $state != X ]]
 }
 
 # stop_pid PIDFILE COMM: TERM the process, wait up to 10 s, then KILL. No-op when not running.

@@ -5,7 +5,7 @@ import type { Config } from '../config/model.ts'
 import { runTree } from '../cli/tree.ts'
 import { say } from '../cli/output.ts'
 import type { Executor } from '../remote/executor.ts'
-import { renderScript } from '../remote/script.ts'
+import { renderFirstPart, renderScript } from '../remote/script.ts'
 import { closeConnections, sshExecutor, sshTarget, type SshTarget } from '../remote/ssh.ts'
 import { tagDigest } from '../registry/manifest.ts'
 import type { SecretProvider } from '../secrets/provider.ts'
@@ -33,9 +33,15 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
   process.once('SIGTERM', onSigint)
   const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map(), current: new Set() }
   const fail = (d: HostDeploy, e: unknown) => ctx.failed.set(d.label, e instanceof OpsError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e))
-  // The hosts' preflight sessions (read-only) start now, while the secrets are read: the SSH connection they
-  // open is the one the deploy reuses, so its set-up cost overlaps the op call.
-  const preflights = new Map(deploys.map((d) => [d.label, exec.get(d.label)!.run(renderScript(preflightScript(cfg, d.composeImages)), { signal: abort.signal })]))
+  // One `bash -s` session per host for the whole run, started now, while the secrets are read: its first
+  // part is the read-only preflight; the deploy is sent to the same shell only once every check passed.
+  const steps = new Map<string, (step: string) => void>()
+  const sessions = new Map(deploys.map((d) => {
+    const s = exec.get(d.label)!.session({ signal: abort.signal, onLine: (l) => { const e = events(l)[0]; if (e?.event === 'step') steps.get(d.label)?.(e.detail) } })
+    s.send(renderFirstPart(preflightScript(cfg, d.composeImages).body))
+    return [d.label, s] as const
+  }))
+  const preflights = new Map(deploys.map((d) => [d.label, sessions.get(d.label)!.until((l) => l === '::ktrdr preflight ok')]))
   const tasks: ListrTask<Ctx>[] = [
     { title: `Read ${requestsFor(deploys.flatMap((d) => d.planned)).length} secrets with ${provider.name}`, task: async (c) => { c.secrets = await readSecrets(provider, deploys.flatMap((d) => d.planned)) } },
     {
@@ -53,12 +59,16 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
               digests.set(image, digest)
             }))
             registry.catch(() => {}) // awaited below; an SSH failure is reported first
-            const out = await preflights.get(d.label)!
-            const err = preflightFailure(d.label, d.host.ssh, out)
-            if (err) throw err
+            const first = await preflights.get(d.label)!
+            if (first.ended) {
+              const out = await sessions.get(d.label)!.done
+              throw preflightFailure(d.label, d.host.ssh, out) ?? new OpsError(`${d.label}: the preflight on ${d.host.name} ended early (exit ${out.exitCode})`)
+            }
             await registry
+            const out = first
             if (imagesCurrent(d, out.stdout, digests)) c.current.add(d.label)
           } catch (e) {
+            sessions.get(d.label)!.end() // nothing more for that shell: it exits
             fail(d, e)
             throw e
           }
@@ -72,8 +82,10 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
         skip: (c: Ctx) => (c.failed.has(d.label) ? 'preflight failed' : false),
         task: async (c: Ctx, t) => {
           try {
-            const onLine = (l: string) => { const e = events(l)[0]; if (e?.event === 'step') t.output = e.detail }
-            const out = await exec.get(d.label)!.run(renderScript(deployScript(cfg, d, opts, c.secrets, c.current.has(d.label))), { holdStdin: true, signal: abort.signal, onLine })
+            steps.set(d.label, (step) => (t.output = step))
+            const session = sessions.get(d.label)!
+            session.send(renderScript(deployScript(cfg, d, opts, c.secrets, c.current.has(d.label)))) // stdin stays open: see renderScript's watcher
+            const out = await session.done
             const outcome = deployOutcome(d, out)
             if (outcome.status === 'rolled-back') throw outcome.error
             c.done.set(d.label, `ok (tag ${opts.tag}; ${d.services.join(', ')}; ${c.current.has(d.label) ? 'images were current: no login, no pull' : 'logged in and pulled'})`)
@@ -93,6 +105,10 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
   } finally {
     process.off('SIGINT', onSigint)
     process.off('SIGTERM', onSigint)
+    // A shell never sent its deploy (its host failed a check, or the run stopped before): end it, and wait
+    // for every session before the connections close.
+    for (const d of deploys) if (ctx.failed.has(d.label) || !ctx.done.has(d.label)) sessions.get(d.label)!.end()
+    await Promise.all([...sessions.values()].map((s) => s.done))
     await closeConnections([...targets.values()])
   }
   say('')

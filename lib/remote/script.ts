@@ -43,6 +43,14 @@ export function renderScript(parts: ScriptParts): string {
   return [...PRELUDE, '__ktrdr_main() {', ...watch, 'exec 3<&-', ...exports, ...parts.body, '}', '__ktrdr_main 3<&0 </dev/null; exit $?', ''].join('\n')
 }
 
+/**
+ * The first part of a session (lib/remote/spawn.ts openSession): runs the body and exits on failure, else
+ * leaves bash reading its next part from stdin. No secrets: a first part is for read-only checks.
+ */
+export function renderFirstPart(body: string[]): string {
+  return [...PRELUDE, '__ktrdr_part() {', ...body, '}', '__ktrdr_part </dev/null || exit $?', ''].join('\n')
+}
+
 /** Redacted preview of a script for --dry-run: exported values masked, everything else as it will run. */
 export function previewScript(parts: ScriptParts): string[] {
   const names = Object.keys(parts.env ?? {})

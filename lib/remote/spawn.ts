@@ -20,3 +20,51 @@ export async function runWithStdin(cmd: string, args: string[], script: string, 
   if (opts.holdStdin) p.stdin.destroy()
   return out
 }
+
+/**
+ * A script session: one `bash -s` whose script is written in parts. bash reads a script from a pipe as it
+ * runs it, so a first part (read-only checks) can run while the caller decides whether to send the rest.
+ * `until(line)` resolves with the output so far at the first stdout line the test accepts, or when the
+ * process ends (then `ended` is true). Closing stdin (end) makes bash exit after what it was given.
+ */
+export interface ScriptSession {
+  send(part: string): void
+  end(): void
+  until(accept: (line: string) => boolean): Promise<{ stdout: string; ended: boolean }>
+  done: Promise<ProcessOutput>
+}
+
+export function openSession(cmd: string, args: string[], opts: RunOptions): ScriptSession {
+  const p = $({ quiet: true, nothrow: true, signal: opts.signal, timeout: opts.timeoutMs ? `${opts.timeoutMs}ms` : undefined })`${cmd} ${args}`
+  let complete = '' // every whole stdout line so far
+  let buf = ''
+  let finished: ProcessOutput | undefined
+  const waiters: { accept: (l: string) => boolean; resolve: (v: { stdout: string; ended: boolean }) => void }[] = []
+  p.stdout.on('data', (chunk: Buffer) => {
+    buf += chunk.toString('utf8')
+    const lines = buf.split('\n')
+    buf = lines.pop() ?? ''
+    for (const l of lines) {
+      complete += `${l}\n`
+      opts.onLine?.(l)
+      for (const w of [...waiters])
+        if (w.accept(l)) {
+          waiters.splice(waiters.indexOf(w), 1)
+          w.resolve({ stdout: complete, ended: false })
+        }
+    }
+  })
+  const done = (async () => {
+    const out = await p
+    finished = out
+    if (!p.stdin.destroyed) p.stdin.destroy()
+    for (const w of waiters.splice(0)) w.resolve({ stdout: out.stdout, ended: true })
+    return out
+  })()
+  return {
+    send: (part) => { if (!p.stdin.destroyed && !p.stdin.writableEnded) p.stdin.write(part) },
+    end: () => { if (!p.stdin.destroyed && !p.stdin.writableEnded) p.stdin.end() },
+    until: (accept) => (finished ? Promise.resolve({ stdout: finished.stdout, ended: true }) : new Promise((resolve) => waiters.push({ accept, resolve }))),
+    done,
+  }
+}

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import type { ProcessOutput } from 'zx/core'
 import type { Config, Host } from '../config/model.ts'
 import type { Executor, RunOptions } from './executor.ts'
-import { runWithStdin } from './spawn.ts'
+import { openSession, runWithStdin } from './spawn.ts'
 
 export interface SshTarget {
   name: string
@@ -45,6 +45,7 @@ export function sshExecutor(t: SshTarget): Executor {
   return {
     label: t.name,
     run: (script: string, opts: RunOptions = {}): Promise<ProcessOutput> => runWithStdin('ssh', sshArgs(t), script, opts),
+    session: (opts: RunOptions = {}) => openSession('ssh', sshArgs(t), opts),
   }
 }
 

@@ -97,7 +97,10 @@ test('one host\'s sshd dies mid-run: clear error for that node, the others finis
   spawnSync('kill', ['-KILL', pid])
   const code = await exited
   output.push(out)
+  // Bring C's sshd back for what follows, once the killed one is gone (a zombie counts as gone).
+  for (let i = 0; i < 100 && /^State:\s*[^ZX]/m.test(spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout); i++) await new Promise((r) => setTimeout(r, 50))
   spawnSync('bash', ['lab/lab.sh', 'up'], { cwd: REPO, stdio: 'ignore' })
+  assert.is(spawnSync('ssh', ['-F', join(LAB_DIR, 'ssh/ssh_config'), 'ktrdr-workers-c', 'true']).status, 0, "C's sshd is back after the test")
   assert.is(code, 1, out)
   assert.match(out, /node B\s+ok/)
   assert.match(out, /node C\s+FAILED — node C: (lost the SSH connection to ktrdr-workers-c|cannot reach ktrdr-workers-c over SSH)/)
