@@ -1,5 +1,5 @@
 // Scenario B (§8.4) as one tree: check the core host and its shared mount, find the newest verified
-// backup, start the db alone, restore into it (lib/restore: full read, safety dump, scratch database,
+// backup, start the db alone, restore into it (lib/restore: sha256 check, safety dump, scratch database,
 // manifest check, swap), deploy every core service. Every step stops the tree when it fails.
 import type { ListrTask } from 'listr2'
 import { backupDirs } from '../backup/layout.ts'
