@@ -65,8 +65,7 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
               throw preflightFailure(d.label, d.host.ssh, out) ?? new OpsError(`${d.label}: the preflight on ${d.host.name} ended early (exit ${out.exitCode})`)
             }
             await registry
-            const out = first
-            if (imagesCurrent(d, out.stdout, digests)) c.current.add(d.label)
+            if (imagesCurrent(d, first.stdout, digests)) c.current.add(d.label)
           } catch (e) {
             sessions.get(d.label)!.end() // nothing more for that shell: it exits
             fail(d, e)

@@ -17,7 +17,6 @@ import type { SecretValues } from '../secrets/secret.ts'
 export interface DeployCtx {
   secrets?: SecretValues
   deployed?: string[]
-
 }
 
 /** Read-only: SSH, docker, compose v2 and the shared mount on the host (the deploy preflight). */

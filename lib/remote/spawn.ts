@@ -4,21 +4,10 @@ import { $, type ProcessOutput } from 'zx/core'
 import type { RunOptions } from './executor.ts'
 
 export async function runWithStdin(cmd: string, args: string[], script: string, opts: RunOptions): Promise<ProcessOutput> {
-  const p = $({ quiet: true, nothrow: true, signal: opts.signal, timeout: opts.timeoutMs ? `${opts.timeoutMs}ms` : undefined })`${cmd} ${args}`
-  if (opts.onLine) {
-    let buf = ''
-    p.stdout.on('data', (chunk: Buffer) => {
-      buf += chunk.toString('utf8')
-      const lines = buf.split('\n')
-      buf = lines.pop() ?? ''
-      for (const l of lines) opts.onLine!(l)
-    })
-  }
-  p.stdin.write(script)
-  if (!opts.holdStdin) p.stdin.end()
-  const out = await p
-  if (opts.holdStdin) p.stdin.destroy()
-  return out
+  const session = openSession(cmd, args, opts)
+  session.send(script)
+  if (!opts.holdStdin) session.end()
+  return session.done
 }
 
 /**

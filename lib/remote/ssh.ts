@@ -3,8 +3,7 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawn } from 'node:child_process'
-import type { ProcessOutput } from 'zx/core'
+import { $, type ProcessOutput } from 'zx/core'
 import type { Config, Host } from '../config/model.ts'
 import type { Executor, RunOptions } from './executor.ts'
 import { openSession, runWithStdin } from './spawn.ts'
@@ -49,12 +48,8 @@ export function sshExecutor(t: SshTarget): Executor {
   }
 }
 
-/** Close every master connection this run opened (end of run, and on Ctrl-C). ssh is spawned directly: no shell. */
+/** Close every master connection this run opened (end of run, and on Ctrl-C). */
 export async function closeConnections(targets: SshTarget[]): Promise<void> {
-  await Promise.all(targets.map((t) => new Promise<void>((done) => {
-    const p = spawn('ssh', [...sshArgs(t, []).slice(0, -2), '-O', 'exit', t.target], { stdio: 'ignore', timeout: 5000 })
-    p.on('close', () => done())
-    p.on('error', () => done())
-  })))
+  await Promise.all(targets.map((t) => $({ quiet: true, nothrow: true, timeout: '5s' })`ssh ${[...sshArgs(t, []).slice(0, -2), '-O', 'exit', t.target]}`))
   rmSync(controlDir, { recursive: true, force: true })
 }

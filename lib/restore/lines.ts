@@ -1,6 +1,7 @@
 // The restore's shell lines. Phase 1 (nothing live changes): check the chosen dump (sha256 against its
-// manifest; a plain .sql.gz is read in full), take a safety dump of the live database, restore into a fresh scratch database following TimescaleDB's
-// procedure (pre_restore → pg_restore → post_restore), print its statistics. Phase 2: the swap.
+// manifest; a plain .sql.gz is read in full), take a safety dump of the live database, restore into a
+// fresh scratch database following TimescaleDB's procedure (pre_restore → pg_restore → post_restore),
+// print its statistics. Phase 2: the swap.
 import type { BackupEntry } from '../backup/inventory.ts'
 import type { Config } from '../config/model.ts'
 import { sh } from '../remote/script.ts'
