@@ -30,15 +30,24 @@ const HASHABLE = [
 ].join('\n')
 
 /**
+ * The row as ROW(t.a, t.b, …) of its live columns in order. It hashes and prints exactly as the whole-row
+ * `t` does (both skip dropped columns), so the checksums are the same values, but it costs far less: a
+ * whole-row reference builds a copy of every tuple, and a hypertable's chunk rows are converted to the
+ * parent's row type on top (1 GB here: 3.0 s → 1.7 s for the hypertable, 1.5 s → 1.2 s for a plain table).
+ */
+const COLUMNS =
+  "(SELECT coalesce(string_agg(format('t.%I', a.attname), ', ' ORDER BY a.attnum), '') FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)"
+
+/**
  * The statistics script for a checksum algorithm named in a manifest; throws on a name it does not know.
  * Without checksums every table's row count is still exact (count(*)), its checksum null.
  */
 export function statsSql(algorithm: string = CHECKSUM_ALGORITHM, checksums = true): string {
   const row =
     algorithm === CHECKSUM_ALGORITHMS.record
-      ? `CASE WHEN ${HASHABLE} THEN 'hash_record_extended(t, 0)' ELSE 'hashtextextended(t::text, 0)' END`
+      ? `CASE WHEN ${HASHABLE} THEN format('hash_record_extended(ROW(%s), 0)', ${COLUMNS}) ELSE format('hashtextextended(ROW(%s)::text, 0)', ${COLUMNS}) END`
       : algorithm === CHECKSUM_ALGORITHMS.text
-        ? "'hashtextextended(t::text, 0)'"
+        ? `format('hashtextextended(ROW(%s)::text, 0)', ${COLUMNS})`
         : undefined
   if (!row) throw new OpsError(`the manifest's checksum algorithm is unknown to this ktrdr-ops: "${algorithm}"; nothing was changed`, { hint: 'the backup was taken by a newer ktrdr-ops: update it (git pull && make setup), then restore' })
   return [

@@ -96,6 +96,11 @@ test('checksums: the drill compares them (a table with json/point columns too); 
 
 test('an older manifest (text-form checksums) still verifies; an unknown algorithm is refused before anything runs', () => {
   const textSum = (t: string) => w.sql(`SELECT coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`)
+  // The current algorithm, computed here the plain way (whole-row references, dropped columns included in
+  // bars and "Odd Name"): the manifest's values must be exactly these.
+  const recordSum = (t: string) => (t === 'public.notes' ? textSum(t) : w.sql(`SELECT coalesce(sum(hash_record_extended(x, 0)), 0) FROM ${t} x`))
+  const current = JSON.parse(readFileSync(join(w.backups, `${daily()}.manifest.json`), 'utf8'))
+  for (const t of current.tables) assert.is(t.checksum, recordSum(t.table), t.table)
   const old = copyBackup(daily(), 'ktrdr-20200106T000000Z', (m) => {
     m.checksum_algorithm = CHECKSUM_ALGORITHMS.text
     for (const t of m.tables) t.checksum = textSum(t.table) // the live database holds what the backup holds (restored above)

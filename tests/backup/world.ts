@@ -88,10 +88,13 @@ CREATE TABLE strategies (id serial PRIMARY KEY, name text NOT NULL, params jsonb
 INSERT INTO strategies (name, params) SELECT 'strat-' || g, jsonb_build_object('n', g, 'q', E'it''s "quoted"\\n') FROM generate_series(1, 200) g;
 CREATE TABLE notes (id int, body json, at point);
 INSERT INTO notes SELECT g, json_build_object('g', g), point(g, -g) FROM generate_series(1, 50) g;
-CREATE TABLE "Odd Name" (k text, v numeric);
+CREATE TABLE "Odd Name" (k text, gone int, v numeric);
+ALTER TABLE "Odd Name" DROP COLUMN gone;
 INSERT INTO "Odd Name" VALUES ('ü€', 1.5), (E'tab\\there', NULL);
 CREATE TABLE bars (time timestamptz NOT NULL, symbol text NOT NULL, close double precision);
 SELECT create_hypertable('bars', 'time', chunk_time_interval => interval '1 day');
+ALTER TABLE bars ADD COLUMN gone int;
+ALTER TABLE bars DROP COLUMN gone;
 CREATE TABLE results (id bigint PRIMARY KEY, job text, payload text);
 INSERT INTO results SELECT g, 'job-' || (g % 97), md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) FROM generate_series(1, 300000) g;
 INSERT INTO bars SELECT t, s, random() * 100 FROM generate_series(timestamptz '2026-01-01', timestamptz '2026-01-06' - interval '1 minute', interval '1 minute') t, (VALUES ('EURUSD'), ('GBPUSD')) v(s);
