@@ -29,7 +29,8 @@ export function inventoryScript(cfg: Config): ScriptParts {
       ...dirLines(backupDirs(cfg)),
       '[ -d "$dir" ] || { echo "::ktrdr no-dir"; exit 0; }',
       'find "$dir" -maxdepth 1 -type f ! -name ".*" -printf "::ktrdr file %s %f\\n"',
-      'for m in "$dir"/*.manifest.json; do [ -f "$m" ] || continue; printf "::ktrdr manifest %s %s\\n" "${m##*/}" "$(head -c 1000000 "$m" | tr -d "\\n")"; done',
+      // Builtins only (read -N: at most 1 MB of each): no process per manifest, however many backups there are.
+      `for m in "$dir"/*.manifest.json; do [ -f "$m" ] || continue; text=; IFS= read -r -N 1000000 text < "$m" || true; printf '::ktrdr manifest %s %s\\n' "\${m##*/}" "\${text//$'\\n'/}"; done`,
     ],
   }
 }

@@ -6,7 +6,7 @@ import { runTree } from '../cli/tree.ts'
 import { say } from '../cli/output.ts'
 import type { Executor } from '../remote/executor.ts'
 import { renderFirstPart, renderScript } from '../remote/script.ts'
-import { closeConnections, sshExecutor, sshTarget, type SshTarget } from '../remote/ssh.ts'
+import { sshExecutor, sshTarget, type SshTarget } from '../remote/ssh.ts'
 import { tagDigest } from '../registry/manifest.ts'
 import type { SecretProvider } from '../secrets/provider.ts'
 import { readSecrets, requestsFor } from '../secrets/read.ts'
@@ -25,7 +25,7 @@ interface Ctx {
 }
 
 export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: DeployOptions, provider: SecretProvider): Promise<number> {
-  const targets = new Map<string, SshTarget>(deploys.map((d) => [d.label, sshTarget(cfg, d.host)]))
+  const targets = new Map<string, SshTarget>(deploys.map((d) => [d.label, sshTarget(cfg, d.host, { multiplex: false })]))
   const exec = new Map<string, Executor>(deploys.map((d) => [d.label, sshExecutor(targets.get(d.label)!)]))
   const abort = new AbortController()
   const onSigint = () => abort.abort()
@@ -33,7 +33,7 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
   process.once('SIGTERM', onSigint)
   const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map(), current: new Set() }
   const fail = (d: HostDeploy, e: unknown) => ctx.failed.set(d.label, e instanceof OpsError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e))
-  // One `bash -s` session per host for the whole run, started now, while the secrets are read: its first
+  // One `bash -s` session per host for the whole run — its only ssh connection — started now, while the secrets are read: its first
   // part is the read-only preflight; the deploy is sent to the same shell only once every check passed.
   const steps = new Map<string, (step: string) => void>()
   const sessions = new Map(deploys.map((d) => {
@@ -105,10 +105,9 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
     process.off('SIGINT', onSigint)
     process.off('SIGTERM', onSigint)
     // A shell never sent its deploy (its host failed a check, or the run stopped before): end it, and wait
-    // for every session before the connections close.
+    // for every session. Each host had exactly one ssh (no master connection), so that is all there is to close.
     for (const d of deploys) if (ctx.failed.has(d.label) || !ctx.done.has(d.label)) sessions.get(d.label)!.end()
     await Promise.all([...sessions.values()].map((s) => s.done))
-    await closeConnections([...targets.values()])
   }
   say('')
   say('summary:')

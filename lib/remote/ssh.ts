@@ -13,10 +13,15 @@ export interface SshTarget {
   target: string
   configFile?: string
   connectTimeout: number
+  /**
+   * Share one master connection between this run's ssh commands (ControlMaster; closeConnections ends it).
+   * False for a run that opens exactly one session per host (deploy): no master to set up and close.
+   */
+  multiplex: boolean
 }
 
-export function sshTarget(cfg: Config, host: Host): SshTarget {
-  return { name: host.name, target: host.ssh, configFile: cfg.stack.ssh.config_file, connectTimeout: cfg.stack.ssh.connect_timeout }
+export function sshTarget(cfg: Config, host: Host, o: { multiplex?: boolean } = {}): SshTarget {
+  return { name: host.name, target: host.ssh, configFile: cfg.stack.ssh.config_file, connectTimeout: cfg.stack.ssh.connect_timeout, multiplex: o.multiplex ?? true }
 }
 
 /** Short, private directory for control sockets (unix socket paths are limited to ~100 bytes). */
@@ -28,9 +33,7 @@ export function sshArgs(t: SshTarget, remote: string[] = ['bash', '-s']): string
     ...(t.configFile ? ['-F', t.configFile] : []),
     '-o', 'BatchMode=yes',
     '-o', `ConnectTimeout=${t.connectTimeout}`,
-    '-o', 'ControlMaster=auto',
-    '-o', `ControlPath=${join(controlDir, '%C')}`,
-    '-o', 'ControlPersist=120',
+    ...(t.multiplex ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir, '%C')}`, '-o', 'ControlPersist=120'] : []),
     '-o', 'ServerAliveInterval=10',
     '-o', 'ServerAliveCountMax=3',
     t.target,
@@ -40,7 +43,7 @@ export function sshArgs(t: SshTarget, remote: string[] = ['bash', '-s']): string
 }
 
 export function sshExecutor(t: SshTarget): Executor {
-  mkdirSync(controlDir, { recursive: true, mode: 0o700 })
+  if (t.multiplex) mkdirSync(controlDir, { recursive: true, mode: 0o700 })
   return {
     label: t.name,
     run: (script: string, opts: RunOptions = {}): Promise<ProcessOutput> => runWithStdin('ssh', sshArgs(t), script, opts),
@@ -50,6 +53,6 @@ export function sshExecutor(t: SshTarget): Executor {
 
 /** Close every master connection this run opened (end of run, and on Ctrl-C). */
 export async function closeConnections(targets: SshTarget[]): Promise<void> {
-  await Promise.all(targets.map((t) => $({ quiet: true, nothrow: true, timeout: '5s' })`ssh ${[...sshArgs(t, []).slice(0, -2), '-O', 'exit', t.target]}`))
+  await Promise.all(targets.filter((t) => t.multiplex).map((t) => $({ quiet: true, nothrow: true, timeout: '5s' })`ssh ${[...sshArgs(t, []).slice(0, -2), '-O', 'exit', t.target]}`))
   rmSync(controlDir, { recursive: true, force: true })
 }

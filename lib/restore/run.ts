@@ -22,10 +22,10 @@ export interface Survey {
 
 /** Read-only: what is in the backups directory, and what the server would restore into. */
 export async function survey(cfg: Config, t: CoreTarget, live: string): Promise<Survey> {
-  const inv = await t.run(inventoryScript(cfg))
+  // Both only read: run them at once.
+  const [inv, pr] = await Promise.all([t.run(inventoryScript(cfg)), t.run({ body: [...dirLines(backupDirs(cfg)), ...containerLines(cfg), ...probeLines(cfg, live)] })])
   const e1 = scriptFailure('list backups', t, inv)
   if (e1) throw e1
-  const pr = await t.run({ body: [...dirLines(backupDirs(cfg)), ...containerLines(cfg), ...probeLines(cfg, live)] })
   const e2 = scriptFailure('inspect the db server', t, pr)
   if (e2) throw e2
   const line = events(pr.stdout).find((e) => e.event === 'probe')

@@ -56,4 +56,8 @@ EOF
 fi
 
 shift
+# The server never needs the password after initdb, and must not hold it: PostgreSQL writes its process
+# titles ("postgres: autovacuum worker") over its argv and environment, so /proc/<pid>/cmdline — what `ps`
+# shows — can end in the tail of an environment string (seen here: "…worker S_PASSWORD=<the password>").
+unset POSTGRES_PASSWORD POSTGRES_PASSWORD_FILE
 exec postgres "$@"
