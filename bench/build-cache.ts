@@ -2,11 +2,11 @@
 // dependency layer came from cache (the build log's cached steps, and the image layers before/after).
 // Real engine, real entry points (make build-*). Figures only, no timed assertions.
 //   npx tsx bench/build-cache.ts        (lab: base from ktrdr-lab/python:3.13 without uv, as in docs/build.md)
-import { appendFileSync, cpSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { appendFileSync, cpSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
+import { tempDir } from '../tests/helpers/tmp.ts'
 
 const REPO = join(import.meta.dirname, '..')
 const sh = (cmd: string, args: string[], cwd = REPO) => {
@@ -15,7 +15,7 @@ const sh = (cmd: string, args: string[], cwd = REPO) => {
   return r.stdout
 }
 
-const app = mkdtempSync(join(tmpdir(), 'ktrdr-bench-app-'))
+const app = tempDir('ktrdr-bench-app-')
 cpSync(join(REPO, 'examples/ktrdr-app'), app, { recursive: true })
 const git = (...a: string[]) => sh('git', ['-C', app, '-c', 'user.email=bench@example.org', '-c', 'user.name=bench', ...a])
 git('init', '-q'); git('add', '-A'); git('commit', '-qm', 'bench')

@@ -1,12 +1,12 @@
 // bench: how many `op` processes one run starts for 3 and for 30 secrets (target 1 and 1), and the wall time
 // of resolving them through the op provider, against the op stand-in (tests/standins/bin/op).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { opProvider } from '../lib/secrets/op.ts'
+import { tempDir } from '../tests/helpers/tmp.ts'
 
-const dir = mkdtempSync(join(tmpdir(), 'ktrdr-bench-op-'))
+const dir = tempDir('ktrdr-bench-op-')
 const vault: Record<string, Record<string, string>> = {}
 for (let i = 0; i < 30; i++) vault[`item-${i}`] = { value: `secret-${i}-$"'\`\\ü` }
 writeFileSync(join(dir, 'vault.json'), JSON.stringify({ desktop_session: true, vaults: { bench: vault } }))

@@ -1,8 +1,8 @@
 // e2e in the lab (lab/lab.sh up): base, backend and worker built from the templates by the real engine,
 // pushed to the lab registry with auth, pulled by a lab host, and the running container's revision label
 // checked against the app checkout's HEAD. Skipped (with a note) when the lab is not up.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
-import { homedir, tmpdir } from 'node:os'
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { quote } from 'zx'
@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert'
 import { configCopy, REPO } from '../helpers/config-copy.ts'
 import { make, run } from '../helpers/run.ts'
 import { STANDIN_BIN } from '../helpers/standins.ts'
+import { tempDir } from '../helpers/tmp.ts'
 
 const LAB = process.env.KTRDR_LAB_DIR ?? '/var/lib/ktrdr-lab'
 const VAULT = join(LAB, 'op/vault.json')
@@ -33,7 +34,7 @@ function host(name: string, script: string) {
 
 test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, revision label = HEAD', () => {
   if (!labUp) return console.log('  (skipped: lab not up — run lab/lab.sh up)')
-  const app = mkdtempSync(join(tmpdir(), 'ktrdr-e2e-app-'))
+  const app = tempDir('ktrdr-e2e-app-')
   cpSync(join(REPO, 'examples/ktrdr-app'), app, { recursive: true })
   const git = (...a: string[]) => spawnSync('git', ['-C', app, '-c', 'user.email=e2e@example.org', '-c', 'user.name=e2e', ...a], { encoding: 'utf8' }).stdout.trim()
   git('init', '-q'); git('add', '-A'); git('commit', '-qm', `e2e ${Date.now()}`)
@@ -91,7 +92,7 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
 
 test('lab: a wrong registry password fails the push with docker\'s reason; nothing left in tmpfs', () => {
   if (!labUp) return console.log('  (skipped: lab not up)')
-  const app = mkdtempSync(join(tmpdir(), 'ktrdr-e2e-app-'))
+  const app = tempDir('ktrdr-e2e-app-')
   cpSync(join(REPO, 'examples/ktrdr-app'), app, { recursive: true })
   spawnSync('git', ['init', '-q', app])
   spawnSync('git', ['-C', app, '-c', 'user.email=e2e@example.org', '-c', 'user.name=e2e', 'commit', '-qm', 'x', '--allow-empty'])

@@ -1,6 +1,5 @@
 // Tag policy and every refusal, through the real entry points (make build-*; DRY_RUN=1 where a build would start).
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
@@ -8,6 +7,7 @@ import * as assert from 'uvu/assert'
 import { fakeCheckout } from '../helpers/checkout.ts'
 import { REPO } from '../helpers/config-copy.ts'
 import { make, run } from '../helpers/run.ts'
+import { tempDir } from '../helpers/tmp.ts'
 
 const NO_CI = { CI: undefined }
 const IN_CI = { CI: 'true' }
@@ -106,7 +106,7 @@ test('PUSH=1: the password is read before any build; missing → names the varia
 
 test('image mode: the refs make build-* TAG=local produces are the ones docker-compose.dev.yml runs with KTRDR_IMAGE_TAG=local', () => {
   const c = checkout()
-  const dir = mkdtempSync(join(tmpdir(), 'ktrdr-devstack-'))
+  const dir = tempDir('ktrdr-devstack-')
   cpSync(join(REPO, 'templates/docker-compose.dev.yml'), join(dir, 'docker-compose.dev.yml'))
   writeFileSync(join(dir, '.env.dev'), readFileSync(join(REPO, 'templates/env.dev.example')))
   const compose = run('docker', ['compose', '-f', 'docker-compose.dev.yml', 'config', '--format', 'json'], { cwd: dir, env: { KTRDR_IMAGE_TAG: 'local' } })

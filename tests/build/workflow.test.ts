@@ -1,7 +1,6 @@
 // The GitHub Actions workflow template: parsed and checked, then its make lines run here as CI would
 // (uv stand-in for deps-check, DRY_RUN=1 for the builds), so it can only call targets and flags that exist.
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { parse } from 'yaml'
@@ -10,6 +9,7 @@ import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
 import { make, run } from '../helpers/run.ts'
 import { STANDIN_BIN } from '../helpers/standins.ts'
+import { tempDir } from '../helpers/tmp.ts'
 
 type Step = { name?: string; uses?: string; run?: string; with?: Record<string, string>; env?: Record<string, string> }
 const wf = parse(readFileSync(join(REPO, 'templates/github/workflows/publish.yml'), 'utf8'))
@@ -50,7 +50,7 @@ test('make deps-check, then build-base, then backend and worker pushed with the 
 })
 
 test('the run lines work as written: deps-check passes, builds tag sha-<short> and would push', () => {
-  const app = mkdtempSync(join(tmpdir(), 'ktrdr-ci-app-'))
+  const app = tempDir('ktrdr-ci-app-')
   cpSync(join(REPO, 'examples/ktrdr-app'), app, { recursive: true })
   const env = { PATH: `${STANDIN_BIN}:${process.env.PATH}`, CI: 'true', APP: app, OPS: REPO, REGISTRY_PASSWORD: 'ghs_dummy', REGISTRY_USER: 'octocat' }
   assert.is(make('deps-lock', { APP: app }, { env }).code, 0)

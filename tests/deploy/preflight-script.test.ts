@@ -1,16 +1,14 @@
 // The host preflight as it runs on a host (`bash -s`), here against this machine's real docker: one docker
 // call answers both "does the daemon answer" and "which of these images does the host hold".
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Config } from '../../lib/config/model.ts'
 import { events, preflightScript } from '../../lib/deploy/scripts.ts'
 import { renderFirstPart } from '../../lib/remote/script.ts'
+import { tempDir } from '../helpers/tmp.ts'
 
-const shared = mkdtempSync(join(tmpdir(), 'ktrdr-preflight-'))
+const shared = tempDir('ktrdr-preflight-')
 const cfg = (hostPath = shared) => ({ stack: { shared: { host_path: hostPath } } }) as unknown as Config
 const held = spawnSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8' }).stdout.split('\n').find((l) => l && !l.includes('<none>'))
 const MISSING = 'ktrdr.invalid/nothing-here:never'
@@ -19,7 +17,6 @@ const preflight = (images: string[], env: Record<string, string> = {}, c = cfg()
   return { code: r.status, events: events(r.stdout), stdout: r.stdout, stderr: r.stderr }
 }
 
-test.after(() => rmSync(shared, { recursive: true, force: true }))
 
 test('an image the host holds is listed, one it lacks is not, and the daemon counts as answering', () => {
   assert.ok(held, 'this machine holds at least one tagged image (the lab images)')

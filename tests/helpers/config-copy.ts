@@ -1,7 +1,7 @@
 // A throwaway copy of the shipped config set, optionally edited, for tests that break config on purpose.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { tempDir } from './tmp.ts'
 
 export const REPO = resolve(import.meta.dirname, '../..')
 export const HOMELAB = join(REPO, 'infra/homelab')
@@ -9,7 +9,7 @@ export const HOMELAB = join(REPO, 'infra/homelab')
 export type Edit = { file: 'stack-config.yml' | 'worker-nodes.yml' | 'secrets.yml'; from: string | RegExp; to: string }
 
 export function configCopy(edits: Edit[] = [], source = HOMELAB): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ktrdr-config-'))
+  const dir = tempDir('ktrdr-config-')
   cpSync(source, dir, { recursive: true })
   for (const e of edits) {
     const path = join(dir, e.file)

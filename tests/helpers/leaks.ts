@@ -2,9 +2,8 @@
 // created (hosts' dirs, /tmp, /dev/shm) and of all output, for each secret value.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { tempDir } from './tmp.ts'
 
 export interface Watcher {
   file: string
@@ -12,7 +11,7 @@ export interface Watcher {
 }
 
 export function watchArgv(): Watcher {
-  const file = join(mkdtempSync(join(tmpdir(), 'ktrdr-argv-')), 'argv.log')
+  const file = join(tempDir('ktrdr-argv-'), 'argv.log')
   const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'argv-watcher.mjs'), file], { stdio: 'ignore' })
   return {
     file,

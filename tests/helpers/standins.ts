@@ -1,8 +1,8 @@
 // Put the op/az stand-ins (tests/standins/bin) first on PATH with a vault the test chooses.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO } from './config-copy.ts'
+import { tempDir } from './tmp.ts'
 
 export const STANDIN_BIN = join(REPO, 'tests/standins/bin')
 
@@ -23,7 +23,7 @@ export interface OpWorld {
 
 /** A stand-in 1Password with the homelab and dev refs of infra/homelab/secrets.yml filled. */
 export function opWorld(values: Record<string, string> = AWKWARD, extra: Record<string, unknown> = {}): OpWorld {
-  const dir = mkdtempSync(join(tmpdir(), 'ktrdr-op-'))
+  const dir = tempDir('ktrdr-op-')
   const items = (v: Record<string, string>) => ({
     postgres: { password: v.DB_PASSWORD },
     backend: { jwt_secret: v.JWT_SECRET },

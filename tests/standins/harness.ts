@@ -1,16 +1,16 @@
 // Drives the stand-in executables the way the toolkit does: a child process with PATH, env and stdin.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDir as removedAtExit } from "../helpers/tmp.ts";
 
 export const BIN = fileURLToPath(new URL("./bin", import.meta.url));
 
 export interface Run { code: number | null; stdout: string; stderr: string; raw: Buffer }
 
 export function tempDir(prefix = "standin-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return removedAtExit(prefix);
 }
 
 export function writeJson(dir: string, name: string, value: unknown): string {

@@ -1,11 +1,11 @@
 // Templates: env.dev.example agrees with the contract (make check-templates), the dev compose file is valid
 // for docker compose in both modes, and the .gitignore lines cover what must never be committed.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { make, run } from '../helpers/run.ts'
+import { tempDir } from '../helpers/tmp.ts'
 
 test('make check-templates passes on the shipped template', () => {
   const r = make('check-templates')
@@ -14,7 +14,7 @@ test('make check-templates passes on the shipped template', () => {
 })
 
 test('make check-templates fails when the template and the contract disagree', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ktrdr-tpl-'))
+  const dir = tempDir('ktrdr-tpl-')
   const broken = readFileSync('templates/env.dev.example', 'utf8').replace(/^JWT_SECRET=\n/m, '').concat('SURPRISE=1\n')
   writeFileSync(join(dir, 'env.dev.example'), broken)
   const r = make('check-templates', { TEMPLATE: join(dir, 'env.dev.example') })
@@ -24,7 +24,7 @@ test('make check-templates fails when the template and the contract disagree', (
 })
 
 function composeConfig(env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'ktrdr-devstack-'))
+  const dir = tempDir('ktrdr-devstack-')
   cpSync('templates/docker-compose.dev.yml', join(dir, 'docker-compose.dev.yml'))
   writeFileSync(join(dir, '.env.dev'), readFileSync('templates/env.dev.example'))
   const r = run('docker', ['compose', '-f', 'docker-compose.dev.yml', 'config', '--format', 'json'], { cwd: dir, env })

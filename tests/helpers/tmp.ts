@@ -1,0 +1,15 @@
+// Temporary directories for tests and benches, removed when the process exits — a passing test need not
+// clean up, and a failing one cannot.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const made: string[] = []
+process.once('exit', () => { for (const d of made) rmSync(d, { recursive: true, force: true }) })
+
+/** A fresh directory under the system temp dir, named `<prefix>XXXXXX`. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
