@@ -65,6 +65,6 @@ export function scriptFailure(what: string, t: CoreTarget, out: { exitCode: numb
     return new OpsError(`${what}: refused — the backups directory is locked by ${locked.detail}`, { hint: 'another backup, prune, restore or drill is running; if it died, remove the .ktrdr-backup.lock directory in the backups directory' })
   const failed = ev.filter((e) => e.event === 'failed').slice(-1)[0]
   const step = ev.filter((e) => e.event === 'step').slice(-1)[0]?.detail ?? 'start'
-  const last = out.stderr.trim().split('\n').filter((l) => l && !/^Warning: Permanently added/.test(l)).slice(-1)[0]
+  const last = out.stderr.trim().split('\n').filter((l) => l && !/^Warning: Permanently added|^ControlSocket .* already exists, disabling multiplexing/.test(l)).slice(-1)[0]
   return new OpsError(`${what}: ${failed?.detail ?? `failed at step ${step} on ${t.where}: ${last ?? `exit ${out.exitCode}`}`}`, { exitCode: out.exitCode === CORRUPT_EXIT ? CORRUPT_EXIT : 1 })
 }

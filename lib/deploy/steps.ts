@@ -30,8 +30,11 @@ export function lockLines(composePath: string, owner: string, forceUnlock: boole
 /** mkdir -p, only when the directory is not there yet. */
 const mkdirLine = (dir: string) => `[ -d ${sh([dir])} ] || ${sh(['mkdir', '-p', dir])}`
 
-/** `var` = the whole file (builtin read; empty when there is no file). */
-const readFileLine = (v: string, path: string) => `${v}=; if [ -f ${sh([path])} ]; then IFS= read -r -d '' ${v} < ${sh([path])} || true; fi`
+/**
+ * `var` = the whole file (builtin read; empty when there is no file). `|| true` covers only read's end of
+ * file: a file that cannot be opened fails the redirection of the group, and set -e stops the script.
+ */
+const readFileLine = (v: string, path: string) => `${v}=; if [ -f ${sh([path])} ]; then { IFS= read -r -d '' ${v} || true; } < ${sh([path])}; fi`
 
 /**
  * Write a file through a temp name and rename, unless it already holds exactly that content. The content
@@ -41,11 +44,18 @@ export function writeFileLines(path: string, content: string): string[] {
   const eof = `KTRDR_EOF_${randomBytes(6).toString('hex')}`
   return [
     mkdirLine(dirname(path)),
-    `IFS= read -r -d '' __ktrdr_new <<'${eof}' || true`,
+    '__ktrdr_new=',
+    `{ IFS= read -r -d '' __ktrdr_new || true; } <<'${eof}'`,
     content.replace(/\n?$/, ''),
     eof,
+    // A here-document always ends in a newline: empty means bash could not stage it (no temp space).
+    `[ -n "$__ktrdr_new" ] || { echo ${sh([`cannot stage the rendered ${path} (no space for the shell's here-document?)`])} >&2; exit 1; }`,
     readFileLine('__ktrdr_cur', path),
-    `if [ "$__ktrdr_cur" != "$__ktrdr_new" ] || [ ! -f ${sh([path])} ]; then printf '%s' "$__ktrdr_new" > ${sh([`${path}.new`])} && ${sh(['mv', '-f', `${path}.new`, path])}; fi`,
+    // Separate commands (not &&): under set -e a failed write must stop the script before compose runs.
+    `if [ "$__ktrdr_cur" != "$__ktrdr_new" ] || [ ! -f ${sh([path])} ]; then`,
+    `  printf '%s' "$__ktrdr_new" > ${sh([`${path}.new`])}`,
+    `  ${sh(['mv', '-f', `${path}.new`, path])}`,
+    'fi',
   ]
 }
 
@@ -145,5 +155,5 @@ export function healthAndRollbackLines(composePath: string, services: string[]):
 /** One audit line per run on the host: time, operator, tag, services, result. No secret ever. */
 export function auditFunction(composePath: string, operator: string, tag: string, services: string[]): string[] {
   const log = `${dirname(composePath)}/deploy-audit.log`
-  return [`audit() { local now; TZ=UTC0 printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1; printf '%s operator=%s tag=%s services=%s result=%s\\n' "$now" ${sh([operator, tag, services.join(',') || 'all'])} "$1" >> ${sh([log])}; echo "::ktrdr audit $1"; }`]
+  return [`audit() { local now; TZ=UTC0 printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1 2>/dev/null || now=$(date -u +%Y-%m-%dT%H:%M:%SZ); printf '%s operator=%s tag=%s services=%s result=%s\\n' "$now" ${sh([operator, tag, services.join(',') || 'all'])} "$1" >> ${sh([log])}; echo "::ktrdr audit $1"; }`]
 }

@@ -33,7 +33,9 @@ export function sshArgs(t: SshTarget, remote: string[] = ['bash', '-s']): string
     ...(t.configFile ? ['-F', t.configFile] : []),
     '-o', 'BatchMode=yes',
     '-o', `ConnectTimeout=${t.connectTimeout}`,
-    ...(t.multiplex ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir, '%C')}`, '-o', 'ControlPersist=120'] : []),
+    // Not multiplexing means no master at all, whatever the user's ssh config says (ControlMaster there would
+    // otherwise ride an existing master or leave one behind).
+    ...(t.multiplex ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir, '%C')}`, '-o', 'ControlPersist=120'] : ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']),
     '-o', 'ServerAliveInterval=10',
     '-o', 'ServerAliveCountMax=3',
     t.target,

@@ -95,8 +95,12 @@ test('no secret value in any argv, any file the runs created, or any output', as
   assert.equal(leaksIn(argv, secrets), [], 'a secret sat in some process argv')
   // What the sampling could miss: PostgreSQL writes its process titles over its argv *and environment*, so
   // a server process that holds the password in its environment can show it in `ps` at any moment.
-  const dbPids = spawnSync('docker', ['top', containers('ktrdr-core').find((id) => spawnSync('docker', ['inspect', '-f', '{{index .Config.Labels "com.docker.compose.service"}}', id], { encoding: 'utf8' }).stdout.trim() === 'db')!, '-eo', 'pid'], { encoding: 'utf8' }).stdout.split('\n').slice(1).map((l) => l.trim()).filter(Boolean)
-  assert.ok(dbPids.length >= 3, `the db container's processes: ${dbPids.join(' ')}`)
+  // The server's own processes only (the postmaster, PID 1 of the container, and its children): what `docker
+  // exec` starts — the healthcheck's pg_isready — gets the container's configured environment by design.
+  const db = containers('ktrdr-core').find((id) => spawnSync('docker', ['inspect', '-f', '{{index .Config.Labels "com.docker.compose.service"}}', id], { encoding: 'utf8' }).stdout.trim() === 'db')!
+  const postmaster = spawnSync('docker', ['inspect', '-f', '{{.State.Pid}}', db], { encoding: 'utf8' }).stdout.trim()
+  const dbPids = [postmaster, ...spawnSync('ps', ['-o', 'pid=', '--ppid', postmaster], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.trim()).filter(Boolean)]
+  assert.ok(dbPids.length >= 4, `the db server's processes: ${dbPids.join(' ')}`)
   const environs = dbPids.map((pid) => { try { return readFileSync(`/proc/${pid}/environ`, 'latin1') } catch { return '' } }).join('\n')
   assert.equal(leaksIn(environs, secrets), [], "a db server process holds a secret in its environment")
   assert.equal(leaksIn(output.join('\n'), secrets), [], 'a secret was printed')

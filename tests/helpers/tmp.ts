@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 const made: string[] = []
-process.once('exit', () => { for (const d of made) rmSync(d, { recursive: true, force: true }) })
+process.once('exit', () => {
+  for (const d of made) try { rmSync(d, { recursive: true, force: true }) } catch { /* one that cannot go does not keep the rest */ }
+})
 
 /** A fresh directory under the system temp dir, named `<prefix>XXXXXX`. */
 export function tempDir(prefix: string): string {
