@@ -1,13 +1,16 @@
 // Typed errors thrown by lib/. Only scripts' entry points turn them into exit codes (STYLE: changesets).
+import { redact } from './secrets/redactor.ts'
 
 /** An error the operator can act on: a message, and optionally the command or edit that fixes it. */
 export class OpsError extends Error {
   readonly hint?: string
   readonly exitCode: number
   constructor(message: string, opts: { hint?: string; exitCode?: number; cause?: unknown } = {}) {
-    super(message, { cause: opts.cause })
+    // Masked when made, not only when printed: a renderer may wrap a long message across lines first, and a
+    // value cut in two would no longer match (messages quote other tools' stderr).
+    super(redact(message), { cause: opts.cause })
     this.name = new.target.name
-    this.hint = opts.hint
+    this.hint = opts.hint === undefined ? undefined : redact(opts.hint)
     this.exitCode = opts.exitCode ?? 1
   }
 }

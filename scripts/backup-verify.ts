@@ -30,7 +30,9 @@ await main(
         await runTree<RestoreCtx>(restoreTasks(cfg, t, { entry, live: cfg.stack.database.name, mode: 'drill', safetyDump: false, checksums: true, probe: s.probe }), ctx)
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(l)
-        await dropScratch(cfg, t, ctx).catch((e) => say(`warning: ${(e as Error).message}`))
+        for (const w of ctx.warnings ?? []) say(`warning: ${w}`)
+        const note = await dropScratch(cfg, t, ctx).catch((e) => say(`warning: ${(e as Error).message}`))
+        if (note) say(`note: ${note}`)
       }
       say(`drill passed: ${entry.file} restores to exactly what its manifest records`)
       return 0

@@ -35,7 +35,9 @@ await main(
         await runTree<RecoverCoreCtx>(recoverCoreTasks(cfg, t, { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) }, provider), ctx)
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(`  ${l}`)
-        await dropScratch(cfg, t, ctx).catch((e) => say(`warning: ${(e as Error).message}`))
+        for (const w of ctx.warnings ?? []) say(`warning: ${w}`)
+        const note = await dropScratch(cfg, t, ctx).catch((e) => say(`warning: ${(e as Error).message}`))
+        if (note) say(`note: ${note}`)
       }
     } finally {
       await t.close()

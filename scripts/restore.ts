@@ -40,13 +40,15 @@ await main(
       if (flags.list) return 0
       const entry = chooseBackup(s.entries, flags.file as string | undefined, dir)
       say('')
-      say(`restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.where}${s.probe.live_exists ? ' (replaces it; a safety dump is taken first)' : ' (does not exist yet)'}`)
+      say(`restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.where}${s.probe.live_exists ? ' (replaces it; a safety dump is taken just before the swap)' : ' (does not exist yet)'}`)
       if (!(await confirmOrFlag(`Replace database "${live}" on ${t.where} with ${entry.file}?`, { yes: Boolean(flags.yes) }))) return 1
       try {
         await runTree<RestoreCtx>(restoreTasks(cfg, t, { entry, live, mode: 'restore', safetyDump: !flags['skip-safety-dump'], checksums: Boolean(flags.checksums), probe: s.probe }), ctx)
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(`  ${l}`)
-        await dropScratch(cfg, t, ctx).catch((e) => say(`warning: ${(e as Error).message}`))
+        for (const w of ctx.warnings ?? []) say(`warning: ${w}`)
+        const note = await dropScratch(cfg, t, ctx).catch((e) => say(`warning: ${(e as Error).message}`))
+        if (note) say(`note: ${note}`)
       }
       say(`restored ${entry.file} as ${live}${ctx.safety ? `; the previous contents are in ${ctx.safety}.dump` : ''}`)
       return 0

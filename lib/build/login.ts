@@ -34,11 +34,15 @@ export async function openSession(registryUrl: string, username: string, passwor
     close()
     process.kill(process.pid, sig) // handlers removed: the default action (exit) follows
   }
+  // Exit too: an EPIPE exit or an uncaught error skips the caller's `finally`.
+  const onExit = () => rmSync(dir, { recursive: true, force: true })
   const close = () => {
     rmSync(dir, { recursive: true, force: true })
     for (const s of signals) process.removeListener(s, onSignal)
+    process.removeListener('exit', onExit)
   }
   for (const s of signals) process.once(s, onSignal)
+  process.once('exit', onExit)
   const env = { ...process.env, DOCKER_CONFIG: dir }
   // With no auth entries at all, docker looks for the platform's credential helper (osxkeychain, pass,
   // secretservice) and would store the password there, outliving this directory. One placeholder entry

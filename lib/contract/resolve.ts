@@ -37,8 +37,9 @@ export function envEntries(spec: EnvSpec | undefined): [string, string | null][]
   return Object.entries(spec).map(([n, v]) => [n, v === null ? null : String(v)])
 }
 
+/** Dev reads dev_secrets only: a developer's .env.dev never silently gets the homelab's value. */
 function secretRef(cfg: Config, name: string, env: Target['environment']): string | undefined {
-  return (env === 'dev' ? cfg.secrets.dev_secrets?.[name] : undefined) ?? cfg.secrets.secrets[name]
+  return env === 'dev' ? cfg.secrets.dev_secrets?.[name] : cfg.secrets.secrets[name]
 }
 
 /** Every variable the target gets, with values for plain/topology and references for secrets. */
@@ -61,6 +62,8 @@ export function planEnv(cfg: Config, target: Target): PlannedVar[] {
     if (spec.kind === 'secret') {
       const ref = secretRef(cfg, name, target.environment)
       if (ref) planned.push({ name, kind: 'secret', ref })
+      else if (target.environment === 'dev')
+        missing.push({ name, where: `secret with no dev reference: add \`${name}: op://<dev vault>/<item>/<field>\` under dev_secrets: in ${cfg.files.secrets} (dev never falls back to the homelab's secrets:)` })
       else missing.push({ name, where: `secret with no reference: add \`${name}: op://<vault>/<item>/<field>\` under secrets: in ${cfg.files.secrets}` })
       continue
     }

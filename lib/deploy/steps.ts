@@ -75,10 +75,13 @@ export function shipLines(composePath: string, compose: string, files: { name: s
 export function loginLines(registryHost: string): string[] {
   return [
     mark('step', 'login'),
+    'docker_config_home=${DOCKER_CONFIG:-$HOME/.docker}',
     // tmpfs only: /dev/shm, else $XDG_RUNTIME_DIR; never ordinary disk, where a killed run would leave the login behind.
     `DOCKER_CONFIG="$(mktemp -d /dev/shm/ktrdr-docker.XXXXXX 2>/dev/null || mktemp -d "\${XDG_RUNTIME_DIR:-/nonexistent}/ktrdr-docker.XXXXXX" 2>/dev/null)" || { ${mark('failed', 'no tmpfs (/dev/shm or $XDG_RUNTIME_DIR) for the registry login')}; exit 1; }`,
     'export DOCKER_CONFIG',
     'on_exit \'rm -rf "$DOCKER_CONFIG"\'',
+    // A compose plugin installed per user (where the preflight found it) must stay visible to the docker CLI.
+    '[ ! -d "$docker_config_home/cli-plugins" ] || ln -s "$docker_config_home/cli-plugins" "$DOCKER_CONFIG/cli-plugins"',
     // One placeholder auth entry: without any, docker would store the password in a credential helper
     // (pass, secretservice) that outlives this directory.
     `printf '%s\\n' ${sh([JSON.stringify({ auths: { 'ktrdr.invalid': {} } })])} > "$DOCKER_CONFIG/config.json"`,

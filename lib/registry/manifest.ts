@@ -17,14 +17,20 @@ export function splitImage(ref: string): { registry: string; repo: string; tag: 
   return { registry: m[1]!, repo: m[2]!, tag: m[3]! }
 }
 
+/** localhost, 127.x.y.z or [::1], with an optional port: the only hosts spoken to over plain http. */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/
+
 function baseUrl(registry: string): string {
-  return /^(localhost|127\.|\[::1\])/.test(registry) ? `http://${registry}` : `https://${registry}`
+  return LOOPBACK.test(registry) ? `http://${registry}` : `https://${registry}`
 }
 
 async function bearer(challenge: string, basic: string): Promise<string | undefined> {
   const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]))
   if (!params.realm) return undefined
   const url = new URL(params.realm)
+  // The credentials go where the challenge says: only over https, or plain http to this machine.
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.host)))
+    throw new OpsError(`the registry asked for credentials at ${url.origin}, which is neither https nor this machine; they were not sent`)
   if (params.service) url.searchParams.set('service', params.service)
   if (params.scope) url.searchParams.set('scope', params.scope)
   const r = await fetch(url, { headers: { authorization: `Basic ${basic}` } })

@@ -25,7 +25,9 @@ const PRELUDE = [
   'set -euo pipefail',
   '__ktrdr_cleanups=()',
   'on_exit() { __ktrdr_cleanups+=("$1"); }',
-  '__ktrdr_on_exit() { local i; for ((i=${#__ktrdr_cleanups[@]}-1; i>=0; i--)); do eval "${__ktrdr_cleanups[i]}" || true; done; }',
+  // Once the cleanups run, a second signal (Ctrl-C then zx's TERM; SIGPIPE from an echo after the connection
+  // went) must not cut them short: the lock, the jobs and the backend are in there.
+  '__ktrdr_on_exit() { local i; trap \'\' INT TERM HUP PIPE; for ((i=${#__ktrdr_cleanups[@]}-1; i>=0; i--)); do eval "${__ktrdr_cleanups[i]}" || true; done; }',
   'trap __ktrdr_on_exit EXIT',
   // PIPE too: once the connection is gone the next echo would kill the shell without running the cleanups.
   "trap 'exit 130' INT TERM HUP PIPE",

@@ -1,6 +1,6 @@
 // SSH to a host: one multiplexed connection per host for the whole run (ControlMaster), a connect timeout,
 // BatchMode (never a password prompt), and the script on stdin of `bash -s`.
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { $, type ProcessOutput } from 'zx/core'
@@ -24,8 +24,13 @@ export function sshTarget(cfg: Config, host: Host, o: { multiplex?: boolean } = 
   return { name: host.name, target: host.ssh, configFile: cfg.stack.ssh.config_file, connectTimeout: cfg.stack.ssh.connect_timeout, multiplex: o.multiplex ?? true }
 }
 
-/** Short, private directory for control sockets (unix socket paths are limited to ~100 bytes). */
-export const controlDir = join(tmpdir(), `ktrdr-ssh-${process.getuid?.() ?? 'u'}-${process.pid}`)
+/**
+ * Short, private directory for this run's control sockets (unix socket paths are limited to ~100 bytes),
+ * made on first use by mkdtemp: a fresh name, mode 0700, never a directory someone else prepared (a
+ * predictable name in /tmp could be made first by another user, who could then stand in for the master).
+ */
+let controlDirPath: string | undefined
+export const controlDir = (): string => (controlDirPath ??= mkdtempSync(join(tmpdir(), 'ktrdr-ssh-')))
 
 /** The ssh argv, as data. */
 export function sshArgs(t: SshTarget, remote: string[] = ['bash', '-s']): string[] {
@@ -35,7 +40,7 @@ export function sshArgs(t: SshTarget, remote: string[] = ['bash', '-s']): string
     '-o', `ConnectTimeout=${t.connectTimeout}`,
     // Not multiplexing means no master at all, whatever the user's ssh config says (ControlMaster there would
     // otherwise ride an existing master or leave one behind).
-    ...(t.multiplex ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir, '%C')}`, '-o', 'ControlPersist=120'] : ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']),
+    ...(t.multiplex ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir(), '%C')}`, '-o', 'ControlPersist=120'] : ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']),
     '-o', 'ServerAliveInterval=10',
     '-o', 'ServerAliveCountMax=3',
     t.target,
@@ -45,7 +50,6 @@ export function sshArgs(t: SshTarget, remote: string[] = ['bash', '-s']): string
 }
 
 export function sshExecutor(t: SshTarget): Executor {
-  if (t.multiplex) mkdirSync(controlDir, { recursive: true, mode: 0o700 })
   return {
     label: t.name,
     run: (script: string, opts: RunOptions = {}): Promise<ProcessOutput> => runWithStdin('ssh', sshArgs(t), script, opts),
@@ -56,5 +60,6 @@ export function sshExecutor(t: SshTarget): Executor {
 /** Close every master connection this run opened (end of run, and on Ctrl-C). */
 export async function closeConnections(targets: SshTarget[]): Promise<void> {
   await Promise.all(targets.filter((t) => t.multiplex).map((t) => $({ quiet: true, nothrow: true, timeout: '5s' })`ssh ${[...sshArgs(t, []).slice(0, -2), '-O', 'exit', t.target]}`))
-  rmSync(controlDir, { recursive: true, force: true })
+  if (controlDirPath) rmSync(controlDirPath, { recursive: true, force: true })
+  controlDirPath = undefined
 }

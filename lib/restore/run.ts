@@ -13,7 +13,7 @@ import { operator } from '../deploy/plan.ts'
 import { events } from '../deploy/scripts.ts'
 import { OpsError } from '../errors.ts'
 import { checkVersions, type Probe } from './choose.ts'
-import { checkDumpLines, dropScratchLines, probeLines, restoreIntoLines, swapLines } from './lines.ts'
+import { checkDumpLines, dropScratchLines, probeLines, restoreIntoLines, stopBackendLines, swapLines } from './lines.ts'
 
 export interface Survey {
   entries: BackupEntry[]
@@ -38,6 +38,10 @@ export interface RestoreCtx {
   safety?: string
   comparison?: Comparison
   swapped?: boolean
+  /** Set when the swap was sent: if the run stops then, whether it committed is found out afterwards. */
+  swapping?: { live: string }
+  /** `::ktrdr warn` lines of the scripts (e.g. the backend did not start again): print them after the tree. */
+  warnings?: string[]
 }
 
 export interface RestorePlan {
@@ -58,7 +62,7 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
   const safety = p.safetyDump && p.probe.live_exists
   return [
     {
-      title: `Check ${p.entry.file}${safety ? `, take a safety dump of ${p.live}` : ''}, restore it into the scratch database ${scratch}`,
+      title: `Check ${p.entry.file}, restore it into the scratch database ${scratch}`,
       task: async (c, task) => {
         checkVersions(p.entry, p.probe)
         const body = [
@@ -66,19 +70,17 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
           ...lockLines(owner(p.mode)),
           ...containerLines(cfg),
           ...checkDumpLines(p.entry),
-          ...(safety ? dumpLines(cfg, { base: baseName(p.live, 'pre-restore', at), kind: 'pre-restore', database: p.live, host: cfg.stack.core.host }) : []),
-          ...restoreIntoLines(cfg, p.entry, scratch, p.mode === 'drill' || p.checksums),
+          ...restoreIntoLines(cfg, p.entry, scratch, p.mode === 'drill' || p.checksums, p.mode === 'drill'),
         ]
         c.scratch = scratch // from here on, the scratch database may exist: dropped after the tree if not swapped in
         const out = await t.run({ body }, (step) => (task.output = step))
         const err = scriptFailure(p.mode, t, out)
         if (err) throw err
         c.scratchExists = true
-        c.safety = events(out.stdout).find((e) => e.event === 'backup')?.detail.split(' ')[0]
         const stats = parseStats(out.stdout.slice(out.stdout.indexOf('::ktrdr stats-begin')).split('\n').slice(1))
         if (p.entry.manifest) {
           c.comparison = compareWithManifest(p.entry.manifest, stats)
-          task.title = `Restored ${p.entry.file} into ${scratch}: ${stats.tables.length} tables, ${stats.hypertables.length} hypertables${c.safety ? `; safety dump ${c.safety}` : ''}`
+          task.title = `Restored ${p.entry.file} into ${scratch}: ${stats.tables.length} tables, ${stats.hypertables.length} hypertables`
           if (c.comparison.mismatches) throw new OpsError(`${p.mode}: the restored copy differs from the manifest in ${c.comparison.mismatches} place(s); the live database ${p.live} is unchanged`)
         } else task.title = `Restored ${p.entry.file} (plain SQL, no manifest: ${stats.tables.length} tables, counts not comparable)`
       },
@@ -86,10 +88,21 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
     ...(p.mode === 'restore'
       ? [
           {
-            title: `Swap ${scratch} in as ${p.live} (backend stopped, connections to ${p.live} ended, renamed in one transaction)`,
+            title: `Swap ${scratch} in as ${p.live} (backend stopped${safety ? `, a safety dump of ${p.live} taken` : ''}, connections to ${p.live} ended, renamed in one transaction)`,
             task: async (c: C, task) => {
               const old = `${p.live}_old_${scratch.split('_').pop()}`
-              const out = await t.run({ body: [...dirLines(backupDirs(cfg)), ...lockLines(owner('swap')), ...containerLines(cfg), ...swapLines(cfg, scratch, p.live, old)] }, (step) => (task.output = step))
+              c.swapping = { live: p.live }
+              const body = [
+                ...dirLines(backupDirs(cfg)),
+                ...lockLines(owner('swap')),
+                ...containerLines(cfg),
+                ...stopBackendLines(cfg),
+                ...(safety ? dumpLines(cfg, { base: baseName(p.live, 'pre-restore', at), kind: 'pre-restore', database: p.live, host: cfg.stack.core.host }) : []),
+                ...swapLines(cfg, scratch, p.live, old),
+              ]
+              const out = await t.run({ body }, (step) => (task.output = step))
+              c.warnings = [...(c.warnings ?? []), ...events(out.stdout).filter((e) => e.event === 'warn').map((e) => e.detail)]
+              c.safety = events(out.stdout).find((e) => e.event === 'backup')?.detail.split(' ')[0]
               const err = scriptFailure('restore (swap)', t, out)
               if (err) throw err
               c.swapped = true
@@ -101,9 +114,15 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
   ]
 }
 
-/** After the tree: drop the scratch database when it is still there (drill, mismatch, interrupted). */
-export async function dropScratch(cfg: Config, t: CoreTarget, c: RestoreCtx): Promise<void> {
-  if (!c.scratch || c.swapped) return
+/**
+ * After the tree: drop the scratch database when it is still there (drill, mismatch, interrupted). Returns
+ * a note when the run stopped during the swap and the scratch database is gone: the swap had committed.
+ */
+export async function dropScratch(cfg: Config, t: CoreTarget, c: RestoreCtx): Promise<string | undefined> {
+  if (!c.scratch || c.swapped) return undefined
   const out = await t.cleanup({ body: [...dirLines(backupDirs(cfg)), ...containerLines(cfg), ...dropScratchLines(cfg, c.scratch)] })
   if (out.exitCode !== 0) throw new OpsError(`could not drop the scratch database ${c.scratch}: drop it by hand (DROP DATABASE "${c.scratch}")`)
+  const present = events(out.stdout).find((e) => e.event === 'scratch-present')?.detail
+  if (c.swapping && present === '0') return `the swap had committed before the run stopped: ${c.swapping.live} is the restored copy`
+  return undefined
 }

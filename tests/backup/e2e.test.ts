@@ -191,6 +191,22 @@ test('fault: a plain .sql.gz cut short (passes gzip -t) → refused', () => {
   sh('rm', ['-f', gz])
 })
 
+test('fault: a complete .sql.gz whose gzip check fails (CRC) → refused, though its SQL ends properly', () => {
+  const before = fingerprint()
+  const gz = join(w.backups, 'ktrdr-20200108.sql.gz')
+  const r0 = sh('bash', ['-c', `set -o pipefail; docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | gzip > '${gz}'`])
+  assert.is(r0.code, 0, r0.stderr)
+  const bytes = readFileSync(gz)
+  bytes.writeUInt8(bytes.readUInt8(bytes.length - 8) ^ 0xff, bytes.length - 8) // the trailer's CRC32: every byte of SQL is there, the check fails
+  writeFileSync(gz, bytes)
+  assert.is.not(sh('gzip', ['-t', gz]).code, 0, 'gzip -t sees the damage')
+  const r = node('restore', ['--yes', '--file', 'ktrdr-20200108.sql.gz'])
+  assert.is(r.code, 65, r.stdout + r.stderr)
+  assert.match(r.stderr, /is damaged: gzip cannot read it to the end/)
+  assert.is(fingerprint(), before)
+  sh('rm', ['-f', gz])
+})
+
 test('fault: TimescaleDB version in the manifest differs → refusal naming both', () => {
   const before = fingerprint()
   const twin = copyBackup(daily(), 'ktrdr-20200104T000000Z', (m) => (m.server.timescaledb = '2.99.0'))

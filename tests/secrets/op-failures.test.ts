@@ -53,7 +53,8 @@ test('rate limited → says so and what to do', () => {
 })
 
 test('azure provider reads Key Vault through az, one value per secret, byte for byte', () => {
-  const dir = configCopy([{ file: 'secrets.yml', from: /^provider: op[\s\S]*$/m, to: 'provider: azure\nsecrets:\n  DB_PASSWORD: azkv://ktrdr-kv/db-password\n  JWT_SECRET: azkv://ktrdr-kv/jwt-secret\n  BROKER_API_KEY: azkv://ktrdr-kv/broker-api-key\n  REGISTRY_PASSWORD: azkv://ktrdr-kv/registry-password\n' }])
+  const refs = '  DB_PASSWORD: azkv://ktrdr-kv/db-password\n  JWT_SECRET: azkv://ktrdr-kv/jwt-secret\n  BROKER_API_KEY: azkv://ktrdr-kv/broker-api-key\n'
+  const dir = configCopy([{ file: 'secrets.yml', from: /^provider: op[\s\S]*$/m, to: `provider: azure\nsecrets:\n${refs}  REGISTRY_PASSWORD: azkv://ktrdr-kv/registry-password\ndev_secrets:\n${refs}` }])
   const op = opWorld()
   const vault = `${op.vaultFile}.az.json`
   writeFileSync(vault, JSON.stringify({ logged_in: true, vaults: { 'ktrdr-kv': { 'db-password': AWKWARD.DB_PASSWORD, 'jwt-secret': AWKWARD.JWT_SECRET, 'broker-api-key': AWKWARD.BROKER_API_KEY } } }))
@@ -65,6 +66,15 @@ test('azure provider reads Key Vault through az, one value per secret, byte for 
   writeFileSync(vault, JSON.stringify({ logged_in: false, vaults: {} }))
   const loggedOut = devEnv({ ...op.env, AZ_STANDIN_VAULT: vault }, { CONFIG: dir })
   assert.match(loggedOut, 'az login')
+})
+
+test('dev never falls back to the homelab secrets: a secret missing from dev_secrets is named, nothing is read', () => {
+  const dir = configCopy([{ file: 'secrets.yml', from: /^  JWT_SECRET: op:\/\/ktrdr-dev\/.*\n/m, to: '' }])
+  const op = opWorld()
+  const err = devEnv(op.env, { CONFIG: dir })
+  assert.match(err, 'JWT_SECRET: secret with no dev reference')
+  assert.match(err, 'under dev_secrets:')
+  assert.is(op.calls('op'), 0)
 })
 
 test.run()
