@@ -22,8 +22,8 @@ restore: setup ## restore a backup over the live DB (safety dump, fresh DB, chec
 recover-worker: setup ## scenario A: check a rebuilt worker's shared mount, deploy it [NODE=B TAG=sha-… FORCE_UNLOCK=1]
 	$(call run,recover-worker) $(call flags,NODE TAG HEALTH_TIMEOUT SECRETS_PROVIDER,FORCE_UNLOCK)
 
-recover-core: setup ## scenario B: check shared mount + backups, db alone, restore newest verified, deploy all [TAG=sha-… YES=1]
-	$(call run,recover-core) $(call flags,TAG HEALTH_TIMEOUT SECRETS_PROVIDER,YES FORCE_UNLOCK)
+recover-core: setup ## scenario B: check shared mount + backups, db alone, restore newest verified, deploy all [TAG=sha-… YES=1 FILE=]
+	$(call run,recover-core) $(call flags,TAG FILE HEALTH_TIMEOUT SECRETS_PROVIDER,YES FORCE_UNLOCK)
 
 .PHONY: install-backup-timer
 install-backup-timer: setup ## install + enable the daily backup systemd timer on the core host (verified first) [LOCAL=1 ROOT=dir]

@@ -18,7 +18,11 @@ await main(
   {
     name: 'recover-core',
     summary: 'scenario B (docs/runbook.md): shared mount, db alone, restore the newest verified backup, deploy core',
-    flags: { ...RECOVER_FLAGS, yes: { type: 'boolean', description: 'answer the confirmation (required without a terminal)' } },
+    flags: {
+      ...RECOVER_FLAGS,
+      file: { type: 'string', description: 'backup to restore instead of the newest verified one (file or base name), e.g. when that one is damaged' },
+      yes: { type: 'boolean', description: 'answer the confirmation (required without a terminal)' },
+    },
     notes: ['make recover-core TAG=sha-… YES=1 — after restoring/recreating the core LXC and mounting the shared storage.'],
   },
   async (flags) => {
@@ -27,12 +31,13 @@ await main(
     const provider = chooseProvider(cfg, flags['secrets-provider'] as string | undefined)
     const live = cfg.stack.database.name
     const host = cfg.stack.core.host
-    if (!(await confirmOrFlag(`Recover the core on ${host}: start the db, replace database "${live}" with the newest verified backup, deploy every service at ${tag}?`, { yes: Boolean(flags.yes) }))) return 1
+    const file = flags.file as string | undefined
+    if (!(await confirmOrFlag(`Recover the core on ${host}: start the db, replace database "${live}" with ${file ?? 'the newest verified backup'}, deploy every service at ${tag}?`, { yes: Boolean(flags.yes) }))) return 1
     const t = coreTarget(cfg, false)
     const ctx: RecoverCoreCtx = {}
     try {
       try {
-        await runTree<RecoverCoreCtx>(recoverCoreTasks(cfg, t, { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) }, provider), ctx)
+        await runTree<RecoverCoreCtx>(recoverCoreTasks(cfg, t, { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) }, provider, file), ctx)
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(`  ${l}`)
         for (const w of ctx.warnings ?? []) say(`warning: ${w}`)

@@ -2,6 +2,7 @@
 // verified one (or FILE=), asks (YES=1), takes a safety dump, restores into a fresh database, checks it
 // against the manifest (row and chunk counts; CHECKSUMS=1 adds checksums), and only then swaps it in. A failure at any step leaves the live database as it was.
 import { main } from '../lib/cli/main.ts'
+import { OpsError } from '../lib/errors.ts'
 import { confirmOrFlag } from '../lib/cli/confirm.ts'
 import { say } from '../lib/cli/output.ts'
 import { loadConfig } from '../lib/config/load.ts'
@@ -30,6 +31,8 @@ await main(
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)
     const live = (flags.database as string | undefined) ?? cfg.stack.database.name
+    if (!/^[a-z_][a-z0-9_]*$/.test(live))
+      throw new OpsError(`--database ${JSON.stringify(live)}: a restore replaces a database named by a plain lower-case identifier (letters, digits, _)`, { hint: 'pass the database name as PostgreSQL stores it, e.g. DATABASE=ktrdr', exitCode: 2 })
     const t = coreTarget(cfg, Boolean(flags.local))
     const ctx: RestoreCtx = {}
     try {

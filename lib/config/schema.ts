@@ -9,6 +9,8 @@ const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
   message: 'must be a host name: lowercase letters, digits and dashes',
 })
 const port = z.number().int().min(1).max(65535)
+/** A database or role name as used in SQL and backup file names: a plain lower-case identifier. */
+const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lower-case identifier (letters, digits, _): it names the database in SQL and in backup file names')
 const address = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+$/i, { message: 'must be an IP address' })
 /** An image reference pinned to an exact version: a tag with a digit (never `latest`) or a digest. */
 const pinnedImage = z.string().refine((s) => /@sha256:[0-9a-f]{64}$/.test(s) || /:[^/:]*\d[^/:]*$/.test(s) && !/:latest$/.test(s), {
@@ -80,8 +82,8 @@ export const stackConfigSchema = z.strictObject({
     container_path: absPath.default('/mnt/shared'),
   }),
   database: z.strictObject({
-    name: z.string().min(1).default('ktrdr'),
-    user: z.string().min(1).default('ktrdr'),
+    name: pgIdentifier.default('ktrdr'),
+    user: pgIdentifier.default('ktrdr'),
     port: port.default(5432),
   }),
   backend: z.strictObject({ port: port.default(8000) }).default({ port: 8000 }),

@@ -17,7 +17,8 @@ export interface RecoverCoreCtx extends DeployCtx, RestoreCtx {
   entry?: BackupEntry
 }
 
-export function recoverCoreTasks(cfg: Config, t: CoreTarget, o: DeployOptions, provider: SecretProvider): ListrTask<RecoverCoreCtx>[] {
+/** `file`: a backup to restore instead of the newest verified one (when that one is damaged). */
+export function recoverCoreTasks(cfg: Config, t: CoreTarget, o: DeployOptions, provider: SecretProvider, file?: string): ListrTask<RecoverCoreCtx>[] {
   const host = planCore(cfg, 'all', o.tag).host
   const dir = backupDirs(cfg).host
   const live = cfg.stack.database.name
@@ -28,18 +29,18 @@ export function recoverCoreTasks(cfg: Config, t: CoreTarget, o: DeployOptions, p
   return [
     preflightTask(cfg, 'core', t.exec, host, t.signal),
     {
-      title: `Find the newest verified backup in ${dir}`,
+      title: file ? `Find ${file} in ${dir}` : `Find the newest verified backup in ${dir}`,
       task: async (c, task) => {
         const out = await t.run(inventoryScript(cfg))
         const err = scriptFailure('list backups', t, out)
         if (err) throw err
-        c.entry = chooseBackup(parseInventory(out.stdout), undefined, dir)
-        task.title = `Newest verified backup: ${c.entry.file} (${c.entry.time.toISOString()}, ${c.entry.size} bytes)`
+        c.entry = chooseBackup(parseInventory(out.stdout), file, dir)
+        task.title = `${file ? 'Chosen' : 'Newest verified'} backup: ${c.entry.file} (${c.entry.time.toISOString()}, ${c.entry.size} bytes)`
       },
     },
     steps(`Start the database alone (deploy-core SERVICE=db TAG=${o.tag})`, 'db'),
     {
-      title: `Restore the newest verified backup as database "${live}"`,
+      title: `Restore the ${file ? 'chosen' : 'newest verified'} backup as database "${live}"`,
       task: async (c, task) => {
         const s = await survey(cfg, t, live)
         task.title = `Restore ${c.entry!.file} as database "${live}"${s.probe.live_exists ? ' (the fresh container\'s database is dumped, then replaced)' : ''}`

@@ -72,6 +72,11 @@ INSERT INTO bars SELECT t, 'EURUSD', random() FROM generate_series(timestamptz '
   assert.is.not(noTty.code, 0)
   assert.match(noTty.stderr, /--yes \(make: YES=1\)/)
   assert.not.ok(existsSync(w.compose), 'refused before touching the host')
+  // FILE= picks the backup (for when the newest is damaged); one that is not there is refused before anything starts.
+  const named = w.make('recover-core', { TAG, YES: '1', FILE: 'ktrdr-19990101T000000Z.dump' })
+  assert.is.not(named.code, 0)
+  assert.match(named.stdout + named.stderr, /no backup named "ktrdr-19990101T000000Z\.dump" in .*: the backups there are ktrdr-\d{8}T\d{6}Z\.dump/)
+  assert.not.ok(existsSync(w.compose), 'refused before the db was started')
 
   const t0 = Date.now()
   const r = w.make('recover-core', { TAG, YES: '1' }, { timeout: 180_000 })

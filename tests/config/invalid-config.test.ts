@@ -34,6 +34,8 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
     expect: ['S:50:12 core.services.backend.env: missing JWT_SECRET, which the contract requires for backend (fix: add JWT_SECRET to this list)'] },
   { name: 'topology set by hand', edits: [{ file: S, from: /workers:\n  env: \[.*\]/, to: 'workers:\n  env:\n    BACKEND_BASE_URL: http://10.0.0.1:8000\n    WORKER_PUBLIC_BASE_URL:\n    WORKER_PORT:\n    SHARED_MOUNT_PATH:\n    BROKER_API_KEY:' }],
     expect: ['S:62:23 workers.env.BACKEND_BASE_URL: BACKEND_BASE_URL is topology, derived from hosts, zone and ports; it cannot be set by hand (fix: remove the value and list the name only)'] },
+  { name: 'database name that is not a plain identifier', edits: [{ file: S, from: 'database:\n  name: ktrdr', to: 'database:\n  name: ktrdr-prod' }],
+    expect: ['S:35:9 database.name: must be a plain lower-case identifier (letters, digits, _): it names the database in SQL and in backup file names'] },
   { name: 'YAML syntax error', edits: [{ file: W, from: '    replicas: 2', to: '\treplicas: 2' }],
     expect: ['W:13:1 YAML syntax: Tabs are not allowed as indentation'] },
 ]
