@@ -7,9 +7,9 @@ export const MASK = '••••••'
 const values = new Set<string>()
 let sorted: string[] = []
 
-/** The forms a value can take in output: raw, each line of a multi-line value, JSON- and shell-escaped. */
+/** The forms a value can take in output: raw, each line of a multi-line value, JSON-, shell- and URL-escaped. */
 function formsOf(value: string): string[] {
-  const forms = [value, JSON.stringify(value).slice(1, -1), quote(value)]
+  const forms = [value, JSON.stringify(value).slice(1, -1), quote(value), encodeURIComponent(value)]
   if (value.includes('\n')) forms.push(...value.split(/\r?\n/).filter((l) => l.trim().length >= 4))
   return forms.filter((f) => f.length > 0)
 }

@@ -2,7 +2,8 @@
 // stack traces, and the final error. The fixture echoes the secret every way it can.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { MASK } from '../../lib/secrets/redactor.ts'
+import { OpsError } from '../../lib/errors.ts'
+import { MASK, redact, registerSecret } from '../../lib/secrets/redactor.ts'
 import { run } from '../helpers/run.ts'
 
 const VALUE = 'Sup3r$ecret-"q"-ü\nsecond-line-of-secret'
@@ -23,6 +24,15 @@ for (const [name, args] of [
 test('String(), JSON and inspect of a Secret show the mask or its name only', () => {
   const r = run('npx', ['tsx', 'tests/fixtures/leaky-command.ts', '--mode', 'throw'], { env: { LEAKY_VALUE: VALUE } })
   assert.match(r.stdout, `secret object prints as ${MASK} / {"secret":"${MASK}"}`)
+})
+
+test('a URL-encoded value is masked; an OpsError is masked when it is made (before any renderer wraps it)', () => {
+  const v = 'p@ss w/rd&x=1'
+  registerSecret(v)
+  assert.is(redact(`GET https://registry.example/token?pw=${encodeURIComponent(v)}`), `GET https://registry.example/token?pw=${MASK}`)
+  const e = new OpsError(`login failed: ${v}`, { hint: `the value was ${v}` })
+  assert.is(e.message, `login failed: ${MASK}`)
+  assert.is(e.hint, `the value was ${MASK}`)
 })
 
 test.run()
