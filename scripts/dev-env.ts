@@ -1,6 +1,6 @@
 // dev-env — write <APP>/.env.dev from env.dev.example and the dev secrets (design §5.3 mode 2).
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { confirmOrFlag } from '../lib/cli/confirm.ts'
 import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
@@ -50,7 +50,9 @@ await main(
             const values: Record<string, string> = {}
             for (const v of planned.flat()) values[v.name] = v.kind === 'secret' ? c.secrets.get(v.name)!.reveal() : v.value!
             const { text, filled } = fillTemplate(readFileSync(templatePath, 'utf8'), values)
-            writeFileAtomic(target, text, 0o600)
+            // The temp file inside .git (never tracked) when .git is a directory there; else beside the target.
+            const git = join(dirname(target), '.git')
+            writeFileAtomic(target, text, 0o600, existsSync(git) && statSync(git).isDirectory() ? git : dirname(target))
             c.filled = filled
           },
         },
