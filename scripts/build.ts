@@ -94,7 +94,7 @@ await main(
           },
         },
         {
-          title: `Push ${spec.ref} (login to ${host} as ${user}: password on stdin, DOCKER_CONFIG in ${tmpfsRoot()}, removed after)`,
+          title: `Push ${spec.ref} (login to ${host} as ${user}: password on stdin, kept by no file — a credential helper answers from the push's environment; DOCKER_CONFIG in ${tmpfsRoot()}, removed after)`,
           enabled: () => Boolean(flags.push),
           skip: () => wouldRun(dockerPushArgs(spec.ref)),
           task: async (c) => {

@@ -1,7 +1,11 @@
-// Log in to a registry for the length of one job without leaving credentials behind: a throwaway
-// DOCKER_CONFIG directory in tmpfs (mode 0700), the password on docker login's stdin, the directory
-// removed afterwards — on success, on failure and on Ctrl-C. ~/.docker/config.json is never touched.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+// Log in to a registry for the length of one job without leaving credentials anywhere: a throwaway
+// DOCKER_CONFIG (tmpfs where there is one) whose only entry sends this registry's credentials to a
+// credential helper of ours. `docker login` (password on stdin) checks them with the registry and hands
+// them to the helper's `store`, which keeps nothing; `docker push` asks the helper's `get`, which answers
+// from the environment of that one docker command. So no file — on Linux or macOS, where $TMPDIR is disk —
+// ever holds the password, and ~/.docker/config.json is never touched. The directory is removed
+// afterwards: on success, on failure, on Ctrl-C and on exit.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { $ } from 'zx/core'
@@ -9,8 +13,26 @@ import { OpsError } from '../errors.ts'
 import type { Secret } from '../secrets/secret.ts'
 import { dockerLoginArgs, registryHost } from './commands.ts'
 
-/** A docker config with one placeholder auth: keeps `docker login` from picking a credential helper. */
-export const DOCKER_CONFIG_SEED = { auths: { 'ktrdr.invalid': {} } }
+/** The credential helper's name: docker runs `docker-credential-<name> get|store|erase|list`. */
+export const CRED_HELPER = 'ktrdr-job'
+
+/** The helper: `get` answers from KTRDR_REGISTRY_USERNAME/SECRET, `store` and `erase` keep nothing. */
+export function credHelperSource(node = process.execPath): string {
+  return [
+    `#!${node}`,
+    '// docker credential helper for one ktrdr-ops job (lib/build/login.ts): stores nothing, ever.',
+    "let input = ''",
+    "process.stdin.on('data', (d) => (input += d)).on('end', () => {",
+    '  const op = process.argv[2]',
+    "  if (op === 'list') return process.stdout.write('{}')",
+    "  if (op !== 'get') return // store, erase: the credentials are dropped",
+    '  const secret = process.env.KTRDR_REGISTRY_SECRET',
+    "  if (!secret) { process.stdout.write('credentials not found in native keychain'); process.exitCode = 1; return }",
+    "  process.stdout.write(JSON.stringify({ ServerURL: input.trim(), Username: process.env.KTRDR_REGISTRY_USERNAME ?? '', Secret: secret }))",
+    '})',
+    '',
+  ].join('\n')
+}
 
 /** tmpfs first (/dev/shm, then $XDG_RUNTIME_DIR); the OS temp dir only where neither exists (macOS). */
 export function tmpfsRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -43,13 +65,17 @@ export async function openSession(registryUrl: string, username: string, passwor
   }
   for (const s of signals) process.once(s, onSignal)
   process.once('exit', onExit)
-  const env = { ...process.env, DOCKER_CONFIG: dir }
-  // With no auth entries at all, docker looks for the platform's credential helper (osxkeychain, pass,
-  // secretservice) and would store the password there, outliving this directory. One placeholder entry
-  // keeps it in this file, which close() deletes.
-  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(DOCKER_CONFIG_SEED)}\n`, { mode: 0o600 })
   const host = registryHost(registryUrl)
-  const p = await $({ env, input: password.reveal(), quiet: true, nothrow: true })`${dockerLoginArgs(host, username)}`
+  mkdirSync(join(dir, 'bin'), { mode: 0o700 })
+  const helper = join(dir, 'bin', `docker-credential-${CRED_HELPER}`)
+  writeFileSync(helper, credHelperSource(), { mode: 0o700 })
+  chmodSync(helper, 0o700)
+  // Only this registry, and only through the helper (never the platform's keychain, pass or secretservice).
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify({ credHelpers: { [host]: CRED_HELPER } })}\n`, { mode: 0o600 })
+  const base = { ...process.env, DOCKER_CONFIG: dir, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` }
+  // The docker commands of the job (push) get the credentials in their environment, for the helper's `get`.
+  const env = { ...base, KTRDR_REGISTRY_USERNAME: username, KTRDR_REGISTRY_SECRET: password.reveal() }
+  const p = await $({ env: base, input: password.reveal(), quiet: true, nothrow: true })`${dockerLoginArgs(host, username)}`
   if (p.exitCode !== 0) {
     close()
     throw new OpsError(`docker login to ${host} as ${username} failed: ${p.stderr.trim().split('\n').slice(-3).join(' ')}`, {
