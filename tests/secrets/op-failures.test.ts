@@ -11,7 +11,7 @@ const leaks = (text: string) => Object.values(AWKWARD).some((v) => v.split('\n')
 
 function devEnv(env: Record<string, string>, vars: Record<string, string> = {}) {
   const r = make('dev-env', { APP: fakeCheckout(), YES: '1', ...vars }, { env })
-  assert.is.not(r.code, 0)
+  assert.is.not(r.code, 0, r.stdout + r.stderr)
   assert.not.ok(leaks(r.stdout + r.stderr), 'a secret value was printed')
   return r.stderr
 }
@@ -19,7 +19,7 @@ function devEnv(env: Record<string, string>, vars: Record<string, string> = {}) 
 test('op not installed → install hint', () => {
   const op = opWorld()
   const err = devEnv({ ...op.env, PATH: '/usr/local/bin:/usr/bin:/bin' })
-  assert.match(err, 'the 1Password CLI (op) is not installed or not on PATH')
+  assert.ok(err.includes('the 1Password CLI (op) is not installed or not on PATH'), `stderr was:\n${err}`)
   assert.match(err, 'https://developer.1password.com/docs/cli/get-started/')
 })
 
