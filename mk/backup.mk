@@ -13,7 +13,7 @@ backup-prune: setup ## delete backups past backups.keep_days (never the newest; 
 backup-verify: setup ## restore drill: newest backup into a scratch DB, compare with its manifest [FILE= LOCAL=1]
 	$(call run,backup-verify) $(call flags,FILE,LOCAL)
 
-restore: setup ## restore a backup over the live DB (safety dump, fresh DB, check, swap) [FILE= YES=1 LOCAL=1 LIST=1 CHECKSUMS=1]
+restore: setup ## restore a backup over the live DB (fresh DB, check, backend stopped, safety dump, swap) [FILE= YES=1 LOCAL=1 LIST=1 CHECKSUMS=1]
 	$(call run,restore) $(call flags,FILE DATABASE,YES LOCAL LIST SKIP_SAFETY_DUMP CHECKSUMS)
 
 # Recovery runbooks (design §8.4; docs/runbook.md). Each is one tree: checks first, then the same deploy/restore steps.

@@ -17,7 +17,7 @@ import { chooseProvider } from '../lib/secrets/provider.ts'
 await main(
   {
     name: 'recover-core',
-    summary: 'scenario B (docs/runbook.md): shared mount, db alone, restore the newest verified backup, deploy core',
+    summary: 'scenario B (docs/runbook.md): shared mount, db alone, restore the newest verified backup (or FILE=), deploy core',
     flags: {
       ...RECOVER_FLAGS,
       file: { type: 'string', description: 'backup to restore instead of the newest verified one (file or base name), e.g. when that one is damaged' },

@@ -1,11 +1,13 @@
 // restore — §8.4 scenario C: put a backup back as the live database. Lists the backups, picks the newest
-// verified one (or FILE=), asks (YES=1), takes a safety dump, restores into a fresh database, checks it
-// against the manifest (row and chunk counts; CHECKSUMS=1 adds checksums), and only then swaps it in. A failure at any step leaves the live database as it was.
+// verified one (or FILE=), asks (YES=1), restores into a fresh database, checks it against the manifest
+// (row and chunk counts; CHECKSUMS=1 adds checksums), and only then stops the backend, takes a safety dump
+// of the live database and swaps the fresh one in. A failure at any step leaves the live database as it was.
 import { main } from '../lib/cli/main.ts'
 import { OpsError } from '../lib/errors.ts'
 import { confirmOrFlag } from '../lib/cli/confirm.ts'
 import { say } from '../lib/cli/output.ts'
 import { loadConfig } from '../lib/config/load.ts'
+import { PG_IDENTIFIER } from '../lib/config/schema.ts'
 import { backupDirs } from '../lib/backup/layout.ts'
 import { formatComparison } from '../lib/backup/manifest.ts'
 import { listLines } from '../lib/backup/status.ts'
@@ -17,13 +19,13 @@ import { dropScratch, type RestoreCtx, restoreTasks, survey } from '../lib/resto
 await main(
   {
     name: 'restore',
-    summary: 'restore a backup over the live database: safety dump, fresh database, check, swap',
+    summary: 'restore a backup over the live database: fresh database, check, safety dump, swap',
     flags: {
       file: { type: 'string', description: 'backup to restore (file or base name; default: the newest verified); a ktrdr-YYYYMMDD.sql.gz is accepted by name' },
       database: { type: 'string', description: 'database to replace (default: database.name in stack-config.yml)' },
       yes: { type: 'boolean', description: 'answer the confirmation (required without a terminal)' },
       list: { type: 'boolean', description: 'list the backups and stop' },
-      'skip-safety-dump': { type: 'boolean', description: 'do not dump the live database first (when it is too damaged to dump)' },
+      'skip-safety-dump': { type: 'boolean', description: 'do not dump the live database before the swap (when it is too damaged to dump)' },
       checksums: { type: 'boolean', description: "compare every table's checksum with the manifest too, not only row and chunk counts (a full scan; make backup-verify always does)" },
       local: { type: 'boolean', description: 'run on this machine (the core host) instead of over SSH' },
     },
@@ -31,7 +33,7 @@ await main(
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)
     const live = (flags.database as string | undefined) ?? cfg.stack.database.name
-    if (!/^[a-z_][a-z0-9_]*$/.test(live))
+    if (!PG_IDENTIFIER.test(live))
       throw new OpsError(`--database ${JSON.stringify(live)}: a restore replaces a database named by a plain lower-case identifier (letters, digits, _)`, { hint: 'pass the database name as PostgreSQL stores it, e.g. DATABASE=ktrdr', exitCode: 2 })
     const t = coreTarget(cfg, Boolean(flags.local))
     const ctx: RestoreCtx = {}

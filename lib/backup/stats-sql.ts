@@ -1,7 +1,7 @@
 // The psql script that describes a database: one JSON line for the server (versions), one for the
 // hypertables (with chunk counts), one per user table (row count and an order-independent checksum),
-// then `::end`. The same text runs at backup time (inside the dump's snapshot) and against a restored
-// copy, so the two can be compared line by line.
+// then `::end`. statsSql() for the manifest's checksum algorithm runs at backup time (inside the dump's
+// snapshot) and against a restored copy, so the two can be compared line by line.
 
 import { OpsError } from '../errors.ts'
 
@@ -95,7 +95,7 @@ export interface DbStats {
   tables: TableStat[]
 }
 
-/** Parse the lines STATS_SQL printed (psql -A -t), up to `::end`. */
+/** Parse the lines statsSql()'s script printed (psql -A -t), up to `::end`. */
 export function parseStats(lines: string[]): DbStats {
   const body = lines.map((l) => l.trim()).filter(Boolean)
   const end = body.indexOf('::end')

@@ -7,7 +7,8 @@ import type { Executor } from '../remote/executor.ts'
 import { localExecutor } from '../remote/local.ts'
 import { renderScript, type ScriptParts } from '../remote/script.ts'
 import { closeConnections, sshExecutor, sshTarget, type SshTarget } from '../remote/ssh.ts'
-import { events } from '../deploy/scripts.ts'
+import { lastStderrLine } from '../remote/stderr.ts'
+import { events, onStepLine } from '../deploy/scripts.ts'
 import { sshFailure } from '../deploy/outcome.ts'
 import { CORRUPT_EXIT, LOCK_BUSY_EXIT } from './shell.ts'
 
@@ -40,7 +41,7 @@ export function coreTarget(cfg: Config, local: boolean): CoreTarget {
       exec.run(renderScript({ ...parts, watchStdin: true }), {
         holdStdin: true,
         signal: abort.signal,
-        onLine: onStep && ((l) => { const e = events(l)[0]; if (e?.event === 'step') onStep(e.detail) }),
+        onLine: onStep && onStepLine(onStep),
       }),
     cleanup: (parts) => exec.run(renderScript(parts), { timeoutMs: 120_000 }),
     close: async () => {
@@ -65,6 +66,6 @@ export function scriptFailure(what: string, t: CoreTarget, out: { exitCode: numb
     return new OpsError(`${what}: refused — the backups directory is locked by ${locked.detail}`, { hint: 'another backup, prune, restore or drill is running; if it died, remove the .ktrdr-backup.lock directory in the backups directory' })
   const failed = ev.filter((e) => e.event === 'failed').slice(-1)[0]
   const step = ev.filter((e) => e.event === 'step').slice(-1)[0]?.detail ?? 'start'
-  const last = out.stderr.trim().split('\n').filter((l) => l && !/^Warning: Permanently added|^ControlSocket .* already exists, disabling multiplexing/.test(l)).slice(-1)[0]
-  return new OpsError(`${what}: ${failed?.detail ?? `failed at step ${step} on ${t.where}: ${last ?? `exit ${out.exitCode}`}`}`, { exitCode: out.exitCode === CORRUPT_EXIT ? CORRUPT_EXIT : 1 })
+  const last = lastStderrLine(out.stderr)
+  return new OpsError(`${what}: ${failed?.detail ?? `failed at step ${step} on ${t.where}: ${last || `exit ${out.exitCode}`}`}`, { exitCode: out.exitCode === CORRUPT_EXIT ? CORRUPT_EXIT : 1 })
 }

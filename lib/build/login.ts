@@ -42,7 +42,10 @@ export function tmpfsRoot(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export interface Session {
-  /** Env for docker commands that need the login (DOCKER_CONFIG set). */
+  /**
+   * Env for the docker command that needs the credentials (the push): DOCKER_CONFIG, the helper on PATH,
+   * and the username and password for the helper's `get`. Holds the password: give it to that command only.
+   */
   env: NodeJS.ProcessEnv
   dir: string
   close(): void

@@ -10,7 +10,8 @@ const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
 })
 const port = z.number().int().min(1).max(65535)
 /** A database or role name as used in SQL and backup file names: a plain lower-case identifier. */
-const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lower-case identifier (letters, digits, _): it names the database in SQL and in backup file names')
+export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]*$/
+const pgIdentifier = z.string().regex(PG_IDENTIFIER, 'must be a plain lower-case identifier (letters, digits, _): it names the database in SQL and in backup file names')
 const address = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+$/i, { message: 'must be an IP address' })
 /** An image reference pinned to an exact version: a tag with a digit (never `latest`) or a digest. */
 const pinnedImage = z.string().refine((s) => /@sha256:[0-9a-f]{64}$/.test(s) || /:[^/:]*\d[^/:]*$/.test(s) && !/:latest$/.test(s), {
@@ -117,7 +118,7 @@ export type SecretProviderName = (typeof SECRET_PROVIDERS)[number]
 export const secretsSchema = z.strictObject({
   provider: z.enum(SECRET_PROVIDERS).default('op'),
   secrets: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string().min(1)),
-  /** Optional overrides used only when writing a developer's .env.dev. */
+  /** What a developer's .env.dev gets, and all it gets: dev never falls back to `secrets:`. */
   dev_secrets: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string().min(1)).optional(),
 })
 

@@ -1,5 +1,6 @@
 // Turn a finished remote run (exit code, stdout events, stderr) into the one sentence the operator needs.
 import { OpsError } from '../errors.ts'
+import { lastStderrLine } from '../remote/stderr.ts'
 import type { HostDeploy } from './plan.ts'
 import { events } from './scripts.ts'
 import { LOCK_BUSY_EXIT, ROLLED_BACK_EXIT, UNHEALTHY_EXIT } from './steps.ts'
@@ -10,7 +11,7 @@ export interface RunOutput {
   stderr: string
 }
 
-const lastLine = (s: string) => s.trim().split('\n').filter((l) => !/^Warning: Permanently added/.test(l)).slice(-1)[0] ?? ''
+const lastLine = lastStderrLine
 
 export function sshFailure(label: string, target: string, out: RunOutput): OpsError | undefined {
   if (out.exitCode !== 255 || events(out.stdout).length) return undefined
@@ -24,7 +25,7 @@ export function preflightFailure(label: string, target: string, out: RunOutput):
   const ssh = sshFailure(label, target, out)
   if (ssh) return ssh
   const missing = events(out.stdout).find((e) => e.event === 'missing')
-  return new OpsError(`${label}: preflight failed on ${target}: ${missing?.detail ?? lastLine(out.stderr) ?? `exit ${out.exitCode}`}`)
+  return new OpsError(`${label}: preflight failed on ${target}: ${missing?.detail ?? (lastLine(out.stderr) || `exit ${out.exitCode}`)}`)
 }
 
 export type DeployOutcome = { status: 'ok' } | { status: 'rolled-back'; previous: string; error: OpsError }

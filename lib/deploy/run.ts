@@ -14,7 +14,7 @@ import type { SecretValues } from '../secrets/secret.ts'
 import { OpsError } from '../errors.ts'
 import { deployOutcome, preflightFailure } from './outcome.ts'
 import type { HostDeploy } from './plan.ts'
-import { type DeployOptions, deployScript, events, imagesCurrent, preflightScript } from './scripts.ts'
+import { type DeployOptions, deployScript, imagesCurrent, onStepLine, preflightScript } from './scripts.ts'
 
 interface Ctx {
   secrets: SecretValues
@@ -37,7 +37,7 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
   // part is the read-only preflight; the deploy is sent to the same shell only once every check passed.
   const steps = new Map<string, (step: string) => void>()
   const sessions = new Map(deploys.map((d) => {
-    const s = exec.get(d.label)!.session({ signal: abort.signal, onLine: (l) => { const e = events(l)[0]; if (e?.event === 'step') steps.get(d.label)?.(e.detail) } })
+    const s = exec.get(d.label)!.session({ signal: abort.signal, onLine: onStepLine((step) => steps.get(d.label)?.(step)) })
     s.send(renderFirstPart(preflightScript(cfg, d.composeImages).body))
     return [d.label, s] as const
   }))

@@ -81,15 +81,24 @@ export function deployBody(cfg: Config, d: HostDeploy, o: DeployOptions, current
   ]
 }
 
-/** Secret values for the remote shell, under the names the compose file uses. */
-export function deployEnv(cfg: Config, d: HostDeploy, secrets: SecretValues): Record<string, string | Secret> {
-  const env: Record<string, string | Secret> = { REGISTRY_USERNAME: cfg.stack.registry.username }
-  for (const [name, from] of Object.entries(d.secretExports)) env[name] = secrets.get(from)!
+/**
+ * Secret values for the remote shell, under the names the compose file uses. With `current` (no login)
+ * the registry's credentials are not sent at all.
+ */
+export function deployEnv(cfg: Config, d: HostDeploy, secrets: SecretValues, current = false): Record<string, string | Secret> {
+  const env: Record<string, string | Secret> = current ? {} : { REGISTRY_USERNAME: cfg.stack.registry.username }
+  for (const [name, from] of Object.entries(d.secretExports)) if (!(current && name === 'REGISTRY_PASSWORD')) env[name] = secrets.get(from)!
   return env
 }
 
 export function deployScript(cfg: Config, d: HostDeploy, o: DeployOptions, secrets: SecretValues, current = false): ScriptParts {
-  return { env: deployEnv(cfg, d, secrets), body: deployBody(cfg, d, o, current), watchStdin: true }
+  return { env: deployEnv(cfg, d, secrets, current), body: deployBody(cfg, d, o, current), watchStdin: true }
+}
+
+/** An onLine handler that hears only the `::ktrdr step <name>` lines (task progress). */
+export const onStepLine = (cb: (step: string) => void) => (line: string): void => {
+  const e = events(line)[0]
+  if (e?.event === 'step') cb(e.detail)
 }
 
 /** `::ktrdr <event> <detail>` lines of a run's stdout. */

@@ -1,6 +1,6 @@
 // Scenario B (§8.4) as one tree: check the core host and its shared mount, find the newest verified
-// backup, start the db alone, restore into it (lib/restore: sha256 check, safety dump, scratch database,
-// manifest check, swap), deploy every core service. Every step stops the tree when it fails.
+// backup, start the db alone, restore into it (lib/restore: sha256 check, scratch database, manifest check,
+// safety dump, swap), deploy every core service. Every step stops the tree when it fails.
 import type { ListrTask } from 'listr2'
 import { backupDirs } from '../backup/layout.ts'
 import { type BackupEntry, inventoryScript, parseInventory } from '../backup/inventory.ts'

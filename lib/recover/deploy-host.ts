@@ -5,7 +5,7 @@ import type { ListrTask } from 'listr2'
 import type { Config } from '../config/model.ts'
 import { deployOutcome, preflightFailure } from '../deploy/outcome.ts'
 import type { HostDeploy } from '../deploy/plan.ts'
-import { type DeployOptions, deployScript, events, preflightScript } from '../deploy/scripts.ts'
+import { type DeployOptions, deployScript, onStepLine, preflightScript } from '../deploy/scripts.ts'
 import { OpsError } from '../errors.ts'
 import { tagDigest } from '../registry/manifest.ts'
 import type { Executor } from '../remote/executor.ts'
@@ -52,7 +52,7 @@ export function deployTasks<C extends DeployCtx>(cfg: Config, d: HostDeploy, o: 
     {
       title: `Deploy ${d.label} on ${d.host.name}: ${d.services.join(', ')} at ${o.tag} (locked, health-checked, rolled back on failure)`,
       task: async (c, t) => {
-        const onLine = (l: string) => { const e = events(l)[0]; if (e?.event === 'step') t.output = e.detail }
+        const onLine = onStepLine((step) => (t.output = step))
         const out = await exec.run(renderScript(deployScript(cfg, d, o, c.secrets!)), { holdStdin: true, signal, onLine })
         if (signal.aborted) throw new OpsError(`${d.label}: interrupted; the remote shell was ended and its lock released`, { exitCode: 130 })
         const outcome = deployOutcome(d, out)

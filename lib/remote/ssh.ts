@@ -1,5 +1,6 @@
-// SSH to a host: one multiplexed connection per host for the whole run (ControlMaster), a connect timeout,
-// BatchMode (never a password prompt), and the script on stdin of `bash -s`.
+// SSH to a host: a connect timeout, BatchMode (never a password prompt), the script on stdin of `bash -s`,
+// and by default one multiplexed connection per host for the whole run (ControlMaster); a run with one
+// session per host (deploy) asks for no master at all.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

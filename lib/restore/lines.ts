@@ -35,15 +35,15 @@ export function checkDumpLines(e: BackupEntry): string[] {
   ]
 }
 
+/** A failed COPY's CONTEXT line quotes the row it choked on: table data, never shown in a message. */
+const NO_ROW_DATA = "{ grep -v -e 'CONTEXT:' -e '^COPY ' || true; }"
+
 /**
  * Session settings for the restore's connections: index builds sort in memory (two at a time with -j2,
  * so up to 2 × this), and commits do not wait for their WAL flush — a crash mid-restore loses only the
  * scratch database, which is dropped anyway, and the swap's own commit flushes everything before it.
  * Measured on 1 GB: post-data 8.3 → 5.5 s.
  */
-/** A failed COPY's CONTEXT line quotes the row it choked on: table data, never shown in a message. */
-const NO_ROW_DATA = "{ grep -v -e 'CONTEXT:' -e '^COPY ' || true; }"
-
 export const RESTORE_PGOPTIONS = '-c maintenance_work_mem=256MB -c synchronous_commit=off'
 
 /**
@@ -53,7 +53,7 @@ export const RESTORE_PGOPTIONS = '-c maintenance_work_mem=256MB -c synchronous_c
  * (the drill's `--no-owner --no-acl`).
  */
 export const PARALLEL_RESTORE = [
-  `set -eo pipefail; f=$1; db=$2; u=$3; x=(\${4:-}); toc=$(mktemp); trap 'rm -f "$toc"' EXIT; export PGOPTIONS=${sh([RESTORE_PGOPTIONS])}`,
+  `set -eo pipefail; f=$1; db=$2; u=$3; x=("\${@:4}"); toc=$(mktemp); trap 'rm -f "$toc"' EXIT; export PGOPTIONS=${sh([RESTORE_PGOPTIONS])}`,
   'pg_restore -l "$f" | grep -v " TABLE DATA _timescaledb_catalog " > "$toc"',
   'pg_restore --exit-on-error "${x[@]}" -U "$u" -d "$db" --section=pre-data "$f"',
   'pg_restore --exit-on-error "${x[@]}" -U "$u" -d "$db" --section=data -n _timescaledb_catalog "$f"',
@@ -82,7 +82,7 @@ export function restoreIntoLines(cfg: Config, e: BackupEntry, scratch: string, c
     ...heredoc(psql(cfg, scratch), [...(tsdb ? [`CREATE EXTENSION IF NOT EXISTS timescaledb VERSION ${sq(tsdb)};`] : ["CREATE EXTENSION IF NOT EXISTS timescaledb;"]), 'SELECT timescaledb_pre_restore();']).map((l, i) => (i === 0 ? `${l} >/dev/null` : l)),
     mark('step', 'restore'),
     e.format === 'custom'
-      ? `bg job restore bash -c ${sh([PARALLEL_RESTORE])} _ "$cdir"/${sh([e.file, scratch, user, drill ? '--no-owner --no-acl' : ''])} 2>>${log} || fail "pg_restore failed: $(${DUMP_NOISE} < ${log} | ${NO_ROW_DATA} | tail -n 2 | tr '\\n' ' ')"`
+      ? `bg job restore bash -c ${sh([PARALLEL_RESTORE])} _ "$cdir"/${sh([e.file, scratch, user, ...(drill ? ['--no-owner', '--no-acl'] : [])])} 2>>${log} || fail "pg_restore failed: $(${DUMP_NOISE} < ${log} | ${NO_ROW_DATA} | tail -n 2 | tr '\\n' ' ')"`
       : `bg job restore bash -c 'set -o pipefail; export PGOPTIONS="$4"; gzip -dc "$1" | psql -X -q -v ON_ERROR_STOP=1 -U "$2" -d "$3" >/dev/null' _ "$cdir"/${sh([e.file, user, scratch, RESTORE_PGOPTIONS])} 2>>${log} || fail "psql failed on the plain dump: $(${NO_ROW_DATA} < ${log} | tail -n 2 | tr '\\n' ' ')"`,
     mark('step', 'post-restore'),
     `echo 'SELECT timescaledb_post_restore();' | ${psql(cfg, scratch)} >/dev/null`,
@@ -94,12 +94,9 @@ export function restoreIntoLines(cfg: Config, e: BackupEntry, scratch: string, c
 }
 
 /**
- * Phase 2 starts by stopping the backend (if running; its restart is registered before the stop, so a stop
- * cut short still gets it back); then the safety dump (lib/restore/run.ts) — after the stop, so it holds
- * every write the live database got; then the swap: lock the live database out, swap names in one
- * transaction, drop the replaced copy. While psql runs the swap, INT/TERM/HUP are ignored by this shell and the docker client (an
- * ignored signal stays ignored across exec): the transaction inside the container would go on anyway, so the
- * run waits for it and reports what happened. After COMMIT the swap is done even if the drop then fails.
+ * Phase 2 starts by stopping the backend (if running). Its restart is registered before the stop, so a stop
+ * cut short still gets it back. The safety dump follows (lib/restore/run.ts): after the stop, so it holds
+ * every write the live database got; then swapLines.
  */
 export function stopBackendLines(cfg: Config): string[] {
   const compose = sh(['docker', 'compose', '-f', cfg.stack.core.compose_path])
@@ -110,6 +107,12 @@ export function stopBackendLines(cfg: Config): string[] {
   ]
 }
 
+/**
+ * The swap: lock the live database out, swap names in one transaction, drop the replaced copy. While psql
+ * runs it, INT/TERM/HUP are ignored by this shell and the docker client (an ignored signal stays ignored
+ * across exec): the transaction inside the container would go on anyway, so the run waits for it and
+ * reports what happened. After COMMIT the swap is done even if the drop then fails.
+ */
 export function swapLines(cfg: Config, scratch: string, live: string, old: string): string[] {
   const vars = ['-v', `live=${live}`, '-v', `scratch=${scratch}`, '-v', `old=${old}`]
   return [

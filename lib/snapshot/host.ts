@@ -15,6 +15,7 @@ import { ownSnapshots } from './names.ts'
 import type { SnapshotRef } from './retention.ts'
 import { LOCK_BUSY_EXIT, LOCK_WAIT_S } from './scripts.ts'
 import { parseZfsSnapshotList } from './zfs-list.ts'
+import { lastStderrLine } from '../remote/stderr.ts'
 
 export interface SnapshotHost {
   label: string
@@ -29,7 +30,7 @@ export function owner(): string {
   return `${user}@${hostname()} pid ${process.pid} since ${new Date().toISOString()}`
 }
 
-const lastLine = (s: string) => s.trim().split('\n').filter((l) => l && !/^Warning: Permanently added/.test(l)).slice(-1)[0]
+const lastLine = lastStderrLine
 
 export function snapshotHost(cfg: Config, host: string, local: boolean, signal?: AbortSignal): SnapshotHost {
   const target = local ? undefined : sshTarget(cfg, hostOf(cfg, host))
@@ -57,7 +58,7 @@ export function snapshotHost(cfg: Config, host: string, local: boolean, signal?:
         if (d) throw new OpsError(`${label}: ${text}: ${d}${lastLine(out.stderr) ? `\n${lastLine(out.stderr)}` : ''}`)
       }
       const step = ev.filter((e) => e.event === 'step').slice(-1)[0]?.detail ?? 'start'
-      throw new OpsError(`${label}: failed at step "${step}" (exit ${out.exitCode}): ${lastLine(out.stderr) ?? 'no error output'}`)
+      throw new OpsError(`${label}: failed at step "${step}" (exit ${out.exitCode}): ${lastLine(out.stderr) || 'no error output'}`)
     },
     close: async () => { if (target) await closeConnections([target]) },
   }

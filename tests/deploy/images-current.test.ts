@@ -3,7 +3,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { HostDeploy } from '../../lib/deploy/plan.ts'
-import { imagesCurrent } from '../../lib/deploy/scripts.ts'
+import type { Config } from '../../lib/config/model.ts'
+import { deployEnv, imagesCurrent } from '../../lib/deploy/scripts.ts'
+import { Secret } from '../../lib/secrets/secret.ts'
 
 const WORKER = 'ghcr.io/acme/ktrdr-worker:sha-abc1234'
 const PINNED = 'timescale/timescaledb:2.19.3-pg17'
@@ -33,6 +35,14 @@ test('a host with no image of ours (core SERVICE=db): current when the pinned im
   const db = { images: [], composeImages: [PINNED] } as unknown as HostDeploy
   assert.is(imagesCurrent(db, preflight(line([PINNED], [])), new Map()), true)
   assert.is(imagesCurrent(db, preflight(), new Map()), false)
+})
+
+test('images current (no login): the registry credentials do not travel to the host at all', () => {
+  const d = { secretExports: { BROKER_API_KEY: 'BROKER_API_KEY', REGISTRY_PASSWORD: 'REGISTRY_PASSWORD' } } as unknown as HostDeploy
+  const secrets = new Map([['BROKER_API_KEY', new Secret('BROKER_API_KEY', 'b-value')], ['REGISTRY_PASSWORD', new Secret('REGISTRY_PASSWORD', 'r-value')]])
+  const cfg = { stack: { registry: { username: 'ktrdr-ci' } } } as unknown as Config
+  assert.equal(Object.keys(deployEnv(cfg, d, secrets, true)), ['BROKER_API_KEY'])
+  assert.equal(Object.keys(deployEnv(cfg, d, secrets, false)).sort(), ['BROKER_API_KEY', 'REGISTRY_PASSWORD', 'REGISTRY_USERNAME'])
 })
 
 test.run()
