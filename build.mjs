@@ -3,7 +3,9 @@
 import { build } from 'esbuild'
 import { readdirSync } from 'node:fs'
 
-const entries = readdirSync('scripts').filter((f) => f.endsWith('.ts')).map((f) => `scripts/${f}`)
+const entries = readdirSync('scripts')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => `scripts/${f}`)
 await build({
   entryPoints: entries,
   outdir: 'dist',

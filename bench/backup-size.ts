@@ -13,13 +13,33 @@ import { sh, world } from '../tests/backup/world.ts'
 
 const sizes = (process.env.BENCH_MB ?? '100 1024').split(/\s+/).map(Number)
 const w = world('bk-bench', { dbPort: 15562 })
-const must = (r: { code: number; stdout: string; stderr: string }, what: string) => { if (r.code !== 0) throw new Error(`${what} failed:\n${r.stdout}\n${r.stderr}`); return r.stdout }
-const inDb = (script: string) => must(sh('docker', ['compose', '-f', w.compose, 'exec', '-T', 'db', 'bash', '-c', script]), script.slice(0, 60))
+const must = (r: { code: number; stdout: string; stderr: string }, what: string) => {
+  if (r.code !== 0) throw new Error(`${what} failed:\n${r.stdout}\n${r.stderr}`)
+  return r.stdout
+}
+const inDb = (script: string) =>
+  must(sh('docker', ['compose', '-f', w.compose, 'exec', '-T', 'db', 'bash', '-c', script]), script.slice(0, 60))
 /** Each timed step starts with the page cache written back (`sync`, not timed): no step pays for the writes of the one before it. */
-const timed = <T>(f: () => T): [T, number] => { sh('sync', []); const t0 = performance.now(); const v = f(); return [v, (performance.now() - t0) / 1000] }
+const timed = <T>(f: () => T): [T, number] => {
+  sh('sync', [])
+  const t0 = performance.now()
+  const v = f()
+  return [v, (performance.now() - t0) / 1000]
+}
 /** node dist/<script>.mjs under /usr/bin/time: wall seconds and peak RSS (MB) of the toolkit's process tree. */
 const toolkit = (script: string, args: string[]): { s: number; rssMb: number } => {
-  const [r, s] = timed(() => sh('/usr/bin/time', ['-f', '::rss %M', 'node', join(REPO, `dist/${script}.mjs`), '--config', w.config, '--local', ...args]))
+  const [r, s] = timed(() =>
+    sh('/usr/bin/time', [
+      '-f',
+      '::rss %M',
+      'node',
+      join(REPO, `dist/${script}.mjs`),
+      '--config',
+      w.config,
+      '--local',
+      ...args,
+    ]),
+  )
   must(r, script)
   return { s, rssMb: Number(/::rss (\d+)/.exec(r.stderr)![1]) / 1024 }
 }
@@ -48,18 +68,25 @@ CREATE TABLE results (id bigint PRIMARY KEY, job text, payload text);`)
   const rows: string[] = []
   for (const target of sizes) {
     const dbBytes = grow(target)
-    if (existsSync(w.backups)) for (const f of readdirSync(w.backups)) rmSync(join(w.backups, f), { recursive: true, force: true })
+    if (existsSync(w.backups))
+      for (const f of readdirSync(w.backups)) rmSync(join(w.backups, f), { recursive: true, force: true })
     const bk = toolkit('backup', [])
-    const manifest = JSON.parse(readFileSync(join(w.backups, readdirSync(w.backups).find((f) => f.endsWith('.manifest.json'))!), 'utf8'))
-    const [, gzS] = timed(() => inDb('set -o pipefail; pg_dump -U ktrdr -d ktrdr 2>/dev/null | gzip -6 > /mnt/shared/db-backups/plain.sql.gz'))
+    const manifest = JSON.parse(
+      readFileSync(join(w.backups, readdirSync(w.backups).find((f) => f.endsWith('.manifest.json'))!), 'utf8'),
+    )
+    const [, gzS] = timed(() =>
+      inDb('set -o pipefail; pg_dump -U ktrdr -d ktrdr 2>/dev/null | gzip -6 > /mnt/shared/db-backups/plain.sql.gz'),
+    )
     const gzBytes = Number(inDb('stat -c %s /mnt/shared/db-backups/plain.sql.gz'))
     const rs = toolkit('restore', ['--yes', '--skip-safety-dump'])
     // The design's restore: a fresh database, Timescale's pre/post restore around the plain SQL through psql.
-    const [, plainS] = timed(() => inDb(`set -o pipefail
+    const [, plainS] = timed(() =>
+      inDb(`set -o pipefail
 psql -X -q -U ktrdr -d postgres -c 'CREATE DATABASE bench_plain'
 psql -X -q -U ktrdr -d bench_plain -c 'CREATE EXTENSION timescaledb' -c 'SELECT timescaledb_pre_restore()' >/dev/null
 gunzip -c /mnt/shared/db-backups/plain.sql.gz | psql -X -q -U ktrdr -d bench_plain >/dev/null 2>/tmp/plain.err || true
-psql -X -q -U ktrdr -d bench_plain -c 'SELECT timescaledb_post_restore()' >/dev/null`))
+psql -X -q -U ktrdr -d bench_plain -c 'SELECT timescaledb_post_restore()' >/dev/null`),
+    )
     const plainRows = w.sql('SELECT count(*) FROM bars', 'bench_plain')
     const liveRows = w.sql('SELECT count(*) FROM bars')
     inDb("psql -X -q -U ktrdr -d postgres -c 'DROP DATABASE bench_plain'; rm -f /mnt/shared/db-backups/plain.sql.gz")
@@ -71,7 +98,9 @@ psql -X -q -U ktrdr -d bench_plain -c 'SELECT timescaledb_post_restore()' >/dev/
     )
     console.log(rows.slice(-4).join('\n'))
   }
-  console.log(`\nbackup-size bench, ${new Date().toISOString()}, ${sh('nproc', []).stdout.trim()} cores, PostgreSQL ${w.sql('SHOW server_version')}, TimescaleDB ${w.sql("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")}\n${rows.join('\n')}`)
+  console.log(
+    `\nbackup-size bench, ${new Date().toISOString()}, ${sh('nproc', []).stdout.trim()} cores, PostgreSQL ${w.sql('SHOW server_version')}, TimescaleDB ${w.sql("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")}\n${rows.join('\n')}`,
+  )
 } finally {
   w.down()
 }

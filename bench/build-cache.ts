@@ -17,13 +17,22 @@ const sh = (cmd: string, args: string[], cwd = REPO) => {
 
 const app = tempDir('ktrdr-bench-app-')
 cpSync(join(REPO, 'examples/ktrdr-app'), app, { recursive: true })
-const git = (...a: string[]) => sh('git', ['-C', app, '-c', 'user.email=bench@example.org', '-c', 'user.name=bench', ...a])
-git('init', '-q'); git('add', '-A'); git('commit', '-qm', 'bench')
+const git = (...a: string[]) =>
+  sh('git', ['-C', app, '-c', 'user.email=bench@example.org', '-c', 'user.name=bench', ...a])
+git('init', '-q')
+git('add', '-A')
+git('commit', '-qm', 'bench')
 
 const labBase = spawnSync('docker', ['image', 'inspect', 'ktrdr-lab/python:3.13']).status === 0
 sh('make', ['-s', 'build-base', ...(labBase ? ['BASE_IMAGE=ktrdr-lab/python:3.13', 'INSTALL_UV=0'] : [])])
 
-interface Run { kind: string; wall: number; build: string; layers: string[]; depsId?: string }
+interface Run {
+  kind: string
+  wall: number
+  build: string
+  layers: string[]
+  depsId?: string
+}
 
 function build(kind: 'backend' | 'worker', tag: string): Run {
   const t0 = performance.now()
@@ -34,10 +43,17 @@ function build(kind: 'backend' | 'worker', tag: string): Run {
   // Legacy builder: each step leaves an image ID in the history; the same ID before and after = cache hit.
   const history = sh('docker', ['history', '--no-trunc', '--format', '{{.ID}}\t{{.CreatedBy}}', ref]).split('\n')
   const depsId = history.find((l) => l.includes('requirements.lock.txt') && /RUN|pip install/.test(l))?.split('\t')[0]
-  return { kind, wall, build: /build: (.*)/.exec(out)?.[1] ?? '?', layers, depsId: depsId === '<missing>' ? undefined : depsId }
+  return {
+    kind,
+    wall,
+    build: /build: (.*)/.exec(out)?.[1] ?? '?',
+    layers,
+    depsId: depsId === '<missing>' ? undefined : depsId,
+  }
 }
 
-const shared = (a: string[], b: string[]) => a.findIndex((l, i) => l !== b[i]) === -1 ? Math.min(a.length, b.length) : a.findIndex((l, i) => l !== b[i])
+const shared = (a: string[], b: string[]) =>
+  a.findIndex((l, i) => l !== b[i]) === -1 ? Math.min(a.length, b.length) : a.findIndex((l, i) => l !== b[i])
 
 const rows: string[] = []
 for (const kind of ['backend', 'worker'] as const) {
@@ -52,11 +68,16 @@ for (const kind of ['backend', 'worker'] as const) {
     `  first build (warm cache)        ${warm.wall.toFixed(2)} s wall   ${warm.build}`,
     `  after a code-only change        ${code.wall.toFixed(2)} s wall   ${code.build}`,
     `    image layers shared with before: ${shared(warm.layers, code.layers)}/${code.layers.length}` +
-      (depsCached === undefined ? '' : `; dependency step image ${code.depsId!.slice(7, 19)} ${depsCached ? '= before (from cache)' : '≠ before (rebuilt)'}`),
+      (depsCached === undefined
+        ? ''
+        : `; dependency step image ${code.depsId!.slice(7, 19)} ${depsCached ? '= before (from cache)' : '≠ before (rebuilt)'}`),
     `  after touching requirements.lock.txt (contrast) ${lock.wall.toFixed(2)} s wall   ${lock.build}`,
   )
   git('checkout', '-q', '--', '.')
 }
-for (const kind of ['backend', 'worker']) spawnSync('docker', ['rmi', ...[1, 2, 3].map((n) => `ghcr.io/ktrdr/ktrdr-${kind}:bench-${n}`)], { stdio: 'ignore' })
-console.log(`engine: docker ${sh('docker', ['version', '--format', '{{.Server.Version}}']).trim()} (${spawnSync('docker', ['buildx', 'version']).status === 0 ? 'BuildKit' : 'legacy builder'}); base ${labBase ? 'ktrdr-lab/python:3.13, INSTALL_UV=0' : 'Dockerfile default'}`)
+for (const kind of ['backend', 'worker'])
+  spawnSync('docker', ['rmi', ...[1, 2, 3].map((n) => `ghcr.io/ktrdr/ktrdr-${kind}:bench-${n}`)], { stdio: 'ignore' })
+console.log(
+  `engine: docker ${sh('docker', ['version', '--format', '{{.Server.Version}}']).trim()} (${spawnSync('docker', ['buildx', 'version']).status === 0 ? 'BuildKit' : 'legacy builder'}); base ${labBase ? 'ktrdr-lab/python:3.13, INSTALL_UV=0' : 'Dockerfile default'}`,
+)
 console.log(rows.join('\n'))

@@ -17,36 +17,54 @@ const sshConfig = join(LAB_DIR, 'ssh/ssh_config')
 const dirB = join(LAB_DIR, 'hosts/ktrdr-workers-b/opt/ktrdr-workers-b')
 const deploy = (node: string, config = LAB_CONFIG) => {
   const t0 = performance.now()
-  const r = spawnSync('node', ['dist/deploy-workers.mjs', `--config=${config}`, `--node=${node}`, `--tag=${GOOD_TAG}`], { env, encoding: 'utf8' })
+  const r = spawnSync(
+    'node',
+    ['dist/deploy-workers.mjs', `--config=${config}`, `--node=${node}`, `--tag=${GOOD_TAG}`],
+    { env, encoding: 'utf8' },
+  )
   if (r.status !== 0) throw new Error(`deploy ${node} failed:\n${r.stdout}\n${r.stderr}`)
   return performance.now() - t0
 }
-const ssh = (host: string, cmd: string, input = '') => spawnSync('ssh', ['-F', sshConfig, host, cmd], { input, encoding: 'utf8' })
+const ssh = (host: string, cmd: string, input = '') =>
+  spawnSync('ssh', ['-F', sshConfig, host, cmd], { input, encoding: 'utf8' })
 const hostDir = (host: string) => join(LAB_DIR, 'hosts', host, 'opt', host)
 /** The design's one-liner on one host, as a promise (so three can run at once). */
-const bareOn = (host: string) => new Promise<void>((done, fail) => {
-  const p = spawn('ssh', ['-F', sshConfig, host, 'bash -s'], { stdio: ['pipe', 'ignore', 'pipe'] })
-  let err = ''
-  p.stderr.on('data', (d) => (err += d))
-  p.on('close', (code) => (code === 0 ? done() : fail(new Error(`bare one-liner on ${host} failed: ${err}`))))
-  p.stdin.end(bareScript(hostDir(host)))
-})
-const timedAsync = async (f: () => Promise<unknown>) => { const t0 = performance.now(); await f(); return performance.now() - t0 }
+const bareOn = (host: string) =>
+  new Promise<void>((done, fail) => {
+    const p = spawn('ssh', ['-F', sshConfig, host, 'bash -s'], { stdio: ['pipe', 'ignore', 'pipe'] })
+    let err = ''
+    p.stderr.on('data', (d) => (err += d))
+    p.on('close', (code) => (code === 0 ? done() : fail(new Error(`bare one-liner on ${host} failed: ${err}`))))
+    p.stdin.end(bareScript(hostDir(host)))
+  })
+const timedAsync = async (f: () => Promise<unknown>) => {
+  const t0 = performance.now()
+  await f()
+  return performance.now() - t0
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const connections = (host: string) => readFileSync(join(LAB_DIR, 'hosts', host, 'sshd.log'), 'utf8').split('\n').filter((l) => l.includes('Connection from')).length
+const connections = (host: string) =>
+  readFileSync(join(LAB_DIR, 'hosts', host, 'sshd.log'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('Connection from')).length
 
 deploy('all') // converge first: every later run is a no-change redeploy
 // The bare one-liner has no secrets of its own: log the host in once for it (its own config dir), out after.
 const vault = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8'))
 const bareLogin = (host: string) => {
-  const login = ssh(host, 'export DOCKER_CONFIG=/dev/shm/bench-docker; docker login -u ktrdr-ci --password-stdin 127.0.0.1:5000 >/dev/null', vault.vaults['ktrdr-lab'].registry.password)
+  const login = ssh(
+    host,
+    'export DOCKER_CONFIG=/dev/shm/bench-docker; docker login -u ktrdr-ci --password-stdin 127.0.0.1:5000 >/dev/null',
+    vault.vaults['ktrdr-lab'].registry.password,
+  )
   if (login.status !== 0) throw new Error(login.stderr)
 }
 bareLogin('ktrdr-workers-b')
 // The design's one-liner, with the worker's secret inline as the design has it (§7.3; here on stdin, not argv),
 // so compose sees the same config and recreates nothing — a like-for-like no-change redeploy.
 const broker = JSON.stringify(vault.vaults['ktrdr-lab'].backend.broker_api_key)
-const bareScript = (dir: string) => `export BROKER_API_KEY=${broker}; export DOCKER_CONFIG=/dev/shm/bench-docker; cd ${dir} && docker compose -f docker-compose.workers.yml pull -q && docker compose -f docker-compose.workers.yml up -d`
+const bareScript = (dir: string) =>
+  `export BROKER_API_KEY=${broker}; export DOCKER_CONFIG=/dev/shm/bench-docker; cd ${dir} && docker compose -f docker-compose.workers.yml pull -q && docker compose -f docker-compose.workers.yml up -d`
 const bare = bareScript(dirB)
 const p1 = { ours: [] as number[], bare: [] as number[] }
 try {
@@ -60,14 +78,27 @@ try {
 } finally {
   ssh('ktrdr-workers-b', 'rm -rf /dev/shm/bench-docker') // /dev/shm is this machine's: one removal serves every lab host
 }
-console.log(`P1 no-change redeploy of node B, median of ${runs}: ktrdr-ops ${median(p1.ours).toFixed(0)} ms, bare ssh one-liner ${median(p1.bare).toFixed(0)} ms → ${(median(p1.ours) / median(p1.bare)).toFixed(2)}× (target ≤ 1.15×)`)
+console.log(
+  `P1 no-change redeploy of node B, median of ${runs}: ktrdr-ops ${median(p1.ours).toFixed(0)} ms, bare ssh one-liner ${median(p1.bare).toFixed(0)} ms → ${(median(p1.ours) / median(p1.bare)).toFixed(2)}× (target ≤ 1.15×)`,
+)
 
 const before = { b: connections('ktrdr-workers-b'), c: connections('ktrdr-workers-c') }
 deploy('all')
-console.log(`P4 SSH connections per host for one deploy: ktrdr-workers-b ${connections('ktrdr-workers-b') - before.b}, ktrdr-workers-c ${connections('ktrdr-workers-c') - before.c} (target 1)`)
+console.log(
+  `P4 SSH connections per host for one deploy: ktrdr-workers-b ${connections('ktrdr-workers-b') - before.b}, ktrdr-workers-c ${connections('ktrdr-workers-c') - before.c} (target 1)`,
+)
 
 spawnSync('bash', ['lab/lab.sh', 'add-host', 'ktrdr-workers-d', '127.0.0.13'], { stdio: 'ignore' })
-const three = configCopy([{ file: 'worker-nodes.yml', from: /$/, to: `  - name: D\n    host: ktrdr-workers-d\n    address: 127.0.0.13\n    ssh: ktrdr-workers-d\n    compose_path: ${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml\n    replicas: 2\n    port: 19200\n` }], LAB_CONFIG)
+const three = configCopy(
+  [
+    {
+      file: 'worker-nodes.yml',
+      from: /$/,
+      to: `  - name: D\n    host: ktrdr-workers-d\n    address: 127.0.0.13\n    ssh: ktrdr-workers-d\n    compose_path: ${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml\n    replicas: 2\n    port: 19200\n`,
+    },
+  ],
+  LAB_CONFIG,
+)
 try {
   deploy('all', three)
   bareLogin('ktrdr-workers-b')
@@ -79,12 +110,22 @@ try {
     one.push(deploy('B', three))
     all.push(deploy('all', three))
     bareOne.push(await timedAsync(() => bareOn('ktrdr-workers-b')))
-    bareAll.push(await timedAsync(() => Promise.all(['ktrdr-workers-b', 'ktrdr-workers-c', 'ktrdr-workers-d'].map(bareOn))))
+    bareAll.push(
+      await timedAsync(() => Promise.all(['ktrdr-workers-b', 'ktrdr-workers-c', 'ktrdr-workers-d'].map(bareOn))),
+    )
   }
-  console.log(`P5 no-change deploy, median of ${runs}: one node ${median(one).toFixed(0)} ms, three nodes ${median(all).toFixed(0)} ms → ${(median(all) / median(one)).toFixed(2)}× (target ≤ 1.3×)`)
-  console.log(`   the bare one-liner on the same hosts: one ${median(bareOne).toFixed(0)} ms, three at once ${median(bareAll).toFixed(0)} ms → ${(median(bareAll) / median(bareOne)).toFixed(2)}× (what three lab hosts sharing ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores allow)`)
+  console.log(
+    `P5 no-change deploy, median of ${runs}: one node ${median(one).toFixed(0)} ms, three nodes ${median(all).toFixed(0)} ms → ${(median(all) / median(one)).toFixed(2)}× (target ≤ 1.3×)`,
+  )
+  console.log(
+    `   the bare one-liner on the same hosts: one ${median(bareOne).toFixed(0)} ms, three at once ${median(bareAll).toFixed(0)} ms → ${(median(bareAll) / median(bareOne)).toFixed(2)}× (what three lab hosts sharing ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores allow)`,
+  )
 } finally {
   ssh('ktrdr-workers-b', 'rm -rf /dev/shm/bench-docker')
-  spawnSync('docker', ['compose', '-f', `${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml`, 'down'], { stdio: 'ignore' })
+  spawnSync(
+    'docker',
+    ['compose', '-f', `${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml`, 'down'],
+    { stdio: 'ignore' },
+  )
   spawnSync('bash', ['lab/lab.sh', 'rm-host', 'ktrdr-workers-d'], { stdio: 'ignore' })
 }

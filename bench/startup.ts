@@ -10,7 +10,8 @@ const cases: Record<string, string[]> = {
   'tsx scripts/validate.ts --help': ['node_modules/.bin/tsx', 'scripts/validate.ts', '--help'],
 }
 const times: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]))
-if (spawnSync('node', ['dist/validate.mjs', '--help']).status !== 0) throw new Error('run make setup first (dist/ missing)')
+if (spawnSync('node', ['dist/validate.mjs', '--help']).status !== 0)
+  throw new Error('run make setup first (dist/ missing)')
 for (let i = 0; i < runs; i++)
   for (const [name, [cmd, ...args]] of Object.entries(cases)) {
     const t0 = performance.now()
@@ -21,5 +22,8 @@ for (let i = 0; i < runs; i++)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const base = median(times['node -e 0']!)
 console.log(`start-up, median of ${runs} runs (node ${process.version})`)
-for (const name of Object.keys(cases)) console.log(`  ${name.padEnd(34)} ${median(times[name]!).toFixed(0).padStart(5)} ms   ${(median(times[name]!) / base).toFixed(2)}× bare node`)
+for (const name of Object.keys(cases))
+  console.log(
+    `  ${name.padEnd(34)} ${median(times[name]!).toFixed(0).padStart(5)} ms   ${(median(times[name]!) / base).toFixed(2)}× bare node`,
+  )
 console.log('  target: dist/validate.mjs ≤ 2.00× bare node')

@@ -10,7 +10,10 @@ await main(
     name: 'backup-prune',
     summary: 'delete verified backups older than keep_days (never the newest; nothing when backups have stopped)',
     flags: {
-      'dry-run': { type: 'boolean', description: 'print what would be deleted and why each kept backup is kept; delete nothing' },
+      'dry-run': {
+        type: 'boolean',
+        description: 'print what would be deleted and why each kept backup is kept; delete nothing',
+      },
       local: { type: 'boolean', description: 'run on this machine instead of over SSH' },
     },
   },

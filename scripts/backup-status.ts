@@ -10,7 +10,9 @@ await main(
   {
     name: 'backup-status',
     summary: 'newest verified backup: age, size, verification; exit 1 past backups.status_max_age_hours',
-    flags: { local: { type: 'boolean', description: 'read the backups directory on this machine instead of over SSH' } },
+    flags: {
+      local: { type: 'boolean', description: 'read the backups directory on this machine instead of over SSH' },
+    },
   },
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)

@@ -27,7 +27,17 @@ await main(
       const s = await survey(cfg, t, cfg.stack.database.name)
       const entry = chooseBackup(s.entries, flags.file as string | undefined, backupDirs(cfg).host)
       try {
-        await runTree<RestoreCtx>(restoreTasks(cfg, t, { entry, live: cfg.stack.database.name, mode: 'drill', safetyDump: false, checksums: true, probe: s.probe }), ctx)
+        await runTree<RestoreCtx>(
+          restoreTasks(cfg, t, {
+            entry,
+            live: cfg.stack.database.name,
+            mode: 'drill',
+            safetyDump: false,
+            checksums: true,
+            probe: s.probe,
+          }),
+          ctx,
+        )
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(l)
         for (const w of ctx.warnings ?? []) say(`warning: ${w}`)

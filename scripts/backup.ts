@@ -12,8 +12,14 @@ await main(
     name: 'backup',
     summary: 'pg_dump -Fc (zstd) inside the db container into <shared>/db-backups, verified, with a manifest',
     flags: {
-      local: { type: 'boolean', description: 'run on this machine (the core host itself, e.g. from the systemd timer) instead of over SSH' },
-      prune: { type: 'boolean', description: 'after a successful backup, apply the retention policy (see backup-prune)' },
+      local: {
+        type: 'boolean',
+        description: 'run on this machine (the core host itself, e.g. from the systemd timer) instead of over SSH',
+      },
+      prune: {
+        type: 'boolean',
+        description: 'after a successful backup, apply the retention policy (see backup-prune)',
+      },
     },
     notes: ['Runs: lock → snapshot → pg_dump → row counts/checksums → full read → sha256 → fsync → rename → manifest.'],
   },
@@ -21,7 +27,10 @@ await main(
     const cfg = loadConfig(flags.config as string | undefined)
     const t = coreTarget(cfg, Boolean(flags.local))
     try {
-      await runTree<BackupCtx & PruneCtx>([backupTask(cfg, t), ...(flags.prune ? [pruneTask<BackupCtx & PruneCtx>(cfg, t, { dryRun: false })] : [])], {})
+      await runTree<BackupCtx & PruneCtx>(
+        [backupTask(cfg, t), ...(flags.prune ? [pruneTask<BackupCtx & PruneCtx>(cfg, t, { dryRun: false })] : [])],
+        {},
+      )
     } finally {
       await t.close()
     }

@@ -5,7 +5,14 @@ import { say, warn } from '../lib/cli/output.ts'
 import { runTree } from '../lib/cli/tree.ts'
 import { loadConfig } from '../lib/config/load.ts'
 import { cacheSummary } from '../lib/build/cache.ts'
-import { dockerBuildArgs, dockerPushArgs, type ImageKind, registryHost, render, revisionLabelArgs } from '../lib/build/commands.ts'
+import {
+  dockerBuildArgs,
+  dockerPushArgs,
+  type ImageKind,
+  registryHost,
+  render,
+  revisionLabelArgs,
+} from '../lib/build/commands.ts'
 import { docker } from '../lib/build/docker.ts'
 import { checkoutFacts, type CheckoutFacts } from '../lib/build/git.ts'
 import { openSession, tmpfsRoot } from '../lib/build/login.ts'
@@ -22,16 +29,45 @@ await main(
     name: 'build',
     summary: 'build an image from templates/Dockerfile.<image> (context: the app checkout), optionally push it',
     flags: {
-      image: { type: 'string', description: 'which image (set by make build-base|build-backend|build-worker)', choices: ['base', 'backend', 'worker'] },
-      app: { type: 'string', description: 'path to the KTRDR checkout (build context, tag and labels)', default: '../ktrdr' },
-      tag: { type: 'string', description: `image tag (default: sha-<short HEAD> for services, ${DEFAULT_BASE_TAG} for base)` },
-      push: { type: 'boolean', description: 'push to the configured registry (docker login with the password on stdin)' },
-      'base-tag': { type: 'string', description: 'services: tag of the base image to build FROM', default: DEFAULT_BASE_TAG },
+      image: {
+        type: 'string',
+        description: 'which image (set by make build-base|build-backend|build-worker)',
+        choices: ['base', 'backend', 'worker'],
+      },
+      app: {
+        type: 'string',
+        description: 'path to the KTRDR checkout (build context, tag and labels)',
+        default: '../ktrdr',
+      },
+      tag: {
+        type: 'string',
+        description: `image tag (default: sha-<short HEAD> for services, ${DEFAULT_BASE_TAG} for base)`,
+      },
+      push: {
+        type: 'boolean',
+        description: 'push to the configured registry (docker login with the password on stdin)',
+      },
+      'base-tag': {
+        type: 'string',
+        description: 'services: tag of the base image to build FROM',
+        default: DEFAULT_BASE_TAG,
+      },
       'base-image': { type: 'string', description: 'base: upstream OS+Python image (lab: ktrdr-lab/python:3.13)' },
-      'install-uv': { type: 'string', description: 'base: 0 builds without uv (no package index reachable)', choices: ['0', '1'] },
+      'install-uv': {
+        type: 'string',
+        description: 'base: 0 builds without uv (no package index reachable)',
+        choices: ['0', '1'],
+      },
       source: { type: 'string', description: 'OCI source label (default: git remote origin as https, else "unknown")' },
-      'registry-user': { type: 'string', description: 'registry user (default: registry.username in stack-config.yml)' },
-      'secrets-provider': { type: 'string', description: 'where REGISTRY_PASSWORD comes from (default: provider: in secrets.yml)', choices: ['op', 'env', 'azure'] },
+      'registry-user': {
+        type: 'string',
+        description: 'registry user (default: registry.username in stack-config.yml)',
+      },
+      'secrets-provider': {
+        type: 'string',
+        description: 'where REGISTRY_PASSWORD comes from (default: provider: in secrets.yml)',
+        choices: ['op', 'env', 'azure'],
+      },
       'dry-run': { type: 'boolean', description: 'print the docker commands instead of running them' },
     },
     notes: [
@@ -41,7 +77,8 @@ await main(
   },
   async (flags) => {
     const kind = flags.image as ImageKind | undefined
-    if (!kind) throw new UsageError('build: --image is required', 'use make build-base, make build-backend or make build-worker')
+    if (!kind)
+      throw new UsageError('build: --image is required', 'use make build-base, make build-backend or make build-worker')
     const target = `build-${kind}`
     const cfg = loadConfig(flags.config as string | undefined)
     const app = flags.app as string
@@ -52,17 +89,27 @@ await main(
     const tag = (flags.tag as string | undefined) ?? (facts ? defaultTag(facts.short) : DEFAULT_BASE_TAG)
     checkTag({ kind, tag, target, ci: isCI(), head: facts?.head, dirty: facts?.dirty, app })
     const source = (flags.source as string | undefined) ?? sourceUrl(facts?.origin)
-    if (facts && !source) warn(`note: ${app} has no usable remote "origin": the source label will be "unknown" (pass SOURCE=<repo URL>)`)
+    if (facts && !source)
+      warn(`note: ${app} has no usable remote "origin": the source label will be "unknown" (pass SOURCE=<repo URL>)`)
     const spec = buildSpec(cfg, {
-      kind, tag, templates: TEMPLATES, app, baseTag: flags['base-tag'] as string,
-      baseImage: flags['base-image'] as string | undefined, installUv: flags['install-uv'] as string | undefined,
-      revision: facts?.head, source,
+      kind,
+      tag,
+      templates: TEMPLATES,
+      app,
+      baseTag: flags['base-tag'] as string,
+      baseImage: flags['base-image'] as string | undefined,
+      installUv: flags['install-uv'] as string | undefined,
+      revision: facts?.head,
+      source,
     })
     const host = registryHost(cfg.stack.registry.url)
     const user = (flags['registry-user'] as string | undefined) ?? cfg.stack.registry.username
     const ref = cfg.secrets.secrets.REGISTRY_PASSWORD
     if (flags.push && !ref && !dryRun)
-      throw new OpsError(`${cfg.files.secrets}: secrets.REGISTRY_PASSWORD is not set, so there is no password to push with`, { hint: 'add REGISTRY_PASSWORD: <reference> under secrets:', exitCode: 2 })
+      throw new OpsError(
+        `${cfg.files.secrets}: secrets.REGISTRY_PASSWORD is not set, so there is no password to push with`,
+        { hint: 'add REGISTRY_PASSWORD: <reference> under secrets:', exitCode: 2 },
+      )
     const provider = chooseProvider(cfg, flags['secrets-provider'] as string | undefined)
     const wouldRun = (argv: string[]) => (dryRun ? `[dry run] would run: ${render(argv)}` : false)
     const ctx = { password: undefined as Secret | undefined, summary: '', id: '' }
@@ -72,7 +119,9 @@ await main(
           title: `Read REGISTRY_PASSWORD with ${provider.name}`,
           enabled: () => Boolean(flags.push),
           skip: () => (dryRun ? `[dry run] would read ${ref ?? '(no reference)'}` : false),
-          task: async (c) => { c.password = (await provider.resolve([{ name: 'REGISTRY_PASSWORD', ref: ref! }])).get('REGISTRY_PASSWORD') },
+          task: async (c) => {
+            c.password = (await provider.resolve([{ name: 'REGISTRY_PASSWORD', ref: ref! }])).get('REGISTRY_PASSWORD')
+          },
         },
         {
           title: `Build ${spec.ref}`,
@@ -88,9 +137,16 @@ await main(
           title: `Check the revision label of ${spec.ref}`,
           skip: () => dryRun && '[dry run]',
           task: async (c) => {
-            const [id = '', label = ''] = (await docker(revisionLabelArgs(spec.ref), { what: 'docker image inspect' })).stdout.trim().split(' ')
+            const [id = '', label = ''] = (
+              await docker(revisionLabelArgs(spec.ref), { what: 'docker image inspect' })
+            ).stdout
+              .trim()
+              .split(' ')
             c.id = id
-            if (facts && label !== facts.head) throw new OpsError(`${spec.ref} carries revision "${label}", expected ${facts.head}: is ${spec.dockerfile} missing the LABEL?`)
+            if (facts && label !== facts.head)
+              throw new OpsError(
+                `${spec.ref} carries revision "${label}", expected ${facts.head}: is ${spec.dockerfile} missing the LABEL?`,
+              )
           },
         },
         {

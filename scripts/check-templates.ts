@@ -11,7 +11,9 @@ await main(
   {
     name: 'check-templates',
     summary: 'check that env.dev.example lists exactly the variables of the env contract',
-    flags: { template: { type: 'string', description: 'the env example to check', default: 'templates/env.dev.example' } },
+    flags: {
+      template: { type: 'string', description: 'the env example to check', default: 'templates/env.dev.example' },
+    },
   },
   async (flags) => {
     const path = flags.template as string
@@ -20,7 +22,9 @@ await main(
     const extra = keys.filter((k) => !APP_VARIABLES.includes(k))
     const dupes = keys.filter((k, i) => keys.indexOf(k) !== i)
     const problems = [
-      ...missing.map((v) => `${path}: missing ${v} (in the contract, lib/contract/variables.ts): add a commented line ${v}=`),
+      ...missing.map(
+        (v) => `${path}: missing ${v} (in the contract, lib/contract/variables.ts): add a commented line ${v}=`,
+      ),
       ...extra.map((v) => `${path}: ${v} is not in the contract: remove it, or add it to lib/contract/variables.ts`),
       ...dupes.map((v) => `${path}: ${v} is listed twice`),
     ]

@@ -11,8 +11,11 @@ import { chooseProvider } from '../lib/secrets/provider.ts'
 await main(
   {
     name: 'deploy-workers',
-    summary: 'render each node\'s compose file from worker-nodes.yml and deploy it over SSH',
-    flags: { node: { type: 'string', description: 'worker node name from worker-nodes.yml, or all', default: 'all' }, ...DEPLOY_FLAGS },
+    summary: "render each node's compose file from worker-nodes.yml and deploy it over SSH",
+    flags: {
+      node: { type: 'string', description: 'worker node name from worker-nodes.yml, or all', default: 'all' },
+      ...DEPLOY_FLAGS,
+    },
     notes: ['Adding a node is one entry in worker-nodes.yml, then: make deploy-workers NODE=<name> TAG=sha-…'],
   },
   async (flags) => {

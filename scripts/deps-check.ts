@@ -12,9 +12,14 @@ import { OpsError } from '../lib/errors.ts'
 await main(
   {
     name: 'deps-check',
-    summary: 'exit non-zero when <APP>/uv.lock or requirements.lock.txt is stale against pyproject.toml (writes nothing)',
-    flags: { app: { type: 'string', description: 'path to the KTRDR checkout (holds pyproject.toml)', default: '../ktrdr' } },
-    notes: ['Exit 0: both fresh. 1: requirements.lock.txt differs from uv export. 2: uv.lock stale/missing or pyproject.toml invalid.'],
+    summary:
+      'exit non-zero when <APP>/uv.lock or requirements.lock.txt is stale against pyproject.toml (writes nothing)',
+    flags: {
+      app: { type: 'string', description: 'path to the KTRDR checkout (holds pyproject.toml)', default: '../ktrdr' },
+    },
+    notes: [
+      'Exit 0: both fresh. 1: requirements.lock.txt differs from uv export. 2: uv.lock stale/missing or pyproject.toml invalid.',
+    ],
   },
   async (flags) => {
     const app = flags.app as string
@@ -39,7 +44,10 @@ await main(
             if (r.code !== 0) throw uvFailure(app, 'uv export', r)
             if (!existsSync(target)) throw new OpsError(`${target} is missing`, { hint: fix })
             const diff = diffLock(readFileSync(target, 'utf8'), r.stdout)
-            if (!diff.same) throw new OpsError(`${target} is stale: it differs from what uv.lock exports:\n${describeDiff(diff)}`, { hint: fix })
+            if (!diff.same)
+              throw new OpsError(`${target} is stale: it differs from what uv.lock exports:\n${describeDiff(diff)}`, {
+                hint: fix,
+              })
             c.count = pins(r.stdout).length
           },
         },

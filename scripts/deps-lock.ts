@@ -13,7 +13,9 @@ await main(
   {
     name: 'deps-lock',
     summary: 'uv lock, then uv export → <APP>/requirements.lock.txt (pip-compatible, with hashes, written atomically)',
-    flags: { app: { type: 'string', description: 'path to the KTRDR checkout (holds pyproject.toml)', default: '../ktrdr' } },
+    flags: {
+      app: { type: 'string', description: 'path to the KTRDR checkout (holds pyproject.toml)', default: '../ktrdr' },
+    },
     notes: ['Commit pyproject.toml, uv.lock and requirements.lock.txt together; CI runs make deps-check.'],
   },
   async (flags) => {
@@ -47,7 +49,9 @@ await main(
       ctx,
     )
     const diff = diffLock(before, ctx.exported)
-    say(`wrote ${target}: ${pins(ctx.exported).length} pinned packages${diff.same ? ' (unchanged)' : before === undefined ? ' (new)' : ` (changed:\n${describeDiff(diff)})`}`)
+    say(
+      `wrote ${target}: ${pins(ctx.exported).length} pinned packages${diff.same ? ' (unchanged)' : before === undefined ? ' (new)' : ` (changed:\n${describeDiff(diff)})`}`,
+    )
     say(`next: commit pyproject.toml, uv.lock and ${LOCK_FILE}`)
   },
 )

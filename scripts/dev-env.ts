@@ -24,7 +24,11 @@ await main(
     flags: {
       app: { type: 'string', description: 'path to the KTRDR checkout', default: '../ktrdr' },
       yes: { type: 'boolean', description: 'overwrite an existing .env.dev without asking' },
-      'secrets-provider': { type: 'string', description: 'where secrets come from (default: provider: in secrets.yml)', choices: ['op', 'env', 'azure'] },
+      'secrets-provider': {
+        type: 'string',
+        description: 'where secrets come from (default: provider: in secrets.yml)',
+        choices: ['op', 'env', 'azure'],
+      },
     },
     notes: ['Refuses when .env.dev is not git-ignored in the checkout. Prints the variables it filled, by name only.'],
   },
@@ -38,17 +42,26 @@ await main(
     if (existsSync(target) && !(await confirmOrFlag(`${target} exists. Overwrite it?`, { yes: Boolean(flags.yes) })))
       throw new OpsError(`left ${target} as it was`, { exitCode: 1 })
     const devNode = { name: 'dev', host: 'worker', composePath: '/dev/null', replicas: 1, port: 9000 }
-    const planned = [planEnv(cfg, { environment: 'dev', service: 'backend' }), planEnv(cfg, { environment: 'dev', service: 'worker', node: devNode, replica: 1 })]
+    const planned = [
+      planEnv(cfg, { environment: 'dev', service: 'backend' }),
+      planEnv(cfg, { environment: 'dev', service: 'worker', node: devNode, replica: 1 }),
+    ]
     const provider = chooseProvider(cfg, flags['secrets-provider'] as string | undefined)
     const ctx = { secrets: new Map() as SecretValues, filled: [] as string[] }
     await runTree(
       [
-        { title: `Read ${requestsFor(planned).length} dev secrets with ${provider.name}`, task: async (c) => { c.secrets = await readSecrets(provider, planned) } },
+        {
+          title: `Read ${requestsFor(planned).length} dev secrets with ${provider.name}`,
+          task: async (c) => {
+            c.secrets = await readSecrets(provider, planned)
+          },
+        },
         {
           title: `Write ${target} (mode 0600, atomic)`,
           task: (c) => {
             const values: Record<string, string> = {}
-            for (const v of planned.flat()) values[v.name] = v.kind === 'secret' ? c.secrets.get(v.name)!.reveal() : v.value!
+            for (const v of planned.flat())
+              values[v.name] = v.kind === 'secret' ? c.secrets.get(v.name)!.reveal() : v.value!
             const { text, filled } = fillTemplate(readFileSync(templatePath, 'utf8'), values)
             // The temp file inside .git (never tracked) when .git is a directory there; else beside the target.
             const git = join(dirname(target), '.git')

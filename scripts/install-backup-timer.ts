@@ -17,7 +17,11 @@ await main(
     summary: 'install and enable the daily backup timer (systemd) on the core host',
     flags: {
       local: { type: 'boolean', description: 'install on this machine (the core host itself) instead of over SSH' },
-      root: { type: 'string', description: 'install under this directory instead of / (enables offline, starts nothing)', default: '/' },
+      root: {
+        type: 'string',
+        description: 'install under this directory instead of / (enables offline, starts nothing)',
+        default: '/',
+      },
     },
     notes: [`Without systemd, the equivalent cron line (/etc/cron.d/${UNIT}):`, `  ${CRON_LINE}`],
   },
@@ -29,22 +33,31 @@ await main(
     const t = coreTarget(cfg, Boolean(flags.local))
     const seen: string[] = []
     try {
-      await runTree([
-        {
-          title: `Verify and install ${UNIT}.service + ${UNIT}.timer under ${root} on ${t.where}, enable the timer`,
-          task: async (_c, task) => {
-            const out = await t.run({ body: installTimerLines(units, root) })
-            const err = scriptFailure('install-backup-timer', t, out)
-            if (err) throw err
-            for (const e of events(out.stdout)) if (['verified', 'installed', 'enabled', 'next'].includes(e.event)) seen.push(`${e.event.padEnd(9)} ${e.detail}`)
-            task.title = `Installed ${UNIT}.timer on ${t.where} (${root === '/' ? 'enabled and started' : `under ${root}, enabled offline`})`
+      await runTree(
+        [
+          {
+            title: `Verify and install ${UNIT}.service + ${UNIT}.timer under ${root} on ${t.where}, enable the timer`,
+            task: async (_c, task) => {
+              const out = await t.run({ body: installTimerLines(units, root) })
+              const err = scriptFailure('install-backup-timer', t, out)
+              if (err) throw err
+              for (const e of events(out.stdout))
+                if (['verified', 'installed', 'enabled', 'next'].includes(e.event))
+                  seen.push(`${e.event.padEnd(9)} ${e.detail}`)
+              task.title = `Installed ${UNIT}.timer on ${t.where} (${root === '/' ? 'enabled and started' : `under ${root}, enabled offline`})`
+            },
           },
-        },
-      ], {})
+        ],
+        {},
+      )
     } finally {
       await t.close()
     }
     for (const l of seen) say(`  ${l}`)
-    say(root === '/' ? `check: systemctl list-timers ${UNIT}.timer; a run now: systemctl start ${UNIT}.service` : `not started (--root ${root})`)
+    say(
+      root === '/'
+        ? `check: systemctl list-timers ${UNIT}.timer; a run now: systemctl start ${UNIT}.service`
+        : `not started (--root ${root})`,
+    )
   },
 )

@@ -27,9 +27,16 @@ await main(
     const service = flags.service as string
     const services = node && service === 'worker' ? workerServiceNames(node) : [service]
     const t = sshTarget(cfg, host)
-    const out = await sshExecutor(t).run(renderScript({ body: [sh(['docker', 'compose', '-f', path, 'logs', '--no-color', '--tail', String(flags.tail), ...services])] }))
+    const out = await sshExecutor(t).run(
+      renderScript({
+        body: [sh(['docker', 'compose', '-f', path, 'logs', '--no-color', '--tail', String(flags.tail), ...services])],
+      }),
+    )
     await closeConnections([t])
-    if (out.exitCode !== 0) throw new OpsError(`logs of ${services.join(', ')} on ${host.name}: ${out.stderr.trim().split('\n').slice(-1)[0]}`)
+    if (out.exitCode !== 0)
+      throw new OpsError(
+        `logs of ${services.join(', ')} on ${host.name}: ${out.stderr.trim().split('\n').slice(-1)[0]}`,
+      )
     say(out.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trimEnd())
   },
 )

@@ -17,13 +17,20 @@ import { chooseProvider } from '../lib/secrets/provider.ts'
 await main(
   {
     name: 'recover-core',
-    summary: 'scenario B (docs/runbook.md): shared mount, db alone, restore the newest verified backup (or FILE=), deploy core',
+    summary:
+      'scenario B (docs/runbook.md): shared mount, db alone, restore the newest verified backup (or FILE=), deploy core',
     flags: {
       ...RECOVER_FLAGS,
-      file: { type: 'string', description: 'backup to restore instead of the newest verified one (file or base name), e.g. when that one is damaged' },
+      file: {
+        type: 'string',
+        description:
+          'backup to restore instead of the newest verified one (file or base name), e.g. when that one is damaged',
+      },
       yes: { type: 'boolean', description: 'answer the confirmation (required without a terminal)' },
     },
-    notes: ['make recover-core TAG=sha-… YES=1 — after restoring/recreating the core LXC and mounting the shared storage.'],
+    notes: [
+      'make recover-core TAG=sha-… YES=1 — after restoring/recreating the core LXC and mounting the shared storage.',
+    ],
   },
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)
@@ -32,12 +39,27 @@ await main(
     const live = cfg.stack.database.name
     const host = cfg.stack.core.host
     const file = flags.file as string | undefined
-    if (!(await confirmOrFlag(`Recover the core on ${host}: start the db, replace database "${live}" with ${file ?? 'the newest verified backup'}, deploy every service at ${tag}?`, { yes: Boolean(flags.yes) }))) return 1
+    if (
+      !(await confirmOrFlag(
+        `Recover the core on ${host}: start the db, replace database "${live}" with ${file ?? 'the newest verified backup'}, deploy every service at ${tag}?`,
+        { yes: Boolean(flags.yes) },
+      ))
+    )
+      return 1
     const t = coreTarget(cfg, false)
     const ctx: RecoverCoreCtx = {}
     try {
       try {
-        await runTree<RecoverCoreCtx>(recoverCoreTasks(cfg, t, { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) }, provider, file), ctx)
+        await runTree<RecoverCoreCtx>(
+          recoverCoreTasks(
+            cfg,
+            t,
+            { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) },
+            provider,
+            file,
+          ),
+          ctx,
+        )
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(`  ${l}`)
         for (const w of ctx.warnings ?? []) say(`warning: ${w}`)
@@ -49,7 +71,9 @@ await main(
     }
     say('')
     say(`core recovered on ${host}:`)
-    say(`  database  "${live}" restored from ${ctx.entry!.file} (taken ${ctx.entry!.time.toISOString()}); writes since then are lost (RPO)`)
+    say(
+      `  database  "${live}" restored from ${ctx.entry!.file} (taken ${ctx.entry!.time.toISOString()}); writes since then are lost (RPO)`,
+    )
     if (ctx.safety) say(`  safety    what the fresh database held is in ${ctx.safety}.dump`)
     for (const d of ctx.deployed ?? []) say(`  deployed  ${d}`)
     say('next: make backup-verify, make backup-status, make status NODE=core')

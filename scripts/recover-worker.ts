@@ -16,13 +16,22 @@ import { chooseProvider } from '../lib/secrets/provider.ts'
 await main(
   {
     name: 'recover-worker',
-    summary: 'scenario A (docs/runbook.md): check a rebuilt worker node\'s shared mount, then deploy it',
-    flags: { node: { type: 'string', description: 'the worker node to recover (a name from worker-nodes.yml)' }, ...RECOVER_FLAGS },
-    notes: ['make recover-worker NODE=B TAG=sha-… — after recreating the LXC and mounting the NFS export (docs/runbook.md).'],
+    summary: "scenario A (docs/runbook.md): check a rebuilt worker node's shared mount, then deploy it",
+    flags: {
+      node: { type: 'string', description: 'the worker node to recover (a name from worker-nodes.yml)' },
+      ...RECOVER_FLAGS,
+    },
+    notes: [
+      'make recover-worker NODE=B TAG=sha-… — after recreating the LXC and mounting the NFS export (docs/runbook.md).',
+    ],
   },
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)
-    if (!flags.node) throw new UsageError('no node: pass NODE=<name> (make) or --node', `the nodes are ${cfg.nodes.map((n) => n.name).join(', ')} (${cfg.files.workers})`)
+    if (!flags.node)
+      throw new UsageError(
+        'no node: pass NODE=<name> (make) or --node',
+        `the nodes are ${cfg.nodes.map((n) => n.name).join(', ')} (${cfg.files.workers})`,
+      )
     const node = findNode(cfg, flags.node as string)
     const tag = checkTag(cfg, flags.tag as string | undefined)
     const d = planWorkers(cfg, node, tag)
@@ -35,15 +44,27 @@ await main(
     const opts = { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) }
     const ctx: DeployCtx = {}
     try {
-      await runTree<DeployCtx>([
-        preflightTask(cfg, d.label, exec, d.host, abort.signal),
-        ...deployTasks<DeployCtx>(cfg, d, opts, chooseProvider(cfg, flags['secrets-provider'] as string | undefined), exec, abort.signal),
-      ], ctx)
+      await runTree<DeployCtx>(
+        [
+          preflightTask(cfg, d.label, exec, d.host, abort.signal),
+          ...deployTasks<DeployCtx>(
+            cfg,
+            d,
+            opts,
+            chooseProvider(cfg, flags['secrets-provider'] as string | undefined),
+            exec,
+            abort.signal,
+          ),
+        ],
+        ctx,
+      )
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       await closeConnections([target])
     }
-    say(`recovered ${d.label} on ${d.host.name}: ${d.services.join(', ')} healthy at ${tag}; check with make status NODE=${node.name}`)
+    say(
+      `recovered ${d.label} on ${d.host.name}: ${d.services.join(', ')} healthy at ${tag}; check with make status NODE=${node.name}`,
+    )
   },
 )

@@ -21,12 +21,23 @@ await main(
     name: 'restore',
     summary: 'restore a backup over the live database: fresh database, check, safety dump, swap',
     flags: {
-      file: { type: 'string', description: 'backup to restore (file or base name; default: the newest verified); a ktrdr-YYYYMMDD.sql.gz is accepted by name' },
+      file: {
+        type: 'string',
+        description:
+          'backup to restore (file or base name; default: the newest verified); a ktrdr-YYYYMMDD.sql.gz is accepted by name',
+      },
       database: { type: 'string', description: 'database to replace (default: database.name in stack-config.yml)' },
       yes: { type: 'boolean', description: 'answer the confirmation (required without a terminal)' },
       list: { type: 'boolean', description: 'list the backups and stop' },
-      'skip-safety-dump': { type: 'boolean', description: 'do not dump the live database before the swap (when it is too damaged to dump)' },
-      checksums: { type: 'boolean', description: "compare every table's checksum with the manifest too, not only row and chunk counts (a full scan; make backup-verify always does)" },
+      'skip-safety-dump': {
+        type: 'boolean',
+        description: 'do not dump the live database before the swap (when it is too damaged to dump)',
+      },
+      checksums: {
+        type: 'boolean',
+        description:
+          "compare every table's checksum with the manifest too, not only row and chunk counts (a full scan; make backup-verify always does)",
+      },
       local: { type: 'boolean', description: 'run on this machine (the core host) instead of over SSH' },
     },
   },
@@ -34,7 +45,10 @@ await main(
     const cfg = loadConfig(flags.config as string | undefined)
     const live = (flags.database as string | undefined) ?? cfg.stack.database.name
     if (!PG_IDENTIFIER.test(live))
-      throw new OpsError(`--database ${JSON.stringify(live)}: a restore replaces a database named by a plain lower-case identifier (letters, digits, _)`, { hint: 'pass the database name as PostgreSQL stores it, e.g. DATABASE=ktrdr', exitCode: 2 })
+      throw new OpsError(
+        `--database ${JSON.stringify(live)}: a restore replaces a database named by a plain lower-case identifier (letters, digits, _)`,
+        { hint: 'pass the database name as PostgreSQL stores it, e.g. DATABASE=ktrdr', exitCode: 2 },
+      )
     const t = coreTarget(cfg, Boolean(flags.local))
     const ctx: RestoreCtx = {}
     try {
@@ -45,10 +59,27 @@ await main(
       if (flags.list) return 0
       const entry = chooseBackup(s.entries, flags.file as string | undefined, dir)
       say('')
-      say(`restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.where}${s.probe.live_exists ? ' (replaces it; a safety dump is taken just before the swap)' : ' (does not exist yet)'}`)
-      if (!(await confirmOrFlag(`Replace database "${live}" on ${t.where} with ${entry.file}?`, { yes: Boolean(flags.yes) }))) return 1
+      say(
+        `restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.where}${s.probe.live_exists ? ' (replaces it; a safety dump is taken just before the swap)' : ' (does not exist yet)'}`,
+      )
+      if (
+        !(await confirmOrFlag(`Replace database "${live}" on ${t.where} with ${entry.file}?`, {
+          yes: Boolean(flags.yes),
+        }))
+      )
+        return 1
       try {
-        await runTree<RestoreCtx>(restoreTasks(cfg, t, { entry, live, mode: 'restore', safetyDump: !flags['skip-safety-dump'], checksums: Boolean(flags.checksums), probe: s.probe }), ctx)
+        await runTree<RestoreCtx>(
+          restoreTasks(cfg, t, {
+            entry,
+            live,
+            mode: 'restore',
+            safetyDump: !flags['skip-safety-dump'],
+            checksums: Boolean(flags.checksums),
+            probe: s.probe,
+          }),
+          ctx,
+        )
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(`  ${l}`)
         for (const w of ctx.warnings ?? []) say(`warning: ${w}`)

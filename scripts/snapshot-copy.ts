@@ -20,41 +20,71 @@ interface Ctx {
 await main(
   {
     name: 'snapshot-copy',
-    summary: 'copy the newest snapshot to snapshots.copy_to (btrfs/zfs send|receive, incremental when possible, or rsync)',
-    flags: { ...LOCAL_FLAG, ...DRY_RUN_FLAG, to: { type: 'string', description: 'copy here instead of snapshots.copy_to (same forms: /dir, pool/dataset, host:/dir, rsync:/dir)' } },
-    notes: ['The copy runs on the core host: a host:/dir destination uses that host\'s ssh config and keys (docs/snapshots.md).'],
+    summary:
+      'copy the newest snapshot to snapshots.copy_to (btrfs/zfs send|receive, incremental when possible, or rsync)',
+    flags: {
+      ...LOCAL_FLAG,
+      ...DRY_RUN_FLAG,
+      to: {
+        type: 'string',
+        description: 'copy here instead of snapshots.copy_to (same forms: /dir, pool/dataset, host:/dir, rsync:/dir)',
+      },
+    },
+    notes: [
+      "The copy runs on the core host: a host:/dir destination uses that host's ssh config and keys (docs/snapshots.md).",
+    ],
   },
-  (flags) => withJob(flags, async ({ settings: s, host, dryRun }) => {
-    const to = (flags.to as string | undefined) || s.copyTo
-    if (!to) throw new OpsError(`no copy destination: set snapshots.copy_to in ${s.file} or pass --to (make: TO=…)`, { hint: 'e.g. copy_to: /mnt/usb/ktrdr-shared (a btrfs disk), nas:/volume1/ktrdr or rsync:/mnt/usb/ktrdr', exitCode: 2 })
-    const dest: CopyDest = parseCopyTo(s.target, to, flags.to ? '--to' : s.file)
-    const ctx: Ctx = {}
-    await runTree<Ctx>([
-      {
-        title: `List snapshots on ${host.label}${dest.kind === 'receive' ? ` and in ${dest.dest}` : ''}`,
-        task: async (c) => {
-          const out = await host.run(copyListScript(s.target, dest))
-          const here = parseListing(s.target, out.stdout, s.prefix)
-          const there = dest.kind === 'receive' ? parseListing(destTarget(s.target, dest.dest), out.stdout, s.prefix, 'dest').own : []
-          const mountpoint = out.events.find((e) => e.event === 'mountpoint')?.detail
-          c.target = s.target.backend === 'zfs' && mountpoint ? { ...s.target, mountpoint } : s.target
-          c.plan = planCopy(s.target, dest, here.own, there)
-        },
-      },
-      {
-        title: `Copy to ${dest.dest}`,
-        task: async (c, t) => {
-          const p = c.plan!
-          t.title = `Copy ${p.name} to ${dest.dest} (${dest.kind === 'rsync' ? 'rsync' : p.parent ? `incremental from ${p.parent}` : 'full'})`
-          if (p.upToDate) return t.skip(`${p.name} is already there`)
-          const script = copyScript(c.target!, dest, p, owner())
-          if (dryRun) return t.skip(`[dry run] would run on ${host.label}:\n${previewScript(script).filter((l) => !l.startsWith('exec 9') && !l.includes('flock') && !l.startsWith('printf')).join('\n')}`)
-          await host.run(script)
-        },
-      },
-    ], ctx)
-    const p = ctx.plan!
-    if (dryRun) return
-    say(p.upToDate ? `${p.name} is already in ${dest.dest}; nothing to copy` : `copied ${p.name} to ${dest.dest}${p.parent ? ` (incremental from ${p.parent})` : ''}`)
-  }),
+  (flags) =>
+    withJob(flags, async ({ settings: s, host, dryRun }) => {
+      const to = (flags.to as string | undefined) || s.copyTo
+      if (!to)
+        throw new OpsError(`no copy destination: set snapshots.copy_to in ${s.file} or pass --to (make: TO=…)`, {
+          hint: 'e.g. copy_to: /mnt/usb/ktrdr-shared (a btrfs disk), nas:/volume1/ktrdr or rsync:/mnt/usb/ktrdr',
+          exitCode: 2,
+        })
+      const dest: CopyDest = parseCopyTo(s.target, to, flags.to ? '--to' : s.file)
+      const ctx: Ctx = {}
+      await runTree<Ctx>(
+        [
+          {
+            title: `List snapshots on ${host.label}${dest.kind === 'receive' ? ` and in ${dest.dest}` : ''}`,
+            task: async (c) => {
+              const out = await host.run(copyListScript(s.target, dest))
+              const here = parseListing(s.target, out.stdout, s.prefix)
+              const there =
+                dest.kind === 'receive'
+                  ? parseListing(destTarget(s.target, dest.dest), out.stdout, s.prefix, 'dest').own
+                  : []
+              const mountpoint = out.events.find((e) => e.event === 'mountpoint')?.detail
+              c.target = s.target.backend === 'zfs' && mountpoint ? { ...s.target, mountpoint } : s.target
+              c.plan = planCopy(s.target, dest, here.own, there)
+            },
+          },
+          {
+            title: `Copy to ${dest.dest}`,
+            task: async (c, t) => {
+              const p = c.plan!
+              t.title = `Copy ${p.name} to ${dest.dest} (${dest.kind === 'rsync' ? 'rsync' : p.parent ? `incremental from ${p.parent}` : 'full'})`
+              if (p.upToDate) return t.skip(`${p.name} is already there`)
+              const script = copyScript(c.target!, dest, p, owner())
+              if (dryRun)
+                return t.skip(
+                  `[dry run] would run on ${host.label}:\n${previewScript(script)
+                    .filter((l) => !l.startsWith('exec 9') && !l.includes('flock') && !l.startsWith('printf'))
+                    .join('\n')}`,
+                )
+              await host.run(script)
+            },
+          },
+        ],
+        ctx,
+      )
+      const p = ctx.plan!
+      if (dryRun) return
+      say(
+        p.upToDate
+          ? `${p.name} is already in ${dest.dest}; nothing to copy`
+          : `copied ${p.name} to ${dest.dest}${p.parent ? ` (incremental from ${p.parent})` : ''}`,
+      )
+    }),
 )

@@ -15,30 +15,37 @@ import { createScript, listScript } from '../lib/snapshot/scripts.ts'
 await main(
   {
     name: 'snapshot',
-    summary: 'take a read-only snapshot of the shared storage (btrfs or ZFS, from the snapshots: section), named by UTC time',
+    summary:
+      'take a read-only snapshot of the shared storage (btrfs or ZFS, from the snapshots: section), named by UTC time',
     flags: { ...LOCAL_FLAG, ...NOW_FLAG, ...DRY_RUN_FLAG },
     notes: ['Runs on the core host over SSH; the hourly systemd timer runs it there with --local (docs/snapshots.md).'],
   },
-  (flags) => withJob(flags, async ({ settings: s, host, injected, dryRun }) => {
-    const ctx = { now: injected ?? new Date(NaN), ref: '' }
-    await runTree<typeof ctx>([
-      {
-        title: `Read the clock on ${host.label}`,
-        skip: () => (injected ? `using --now ${iso(injected)}` : false),
-        task: async (c) => { c.now = parseListing(s.target, (await host.run(listScript(s.target))).stdout, s.prefix).hostNow },
-      },
-      {
-        title: `Snapshot ${describeTarget(s.target)}`,
-        task: async (c, t) => {
-          const name = formatSnapshotName(c.now, s.prefix)
-          c.ref = snapshotRef(s.target, name)
-          t.title = `Snapshot ${describeTarget(s.target)}: ${name}`
-          const script = createScript(s.target, name, owner())
-          if (dryRun) return t.skip(`[dry run] would run on ${host.label}:\n${previewScript(script).join('\n')}`)
-          await host.run(script)
-        },
-      },
-    ], ctx)
-    if (!dryRun) say(`created ${ctx.ref} (read-only)`)
-  }),
+  (flags) =>
+    withJob(flags, async ({ settings: s, host, injected, dryRun }) => {
+      const ctx = { now: injected ?? new Date(NaN), ref: '' }
+      await runTree<typeof ctx>(
+        [
+          {
+            title: `Read the clock on ${host.label}`,
+            skip: () => (injected ? `using --now ${iso(injected)}` : false),
+            task: async (c) => {
+              c.now = parseListing(s.target, (await host.run(listScript(s.target))).stdout, s.prefix).hostNow
+            },
+          },
+          {
+            title: `Snapshot ${describeTarget(s.target)}`,
+            task: async (c, t) => {
+              const name = formatSnapshotName(c.now, s.prefix)
+              c.ref = snapshotRef(s.target, name)
+              t.title = `Snapshot ${describeTarget(s.target)}: ${name}`
+              const script = createScript(s.target, name, owner())
+              if (dryRun) return t.skip(`[dry run] would run on ${host.label}:\n${previewScript(script).join('\n')}`)
+              await host.run(script)
+            },
+          },
+        ],
+        ctx,
+      )
+      if (!dryRun) say(`created ${ctx.ref} (read-only)`)
+    }),
 )

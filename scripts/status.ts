@@ -14,40 +14,68 @@ await main(
     summary: 'show what runs where: tag, health and last deploy of every service, and drift from the expected tag',
     flags: {
       node: { type: 'string', description: 'worker node, core, or all', default: 'all' },
-      tag: { type: 'string', description: 'expected tag (default: the tag each host\'s compose file was rendered for)' },
+      tag: { type: 'string', description: "expected tag (default: the tag each host's compose file was rendered for)" },
     },
   },
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)
     const node = flags.node as string
     const stacks = [
-      ...(node === 'all' || node === 'core' ? [{ label: 'core', host: hostOf(cfg, cfg.stack.core.host), path: cfg.stack.core.compose_path, ours: ['backend'] }] : []),
-      ...(node === 'core' ? [] : selectNodes(cfg, node)).map((n) => ({ label: `node ${n.name}`, host: hostOf(cfg, n.host), path: n.composePath, ours: ['worker'] })),
+      ...(node === 'all' || node === 'core'
+        ? [
+            {
+              label: 'core',
+              host: hostOf(cfg, cfg.stack.core.host),
+              path: cfg.stack.core.compose_path,
+              ours: ['backend'],
+            },
+          ]
+        : []),
+      ...(node === 'core' ? [] : selectNodes(cfg, node)).map((n) => ({
+        label: `node ${n.name}`,
+        host: hostOf(cfg, n.host),
+        path: n.composePath,
+        ours: ['worker'],
+      })),
     ]
     const targets = stacks.map((s) => sshTarget(cfg, s.host))
     const results = new Map<string, StackStatus | Error>()
-    await runTree(stacks.map((s, i) => ({
-      title: `${s.label} on ${s.host.name}`,
-      task: async () => {
-        const out = await sshExecutor(targets[i]!).run(renderScript({ body: statusBody(s.path) }))
-        if (out.exitCode !== 0) throw new Error(`cannot read status on ${s.host.name}: ${out.stderr.trim().split('\n').slice(-1)[0]}`)
-        results.set(s.label, parseStatus(out.stdout))
-      },
-    })), {}, { concurrent: true, exitOnError: false }).catch(() => undefined)
+    await runTree(
+      stacks.map((s, i) => ({
+        title: `${s.label} on ${s.host.name}`,
+        task: async () => {
+          const out = await sshExecutor(targets[i]!).run(renderScript({ body: statusBody(s.path) }))
+          if (out.exitCode !== 0)
+            throw new Error(`cannot read status on ${s.host.name}: ${out.stderr.trim().split('\n').slice(-1)[0]}`)
+          results.set(s.label, parseStatus(out.stdout))
+        },
+      })),
+      {},
+      { concurrent: true, exitOnError: false },
+    ).catch(() => undefined)
     await closeConnections(targets)
     let drift = 0
     for (const s of stacks) {
       const r = results.get(s.label)
       say('')
-      if (!r || r instanceof Error) { say(`${s.label} (${s.host.name}): unreachable`); drift++; continue }
-      if (r.absent) { say(`${s.label} (${s.host.name}): not deployed (${s.path} absent)`); continue }
+      if (!r || r instanceof Error) {
+        say(`${s.label} (${s.host.name}): unreachable`)
+        drift++
+        continue
+      }
+      if (r.absent) {
+        say(`${s.label} (${s.host.name}): not deployed (${s.path} absent)`)
+        continue
+      }
       const expected = (flags.tag as string | undefined) ?? r.fileTag
       say(`${s.label} (${s.host.name}) — expected tag ${expected ?? '?'}`)
       for (const svc of r.services) {
         const ours = s.ours.some((o) => svc.service.startsWith(o))
         const off = ours && expected && tagOf(svc.image) !== expected
         if (off || svc.state !== 'running' || (svc.health !== '-' && svc.health !== 'healthy')) drift++
-        say(`  ${svc.service.padEnd(12)} ${svc.state.padEnd(8)} ${svc.health.padEnd(9)} ${svc.image}${off ? `   DRIFT: expected ${expected}` : ''}`)
+        say(
+          `  ${svc.service.padEnd(12)} ${svc.state.padEnd(8)} ${svc.health.padEnd(9)} ${svc.image}${off ? `   DRIFT: expected ${expected}` : ''}`,
+        )
       }
       say(`  last deploy: ${r.audit ?? '(no audit line)'}`)
     }

@@ -12,7 +12,12 @@ await main(
     summary: 'check stack-config.yml, worker-nodes.yml and secrets.yml and print the resolved topology',
     flags: {
       node: { type: 'string', description: 'also check that this worker node exists (or "all")', default: 'all' },
-      environment: { type: 'string', description: 'environment to resolve the env contract for', choices: ['dev', 'homelab'], default: 'homelab' },
+      environment: {
+        type: 'string',
+        description: 'environment to resolve the env contract for',
+        choices: ['dev', 'homelab'],
+        default: 'homelab',
+      },
     },
     notes: ['Exit 0 when valid; 2 with one line per problem (file:line:col path: message) otherwise.'],
   },

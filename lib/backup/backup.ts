@@ -42,7 +42,10 @@ export function backupTask<C extends BackupCtx>(cfg: Config, t: CoreTarget): Lis
   return {
     title: `Back up database ${cfg.stack.database.name} on ${t.where} into ${backupDirs(cfg).host}`,
     task: async (c, task) => {
-      const out = await t.run(backupScript(cfg, 'daily', new Date(), cfg.stack.core.host), (step) => (task.output = step))
+      const out = await t.run(
+        backupScript(cfg, 'daily', new Date(), cfg.stack.core.host),
+        (step) => (task.output = step),
+      )
       const err = scriptFailure('backup', t, out)
       if (err) throw err
       c.backup = parseBackupEvent(out.stdout)

@@ -51,20 +51,38 @@ export function parseInventory(stdout: string): BackupEntry[] {
   for (const [file, size] of sizes) {
     const legacy = LEGACY_RE.exec(file)
     if (legacy) {
-      out.push({ name: file, file, format: 'plain-gzip', size, time: parseStamp(legacy[1]!)!, verified: false, problem: 'plain .sql.gz without a manifest (checked in full when restored)', kind: 'legacy' })
+      out.push({
+        name: file,
+        file,
+        format: 'plain-gzip',
+        size,
+        time: parseStamp(legacy[1]!)!,
+        verified: false,
+        problem: 'plain .sql.gz without a manifest (checked in full when restored)',
+        kind: 'legacy',
+      })
       continue
     }
     const m = DUMP_RE.exec(file)
     if (!m) continue
     const base = m[1]!
-    const entry: BackupEntry = { name: base, file, format: 'custom', size, time: parseStamp(m[2]!)!, verified: false, kind: file.includes('-pre-restore-') ? 'pre-restore' : 'daily' }
+    const entry: BackupEntry = {
+      name: base,
+      file,
+      format: 'custom',
+      size,
+      time: parseStamp(m[2]!)!,
+      verified: false,
+      kind: file.includes('-pre-restore-') ? 'pre-restore' : 'daily',
+    }
     const text = manifests.get(`${base}.manifest.json`)
     if (text === undefined) entry.problem = 'no manifest (incomplete or failed backup)'
     else {
       const { manifest, problem } = parseManifest(text)
       if (!manifest) entry.problem = `manifest is invalid: ${problem}`
       else if (manifest.dump.file !== file) entry.problem = `manifest names ${manifest.dump.file}`
-      else if (manifest.dump.size !== size) entry.problem = `size ${size} differs from the manifest's ${manifest.dump.size} (truncated or replaced)`
+      else if (manifest.dump.size !== size)
+        entry.problem = `size ${size} differs from the manifest's ${manifest.dump.size} (truncated or replaced)`
       else if (!sizes.has(manifest.roles.file)) entry.problem = `roles file ${manifest.roles.file} is missing`
       else Object.assign(entry, { manifest, verified: true, time: new Date(manifest.time), kind: manifest.kind })
     }

@@ -19,14 +19,21 @@ export function backupDirs(cfg: Config): BackupDirs {
 
 /** 2026-11-27T13:05:09.123Z → 20261127T130509Z */
 export function stamp(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '')
 }
 
 export function baseName(db: string, kind: BackupKind, at: Date): string {
   return `${db}-${kind === 'pre-restore' ? 'pre-restore-' : ''}${stamp(at)}`
 }
 
-export const files = (base: string) => ({ dump: `${base}.dump`, roles: `${base}.roles.sql`, manifest: `${base}.manifest.json` })
+export const files = (base: string) => ({
+  dump: `${base}.dump`,
+  roles: `${base}.roles.sql`,
+  manifest: `${base}.manifest.json`,
+})
 
 export const PARTIAL_PREFIX = '.partial-'
 export const LOCK_NAME = '.ktrdr-backup.lock'

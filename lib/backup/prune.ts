@@ -28,7 +28,9 @@ export function deleteScript(cfg: Config, entries: BackupEntry[]): ScriptParts {
       ...lockLines(`${operator()} pid ${process.pid} since ${new Date().toISOString()} (prune)`),
       ...entries.flatMap((e) => {
         const f = files(e.name)
-        return [`rm -f "$dir"/${sh([f.manifest])} && sync "$dir" && rm -f "$dir"/${sh([f.dump])} "$dir"/${sh([f.roles])} && echo ${sh([`::ktrdr deleted ${e.name}`])}`]
+        return [
+          `rm -f "$dir"/${sh([f.manifest])} && sync "$dir" && rm -f "$dir"/${sh([f.dump])} "$dir"/${sh([f.roles])} && echo ${sh([`::ktrdr deleted ${e.name}`])}`,
+        ]
       }),
       'sync "$dir"',
     ],

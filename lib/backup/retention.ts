@@ -43,7 +43,12 @@ export function planRetention(entries: RetainInput[], policy: RetentionPolicy, n
     guard = `the newest verified backup (${newest.name}) is ${Math.floor((now.getTime() - newest.time.getTime()) / HOUR)} h old, more than prune_guard_hours (${policy.guardHours} h): backups may have stopped, nothing is pruned`
   for (const e of byTime) {
     const k = (reason: string) => keep.push({ name: e.name, time: e.time, reason })
-    if (!e.verified) k(e.kind === 'legacy' ? 'plain .sql.gz without a manifest: not managed by retention' : 'not verified (no valid manifest): never counted, never deleted; inspect it by hand')
+    if (!e.verified)
+      k(
+        e.kind === 'legacy'
+          ? 'plain .sql.gz without a manifest: not managed by retention'
+          : 'not verified (no valid manifest): never counted, never deleted; inspect it by hand',
+      )
     else if (e === newest) k('newest verified backup (never deleted)')
     else if (e.time.getTime() > now.getTime()) k('newer than now (clock skew): kept')
     else if (e.time.getTime() >= cutoff) k(`within keep_days (${policy.keepDays} d)`)
@@ -52,8 +57,15 @@ export function planRetention(entries: RetainInput[], policy: RetentionPolicy, n
   }
   // Oldest first, at most maxDeletions; the rest wait for the next run.
   candidates.reverse()
-  const del = candidates.slice(0, policy.maxDeletions).map((e) => ({ name: e.name, time: e.time, reason: `older than keep_days (${policy.keepDays} d)` }))
-  for (const e of candidates.slice(policy.maxDeletions)) keep.push({ name: e.name, time: e.time, reason: `older than keep_days, over max_deletions_per_run (${policy.maxDeletions}): next run` })
+  const del = candidates
+    .slice(0, policy.maxDeletions)
+    .map((e) => ({ name: e.name, time: e.time, reason: `older than keep_days (${policy.keepDays} d)` }))
+  for (const e of candidates.slice(policy.maxDeletions))
+    keep.push({
+      name: e.name,
+      time: e.time,
+      reason: `older than keep_days, over max_deletions_per_run (${policy.maxDeletions}): next run`,
+    })
   keep.sort((a, b) => b.time.getTime() - a.time.getTime() || b.name.localeCompare(a.name))
   return { delete: del, keep, guard }
 }

@@ -38,7 +38,19 @@ export function lockLines(owner: string): string[] {
  * project): one `docker ps`, a fifth of what `docker compose ps` costs.
  */
 export function runningContainer(cfg: Config, service: string): string {
-  return sh(['docker', 'ps', '-q', '--filter', `label=com.docker.compose.project=${projectName(cfg.stack.core.compose_path)}`, '--filter', `label=com.docker.compose.service=${service}`, '--filter', 'label=com.docker.compose.oneoff=False', '--filter', 'status=running'])
+  return sh([
+    'docker',
+    'ps',
+    '-q',
+    '--filter',
+    `label=com.docker.compose.project=${projectName(cfg.stack.core.compose_path)}`,
+    '--filter',
+    `label=com.docker.compose.service=${service}`,
+    '--filter',
+    'label=com.docker.compose.oneoff=False',
+    '--filter',
+    'status=running',
+  ])
 }
 
 /** Find the running db container of the core compose project; define dx (exec) and job (stoppable exec). */
@@ -65,4 +77,5 @@ export function psql(cfg: Config, db: string, extra: string[] = []): string {
 }
 
 /** TimescaleDB's own pg_dump noise (its catalog has circular foreign keys): not a problem, not shown. */
-export const DUMP_NOISE = "{ grep -v -e 'circular foreign-key constraints' -e '^pg_dump: detail: \\(hypertable\\|chunk\\|continuous_agg\\)$' -e 'You might not be able to restore the dump without' -e 'Consider using a full dump instead' || true; }"
+export const DUMP_NOISE =
+  "{ grep -v -e 'circular foreign-key constraints' -e '^pg_dump: detail: \\(hypertable\\|chunk\\|continuous_agg\\)$' -e 'You might not be able to restore the dump without' -e 'Consider using a full dump instead' || true; }"

@@ -16,7 +16,8 @@ const SYSTEM_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AN
  * manifest names.
  */
 export const CHECKSUM_ALGORITHMS = {
-  record: 'sum(hash_record_extended(row, 0)), or sum(hashtextextended(row::text, 0)) for a table with an unhashable column type',
+  record:
+    'sum(hash_record_extended(row, 0)), or sum(hashtextextended(row::text, 0)) for a table with an unhashable column type',
   text: 'sum(hashtextextended(row::text, 0))',
 } as const
 
@@ -49,7 +50,11 @@ export function statsSql(algorithm: string = CHECKSUM_ALGORITHM, checksums = tru
       : algorithm === CHECKSUM_ALGORITHMS.text
         ? `format('hashtextextended(ROW(%s)::text, 0)', ${COLUMNS})`
         : undefined
-  if (!row) throw new OpsError(`the manifest's checksum algorithm is unknown to this ktrdr-ops: "${algorithm}"; nothing was changed`, { hint: 'the backup was taken by a newer ktrdr-ops: update it (git pull && make setup), then restore' })
+  if (!row)
+    throw new OpsError(
+      `the manifest's checksum algorithm is unknown to this ktrdr-ops: "${algorithm}"; nothing was changed`,
+      { hint: 'the backup was taken by a newer ktrdr-ops: update it (git pull && make setup), then restore' },
+    )
   return [
     "SELECT to_regclass('timescaledb_information.hypertables') IS NOT NULL AS ktrdr_has_tsdb \\gset",
     "SELECT json_build_object('server_version', current_setting('server_version'), 'server_version_num', current_setting('server_version_num')::int, 'timescaledb', (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'), 'database', current_database())::text;",
@@ -99,7 +104,8 @@ export interface DbStats {
 export function parseStats(lines: string[]): DbStats {
   const body = lines.map((l) => l.trim()).filter(Boolean)
   const end = body.indexOf('::end')
-  if (end < 2) throw new Error(`unexpected output from the statistics query: ${body.slice(0, 3).join(' | ') || '(nothing)'}`)
+  if (end < 2)
+    throw new Error(`unexpected output from the statistics query: ${body.slice(0, 3).join(' | ') || '(nothing)'}`)
   return {
     server: JSON.parse(body[0]!) as ServerInfo,
     hypertables: JSON.parse(body[1]!) as HypertableStat[],

@@ -22,10 +22,15 @@ export interface StatusVerdict {
 
 export function statusVerdict(entries: BackupEntry[], maxAgeHours: number, now: Date): StatusVerdict {
   const n = newestVerified(entries)
-  if (!n) return { ok: false, line: `CRITICAL: no verified backup (of ${entries.length} files) — run make backup, and check the timer (systemctl status ktrdr-backup.timer)` }
+  if (!n)
+    return {
+      ok: false,
+      line: `CRITICAL: no verified backup (of ${entries.length} files) — run make backup, and check the timer (systemctl status ktrdr-backup.timer)`,
+    }
   const age = now.getTime() - n.time.getTime()
   const m = n.manifest!
   const what = `newest verified backup ${n.file}: ${ageText(age)} old, ${humanSize(n.size)}, sha256 ${m.dump.sha256.slice(0, 12)}…, ${m.tables.length} tables, PostgreSQL ${m.server.server_version.split(' ')[0]}, TimescaleDB ${m.server.timescaledb ?? 'none'}`
-  if (age > maxAgeHours * 3_600_000) return { ok: false, line: `CRITICAL: ${what} — older than status_max_age_hours (${maxAgeHours} h)` }
+  if (age > maxAgeHours * 3_600_000)
+    return { ok: false, line: `CRITICAL: ${what} — older than status_max_age_hours (${maxAgeHours} h)` }
   return { ok: true, line: `OK: ${what}` }
 }

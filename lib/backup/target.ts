@@ -55,17 +55,29 @@ export function coreTarget(cfg: Config, local: boolean): CoreTarget {
 export const INTERRUPTED = 130
 
 /** Turn a finished script into an error, if it failed: the `failed` event, the lock holder, or stderr's last line. */
-export function scriptFailure(what: string, t: CoreTarget, out: { exitCode: number | null; stdout: string; stderr: string }): OpsError | undefined {
+export function scriptFailure(
+  what: string,
+  t: CoreTarget,
+  out: { exitCode: number | null; stdout: string; stderr: string },
+): OpsError | undefined {
   if (out.exitCode === 0) return undefined
-  if (t.signal.aborted) return new OpsError(`${what}: interrupted; the script on ${t.where} was stopped and cleaned up after itself`, { exitCode: INTERRUPTED })
+  if (t.signal.aborted)
+    return new OpsError(`${what}: interrupted; the script on ${t.where} was stopped and cleaned up after itself`, {
+      exitCode: INTERRUPTED,
+    })
   const ssh = sshFailure(what, t.exec.label, out)
   if (ssh) return ssh
   const ev = events(out.stdout)
   const locked = ev.find((e) => e.event === 'locked')
   if (out.exitCode === LOCK_BUSY_EXIT && locked)
-    return new OpsError(`${what}: refused — the backups directory is locked by ${locked.detail}`, { hint: 'another backup, prune, restore or drill is running; if it died, remove the .ktrdr-backup.lock directory in the backups directory' })
+    return new OpsError(`${what}: refused — the backups directory is locked by ${locked.detail}`, {
+      hint: 'another backup, prune, restore or drill is running; if it died, remove the .ktrdr-backup.lock directory in the backups directory',
+    })
   const failed = ev.filter((e) => e.event === 'failed').slice(-1)[0]
   const step = ev.filter((e) => e.event === 'step').slice(-1)[0]?.detail ?? 'start'
   const last = lastStderrLine(out.stderr)
-  return new OpsError(`${what}: ${failed?.detail ?? `failed at step ${step} on ${t.where}: ${last || `exit ${out.exitCode}`}`}`, { exitCode: out.exitCode === CORRUPT_EXIT ? CORRUPT_EXIT : 1 })
+  return new OpsError(
+    `${what}: ${failed?.detail ?? `failed at step ${step} on ${t.where}: ${last || `exit ${out.exitCode}`}`}`,
+    { exitCode: out.exitCode === CORRUPT_EXIT ? CORRUPT_EXIT : 1 },
+  )
 }

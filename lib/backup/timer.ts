@@ -9,7 +9,8 @@ import { mark } from '../deploy/steps.ts'
 import { sh } from '../remote/script.ts'
 
 export const UNIT = 'ktrdr-backup'
-export const CRON_LINE = '0 2 * * * root cd /opt/ktrdr-ops && NO_COLOR=1 CI=1 node dist/backup.mjs --local --prune --config infra/homelab >>/var/log/ktrdr-backup.log 2>&1'
+export const CRON_LINE =
+  '0 2 * * * root cd /opt/ktrdr-ops && NO_COLOR=1 CI=1 node dist/backup.mjs --local --prune --config infra/homelab >>/var/log/ktrdr-backup.log 2>&1'
 
 export interface TimerUnits {
   service: string
@@ -18,13 +19,18 @@ export interface TimerUnits {
 
 /** The templates, with RequiresMountsFor= set to shared.host_path (the backups live under it). */
 export function renderTimerUnits(cfg: Config, dir: string): TimerUnits {
-  const service = readFileSync(join(dir, `${UNIT}.service`), 'utf8').replace(/^RequiresMountsFor=.*$/m, `RequiresMountsFor=${cfg.stack.shared.host_path}`)
+  const service = readFileSync(join(dir, `${UNIT}.service`), 'utf8').replace(
+    /^RequiresMountsFor=.*$/m,
+    `RequiresMountsFor=${cfg.stack.shared.host_path}`,
+  )
   return { service, timer: readFileSync(join(dir, `${UNIT}.timer`), 'utf8') }
 }
 
 export function installTimerLines(u: TimerUnits, root: string): string[] {
   const live = root === '/'
-  const enable = live ? sh(['systemctl', 'enable', '--now', `${UNIT}.timer`]) : sh(['systemctl', `--root=${root}`, 'enable', `${UNIT}.timer`])
+  const enable = live
+    ? sh(['systemctl', 'enable', '--now', `${UNIT}.timer`])
+    : sh(['systemctl', `--root=${root}`, 'enable', `${UNIT}.timer`])
   return [
     `root=${sh([root])}`,
     'unitdir="${root%/}/etc/systemd/system"',
@@ -44,6 +50,8 @@ export function installTimerLines(u: TimerUnits, root: string): string[] {
     ...(live ? ['systemctl daemon-reload'] : []),
     `if command -v systemctl >/dev/null; then ${enable} 2>&1 | sed 's/^/  /' >&2; ${mark('enabled', live ? 'started' : 'offline')}`,
     `else mkdir -p "$unitdir/timers.target.wants" && ln -sfn ../${UNIT}.timer "$unitdir/timers.target.wants/${UNIT}.timer" && ${mark('enabled', 'symlink')}; fi`,
-    ...(live ? [`systemctl list-timers ${UNIT}.timer --no-pager | head -n 2 | tail -n 1 | sed 's/^/::ktrdr next /'`] : []),
+    ...(live
+      ? [`systemctl list-timers ${UNIT}.timer --no-pager | head -n 2 | tail -n 1 | sed 's/^/::ktrdr next /'`]
+      : []),
   ]
 }

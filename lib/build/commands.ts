@@ -28,7 +28,14 @@ export function dockerPushArgs(ref: string): string[] {
 
 /** Prints `<image id> <revision label>`; `with` guards images that carry no labels at all. */
 export function revisionLabelArgs(ref: string): string[] {
-  return ['docker', 'image', 'inspect', '--format', '{{.Id}} {{with .Config.Labels}}{{index . "org.opencontainers.image.revision"}}{{end}}', ref]
+  return [
+    'docker',
+    'image',
+    'inspect',
+    '--format',
+    '{{.Id}} {{with .Config.Labels}}{{index . "org.opencontainers.image.revision"}}{{end}}',
+    ref,
+  ]
 }
 
 /** `ghcr.io/ktrdr` → `ghcr.io`; `127.0.0.1:5000/ktrdr` → `127.0.0.1:5000`: what `docker login` takes. */

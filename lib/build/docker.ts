@@ -9,13 +9,23 @@ export interface DockerRun {
   stdout: string
 }
 
-export async function docker(argv: string[], opts: { verbose?: boolean; env?: NodeJS.ProcessEnv; what: string; hint?: string }): Promise<DockerRun> {
+export async function docker(
+  argv: string[],
+  opts: { verbose?: boolean; env?: NodeJS.ProcessEnv; what: string; hint?: string },
+): Promise<DockerRun> {
   const p = await $({ quiet: !opts.verbose, nothrow: true, env: opts.env ?? process.env })`${argv}`
   const log = `${p.stdout}\n${p.stderr}`
   if (p.exitCode !== 0) {
-    const tail = log.split('\n').filter((l) => l.trim() && !/^\s*(DEPRECATED|Install the buildx|https:\/\/docs\.docker\.com\/go\/buildx)/.test(l)).slice(-15).join('\n')
+    const tail = log
+      .split('\n')
+      .filter((l) => l.trim() && !/^\s*(DEPRECATED|Install the buildx|https:\/\/docs\.docker\.com\/go\/buildx)/.test(l))
+      .slice(-15)
+      .join('\n')
     throw new OpsError(`${opts.what} failed (exit ${p.exitCode}): ${render(argv)}\n${tail}`, {
-      hint: p.exitCode === 127 ? 'docker is not on PATH: install Docker Engine (or Docker Desktop) and retry' : (opts.hint ?? 'rerun with VERBOSE=1 to see the whole log'),
+      hint:
+        p.exitCode === 127
+          ? 'docker is not on PATH: install Docker Engine (or Docker Desktop) and retry'
+          : (opts.hint ?? 'rerun with VERBOSE=1 to see the whole log'),
       exitCode: p.exitCode === 127 ? 2 : 1,
     })
   }

@@ -14,7 +14,10 @@ export interface CheckoutFacts {
 
 export async function checkoutFacts(app: string): Promise<CheckoutFacts> {
   if (!existsSync(app))
-    throw new OpsError(`KTRDR checkout not found: ${app}`, { hint: 'pass APP=<path to your KTRDR checkout> (default ../ktrdr)', exitCode: 2 })
+    throw new OpsError(`KTRDR checkout not found: ${app}`, {
+      hint: 'pass APP=<path to your KTRDR checkout> (default ../ktrdr)',
+      exitCode: 2,
+    })
   const git = $({ cwd: app, quiet: true, nothrow: true })
   const head = await git`git rev-parse --verify HEAD`
   if (head.exitCode !== 0)

@@ -74,16 +74,26 @@ export async function openSession(registryUrl: string, username: string, passwor
   writeFileSync(helper, credHelperSource(), { mode: 0o700 })
   chmodSync(helper, 0o700)
   // Only this registry, and only through the helper (never the platform's keychain, pass or secretservice).
-  writeFileSync(join(dir, 'config.json'), `${JSON.stringify({ credHelpers: { [host]: CRED_HELPER } })}\n`, { mode: 0o600 })
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify({ credHelpers: { [host]: CRED_HELPER } })}\n`, {
+    mode: 0o600,
+  })
   const base = { ...process.env, DOCKER_CONFIG: dir, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` }
   // The docker commands of the job (push) get the credentials in their environment, for the helper's `get`.
   const env = { ...base, KTRDR_REGISTRY_USERNAME: username, KTRDR_REGISTRY_SECRET: password.reveal() }
-  const p = await $({ env: base, input: password.reveal(), quiet: true, nothrow: true })`${dockerLoginArgs(host, username)}`
+  const p = await $({
+    env: base,
+    input: password.reveal(),
+    quiet: true,
+    nothrow: true,
+  })`${dockerLoginArgs(host, username)}`
   if (p.exitCode !== 0) {
     close()
-    throw new OpsError(`docker login to ${host} as ${username} failed: ${p.stderr.trim().split('\n').slice(-3).join(' ')}`, {
-      hint: 'check registry.username in stack-config.yml and the REGISTRY_PASSWORD reference in secrets.yml (or the env var with SECRETS_PROVIDER=env)',
-    })
+    throw new OpsError(
+      `docker login to ${host} as ${username} failed: ${p.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      {
+        hint: 'check registry.username in stack-config.yml and the REGISTRY_PASSWORD reference in secrets.yml (or the env var with SECRETS_PROVIDER=env)',
+      },
+    )
   }
   return { env, dir, close }
 }

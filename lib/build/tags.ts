@@ -31,28 +31,47 @@ export function defaultTag(short: string): string {
 /** Throws the refusal that applies, or returns when the tag may be built. */
 export function checkTag(f: TagFacts): void {
   if (!TAG_RE.test(f.tag))
-    throw new UsageError(`TAG=${f.tag} is not a valid image tag (letters, digits, _ . -; at most 128; not starting with . or -)`, `e.g. make ${f.target} TAG=local`)
+    throw new UsageError(
+      `TAG=${f.tag} is not a valid image tag (letters, digits, _ . -; at most 128; not starting with . or -)`,
+      `e.g. make ${f.target} TAG=local`,
+    )
   if (!f.tag.startsWith('sha-')) return
   if (f.kind === 'base')
-    throw new UsageError(`TAG=${f.tag}: the base image is versioned by toolchain (py3.13-v1), never by commit`, `leave TAG unset or use e.g. TAG=py3.13-v2`)
+    throw new UsageError(
+      `TAG=${f.tag}: the base image is versioned by toolchain (py3.13-v1), never by commit`,
+      `leave TAG unset or use e.g. TAG=py3.13-v2`,
+    )
   if (!f.ci)
-    throw new OpsError(`refusing to build ${f.tag} outside CI: sha- tags are published by CI, and local builds must not overwrite them (design §4.4)`, {
-      hint: `build a local tag instead: make ${f.target} TAG=local (or any tag not starting with sha-)`,
-      exitCode: 3,
-    })
+    throw new OpsError(
+      `refusing to build ${f.tag} outside CI: sha- tags are published by CI, and local builds must not overwrite them (design §4.4)`,
+      {
+        hint: `build a local tag instead: make ${f.target} TAG=local (or any tag not starting with sha-)`,
+        exitCode: 3,
+      },
+    )
   if (f.dirty?.length) {
-    const shown = f.dirty.slice(0, 5).map((l) => l.trim()).join(', ') + (f.dirty.length > 5 ? `, … (${f.dirty.length} in all)` : '')
-    throw new OpsError(`refusing to tag ${f.tag}: the working tree of ${f.app} has uncommitted changes (${shown}); the image would not match the commit`, {
-      hint: `commit or stash them (git -C ${f.app} status), or build TAG=local`,
-      exitCode: 3,
-    })
+    const shown =
+      f.dirty
+        .slice(0, 5)
+        .map((l) => l.trim())
+        .join(', ') + (f.dirty.length > 5 ? `, … (${f.dirty.length} in all)` : '')
+    throw new OpsError(
+      `refusing to tag ${f.tag}: the working tree of ${f.app} has uncommitted changes (${shown}); the image would not match the commit`,
+      {
+        hint: `commit or stash them (git -C ${f.app} status), or build TAG=local`,
+        exitCode: 3,
+      },
+    )
   }
   const short = f.tag.slice(4)
   if (f.head && !(short.length >= 7 && f.head.startsWith(short.toLowerCase())))
-    throw new OpsError(`TAG=${f.tag} does not name HEAD of ${f.app} (${f.head.slice(0, 7)}): a sha- tag is the commit the image is built from`, {
-      hint: `leave TAG unset (default sha-${f.head.slice(0, 7)}), or use a tag not starting with sha-`,
-      exitCode: 3,
-    })
+    throw new OpsError(
+      `TAG=${f.tag} does not name HEAD of ${f.app} (${f.head.slice(0, 7)}): a sha- tag is the commit the image is built from`,
+      {
+        hint: `leave TAG unset (default sha-${f.head.slice(0, 7)}), or use a tag not starting with sha-`,
+        exitCode: 3,
+      },
+    )
 }
 
 /** A git remote as an https URL for org.opencontainers.image.source; undefined for local paths. Credentials dropped. */

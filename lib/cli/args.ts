@@ -65,5 +65,13 @@ export function helpText(spec: ScriptSpec): string {
     const mk = n === 'help' ? '' : `  [make: ${makeVar(n)}=${f.type === 'string' ? '…' : '1'}]`
     return `  ${left.padEnd(34)} ${f.description}${f.default ? ` (default: ${f.default})` : ''}${mk}`
   })
-  return [`${spec.name} — ${spec.summary}`, '', `usage: ${spec.name} [flags]`, '', 'flags:', ...rows, ...(spec.notes?.length ? ['', ...spec.notes] : [])].join('\n')
+  return [
+    `${spec.name} — ${spec.summary}`,
+    '',
+    `usage: ${spec.name} [flags]`,
+    '',
+    'flags:',
+    ...rows,
+    ...(spec.notes?.length ? ['', ...spec.notes] : []),
+  ].join('\n')
 }

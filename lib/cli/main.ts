@@ -6,7 +6,8 @@ import { installRedaction, say, warn } from './output.ts'
 
 export function describeError(e: unknown, verbose: boolean): string {
   if (e instanceof ConfigError) return `config is invalid:\n${e.message}`
-  if (e instanceof OpsError) return `error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}${verbose && e.stack ? `\n${e.stack}` : ''}`
+  if (e instanceof OpsError)
+    return `error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}${verbose && e.stack ? `\n${e.stack}` : ''}`
   if (e instanceof ProcessOutput) {
     const err = e.stderr.trim().split('\n').slice(-8).join('\n')
     return `error: command failed with exit code ${e.exitCode}${err ? `:\n${err}` : ''}${verbose ? `\n${e.message}` : ''}`

@@ -7,7 +7,12 @@ let installed = false
 function wrap(stream: NodeJS.WriteStream): void {
   const original = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk)
+    const text =
+      typeof chunk === 'string'
+        ? chunk
+        : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array
+          ? Buffer.from(chunk).toString('utf8')
+          : String(chunk)
     return original(redact(text), ...rest)
   }) as typeof stream.write
 }
@@ -30,4 +35,8 @@ export function warn(line: string): void {
 }
 
 // `make validate | head`: a closed pipe is the reader's choice, not an error.
-for (const s of [process.stdout, process.stderr]) s.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0); else throw e })
+for (const s of [process.stdout, process.stderr])
+  s.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    else throw e
+  })

@@ -6,7 +6,11 @@ export function useFallback(): boolean {
   return !process.stdout.isTTY || Boolean(process.env.CI) || process.env.TERM === 'dumb'
 }
 
-export async function runTree<Ctx extends object>(tasks: ListrTask<Ctx>[], ctx: Ctx, opts: { concurrent?: boolean; exitOnError?: boolean } = {}): Promise<Ctx> {
+export async function runTree<Ctx extends object>(
+  tasks: ListrTask<Ctx>[],
+  ctx: Ctx,
+  opts: { concurrent?: boolean; exitOnError?: boolean } = {},
+): Promise<Ctx> {
   const list = new Listr<Ctx, 'default' | 'simple', 'simple'>(tasks, {
     ctx,
     concurrent: opts.concurrent ?? false,

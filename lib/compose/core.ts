@@ -14,19 +14,33 @@ export interface ShippedFile {
 
 export function prometheusConfig(cfg: Config): string {
   const backend = `${fqdn(cfg, cfg.stack.core.host)}:${cfg.stack.backend.port}`
-  const workers = cfg.nodes.flatMap((n) => Array.from({ length: n.replicas }, (_, i) => ({ target: `${fqdn(cfg, n.host)}:${replicaPort(n, i + 1)}`, node: n.name })))
+  const workers = cfg.nodes.flatMap((n) =>
+    Array.from({ length: n.replicas }, (_, i) => ({
+      target: `${fqdn(cfg, n.host)}:${replicaPort(n, i + 1)}`,
+      node: n.name,
+    })),
+  )
   return toYaml({
     global: { scrape_interval: '15s' },
     scrape_configs: [
       { job_name: 'ktrdr-backend', static_configs: [{ targets: [backend] }] },
-      ...cfg.nodes.map((n) => ({ job_name: `ktrdr-workers-${n.name.toLowerCase()}`, static_configs: [{ targets: workers.filter((w) => w.node === n.name).map((w) => w.target), labels: { node: n.name } }] })),
+      ...cfg.nodes.map((n) => ({
+        job_name: `ktrdr-workers-${n.name.toLowerCase()}`,
+        static_configs: [
+          { targets: workers.filter((w) => w.node === n.name).map((w) => w.target), labels: { node: n.name } },
+        ],
+      })),
     ],
   })
 }
 
 export function grafanaDatasource(cfg: Config): string {
-  const url = cfg.stack.network.mode === 'host' ? `http://${fqdn(cfg, cfg.stack.core.host)}:9090` : 'http://prometheus:9090'
-  return toYaml({ apiVersion: 1, datasources: [{ name: 'Prometheus', type: 'prometheus', access: 'proxy', url, isDefault: true }] })
+  const url =
+    cfg.stack.network.mode === 'host' ? `http://${fqdn(cfg, cfg.stack.core.host)}:9090` : 'http://prometheus:9090'
+  return toYaml({
+    apiVersion: 1,
+    datasources: [{ name: 'Prometheus', type: 'prometheus', access: 'proxy', url, isDefault: true }],
+  })
 }
 
 export function renderCoreCompose(cfg: Config, tag: string): { compose: string; files: ShippedFile[] } {
@@ -35,17 +49,34 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
   const hostMode = s.network.mode === 'host'
   // With the host's network there is no compose DNS: the db service name points at the core host.
   const hosts = extraHosts(cfg, hostMode ? { db: host.address } : {})
-  const base = (ports: number[]): ComposeService => ({ restart: 'unless-stopped', extra_hosts: hosts, ...network(cfg, host.address, ports) })
+  const base = (ports: number[]): ComposeService => ({
+    restart: 'unless-stopped',
+    extra_hosts: hosts,
+    ...network(cfg, host.address, ports),
+  })
   const all: Record<string, ComposeService> = {
     db: {
       ...base([]),
       image: s.core.services.db?.image,
       environment: [
-        ...environment(planEnv(cfg, { environment: 'homelab', service: 'db' }), { DB_NAME: 'POSTGRES_DB', DB_USER: 'POSTGRES_USER', DB_PASSWORD: 'POSTGRES_PASSWORD' }),
+        ...environment(planEnv(cfg, { environment: 'homelab', service: 'db' }), {
+          DB_NAME: 'POSTGRES_DB',
+          DB_USER: 'POSTGRES_USER',
+          DB_PASSWORD: 'POSTGRES_PASSWORD',
+        }),
         ...(hostMode ? [`PGPORT=${s.database.port}`] : []),
       ],
       volumes: ['dbdata:/var/lib/postgresql/data', sharedVolume(cfg)],
-      healthcheck: { test: ['CMD-SHELL', `pg_isready -q -h 127.0.0.1 -p ${hostMode ? s.database.port : 5432} -U ${s.database.user} -d ${s.database.name}`], interval: '2s', timeout: '5s', retries: 30, start_period: '5s' },
+      healthcheck: {
+        test: [
+          'CMD-SHELL',
+          `pg_isready -q -h 127.0.0.1 -p ${hostMode ? s.database.port : 5432} -U ${s.database.user} -d ${s.database.name}`,
+        ],
+        interval: '2s',
+        timeout: '5s',
+        retries: 30,
+        start_period: '5s',
+      },
     },
     backend: {
       ...base([s.backend.port]),
@@ -55,17 +86,34 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
       volumes: [sharedVolume(cfg)],
       depends_on: { db: { condition: 'service_healthy' } },
     },
-    prometheus: { ...base([9090]), image: s.core.services.prometheus?.image, volumes: ['./prometheus.yml:/etc/prometheus/prometheus.yml:ro'] },
-    grafana: { ...base([3000]), image: s.core.services.grafana?.image, volumes: ['./grafana/provisioning:/etc/grafana/provisioning:ro'] },
+    prometheus: {
+      ...base([9090]),
+      image: s.core.services.prometheus?.image,
+      volumes: ['./prometheus.yml:/etc/prometheus/prometheus.yml:ro'],
+    },
+    grafana: {
+      ...base([3000]),
+      image: s.core.services.grafana?.image,
+      volumes: ['./grafana/provisioning:/etc/grafana/provisioning:ro'],
+    },
     jaeger: { ...base([16686]), image: s.core.services.jaeger?.image },
-    'nfs-server': { restart: 'unless-stopped', image: s.core.services['nfs-server']?.image, privileged: true, ...(hostMode ? { network_mode: 'host' } : { ports: [`${host.address}:2049:2049`] }),
-      environment: [`NFS_EXPORT_0=/srv/ktrdr-shared *(rw,sync,no_subtree_check,no_root_squash)`], volumes: [`${s.shared.export_path}:/srv/ktrdr-shared`] },
+    'nfs-server': {
+      restart: 'unless-stopped',
+      image: s.core.services['nfs-server']?.image,
+      privileged: true,
+      ...(hostMode ? { network_mode: 'host' } : { ports: [`${host.address}:2049:2049`] }),
+      environment: [`NFS_EXPORT_0=/srv/ktrdr-shared *(rw,sync,no_subtree_check,no_root_squash)`],
+      volumes: [`${s.shared.export_path}:/srv/ktrdr-shared`],
+    },
   }
   const enabled = enabledCoreServices(cfg)
   const services = Object.fromEntries(enabled.map((n) => [n, all[n]!]))
-  const compose = header(basename(cfg.files.stack), tag) + toYaml({ name: projectName(s.core.compose_path), services, volumes: { dbdata: {} } })
+  const compose =
+    header(basename(cfg.files.stack), tag) +
+    toYaml({ name: projectName(s.core.compose_path), services, volumes: { dbdata: {} } })
   const files: ShippedFile[] = []
   if (enabled.includes('prometheus')) files.push({ name: 'prometheus.yml', content: prometheusConfig(cfg) })
-  if (enabled.includes('grafana')) files.push({ name: 'grafana/provisioning/datasources/prometheus.yml', content: grafanaDatasource(cfg) })
+  if (enabled.includes('grafana'))
+    files.push({ name: 'grafana/provisioning/datasources/prometheus.yml', content: grafanaDatasource(cfg) })
   return { compose, files }
 }

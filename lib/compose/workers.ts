@@ -6,7 +6,11 @@ import { planEnv } from '../contract/resolve.ts'
 import { type ComposeService, environment, extraHosts, header, network, sharedVolume, toYaml } from './common.ts'
 
 export function projectName(composePath: string): string {
-  return composePath.split('/').slice(-2, -1)[0]!.toLowerCase().replace(/[^a-z0-9_-]/g, '-')
+  return composePath
+    .split('/')
+    .slice(-2, -1)[0]!
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '-')
 }
 
 export function workerServiceNames(node: WorkerNode): string[] {

@@ -2,21 +2,32 @@
 // Cross-field rules live in checks.ts; this file only says what each field may hold.
 import * as z from 'zod'
 
-const absPath = z.string().min(1).refine((p) => p.startsWith('/'), {
-  message: 'must be an absolute path (starting with /)',
-})
+const absPath = z
+  .string()
+  .min(1)
+  .refine((p) => p.startsWith('/'), {
+    message: 'must be an absolute path (starting with /)',
+  })
 const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
   message: 'must be a host name: lowercase letters, digits and dashes',
 })
 const port = z.number().int().min(1).max(65535)
 /** A database or role name as used in SQL and backup file names: a plain lower-case identifier. */
 export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]*$/
-const pgIdentifier = z.string().regex(PG_IDENTIFIER, 'must be a plain lower-case identifier (letters, digits, _): it names the database in SQL and in backup file names')
+const pgIdentifier = z
+  .string()
+  .regex(
+    PG_IDENTIFIER,
+    'must be a plain lower-case identifier (letters, digits, _): it names the database in SQL and in backup file names',
+  )
 const address = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+$/i, { message: 'must be an IP address' })
 /** An image reference pinned to an exact version: a tag with a digit (never `latest`) or a digest. */
-const pinnedImage = z.string().refine((s) => /@sha256:[0-9a-f]{64}$/.test(s) || /:[^/:]*\d[^/:]*$/.test(s) && !/:latest$/.test(s), {
-  message: 'must be pinned to an exact version (e.g. name:2.19.3-pg17 or name@sha256:…); floating tags break restores',
-})
+const pinnedImage = z
+  .string()
+  .refine((s) => /@sha256:[0-9a-f]{64}$/.test(s) || (/:[^/:]*\d[^/:]*$/.test(s) && !/:latest$/.test(s)), {
+    message:
+      'must be pinned to an exact version (e.g. name:2.19.3-pg17 or name@sha256:…); floating tags break restores',
+  })
 
 /** `env:` of a service: a list of variable names, or a map of name → literal value (null = from the contract). */
 const envSpec = z.union([
@@ -42,7 +53,10 @@ export type CoreServiceName = (typeof CORE_SERVICES)[number]
 /** Database backups (design §8.2): where dumps go and how long they are kept. */
 const backups = z.strictObject({
   /** Relative to shared.host_path / shared.container_path (design §6.5: /mnt/shared/db-backups). */
-  subdir: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/).default('db-backups'),
+  subdir: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/)
+    .default('db-backups'),
   keep_days: z.number().int().min(1).default(30),
   /** Never prune when the newest verified backup is older than this (backups have stopped: keep what exists). */
   prune_guard_hours: z.number().int().min(1).default(26),
@@ -53,8 +67,31 @@ const backups = z.strictObject({
 
 /** Shared-storage snapshots (design §8.3, open question 2). */
 const snapshots = z.discriminatedUnion('backend', [
-  z.strictObject({ backend: z.literal('btrfs'), source: absPath, dir: absPath, keep: z.strictObject({ hourly: z.number().int().min(0).default(24), daily: z.number().int().min(0).default(30), weekly: z.number().int().min(0).default(8) }).default({ hourly: 24, daily: 30, weekly: 8 }), copy_to: z.string().min(1).optional() }),
-  z.strictObject({ backend: z.literal('zfs'), dataset: z.string().regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$/), keep: z.strictObject({ hourly: z.number().int().min(0).default(24), daily: z.number().int().min(0).default(30), weekly: z.number().int().min(0).default(8) }).default({ hourly: 24, daily: 30, weekly: 8 }), copy_to: z.string().min(1).optional() }),
+  z.strictObject({
+    backend: z.literal('btrfs'),
+    source: absPath,
+    dir: absPath,
+    keep: z
+      .strictObject({
+        hourly: z.number().int().min(0).default(24),
+        daily: z.number().int().min(0).default(30),
+        weekly: z.number().int().min(0).default(8),
+      })
+      .default({ hourly: 24, daily: 30, weekly: 8 }),
+    copy_to: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    backend: z.literal('zfs'),
+    dataset: z.string().regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$/),
+    keep: z
+      .strictObject({
+        hourly: z.number().int().min(0).default(24),
+        daily: z.number().int().min(0).default(30),
+        weekly: z.number().int().min(0).default(8),
+      })
+      .default({ hourly: 24, daily: 30, weekly: 8 }),
+    copy_to: z.string().min(1).optional(),
+  }),
 ])
 
 export const stackConfigSchema = z.strictObject({
@@ -67,7 +104,14 @@ export const stackConfigSchema = z.strictObject({
     backend: z.string().min(1).default('ktrdr-backend'),
     worker: z.string().min(1).default('ktrdr-worker'),
   }),
-  dns: z.strictObject({ zone: z.string().regex(/^[a-z0-9.-]+$/).default('internal') }).default({ zone: 'internal' }),
+  dns: z
+    .strictObject({
+      zone: z
+        .string()
+        .regex(/^[a-z0-9.-]+$/)
+        .default('internal'),
+    })
+    .default({ zone: 'internal' }),
   ssh: z
     .strictObject({
       user: z.string().min(1).default('root'),
@@ -91,10 +135,21 @@ export const stackConfigSchema = z.strictObject({
   core: z.strictObject({
     host: hostName,
     compose_path: absPath,
-    services: z.strictObject(Object.fromEntries(CORE_SERVICES.map((s) => [s, service.optional()])) as Record<CoreServiceName, z.ZodOptional<typeof service>>),
+    services: z.strictObject(
+      Object.fromEntries(CORE_SERVICES.map((s) => [s, service.optional()])) as Record<
+        CoreServiceName,
+        z.ZodOptional<typeof service>
+      >,
+    ),
   }),
   workers: z.strictObject({ env: envSpec }),
-  backups: backups.default({ subdir: 'db-backups', keep_days: 30, prune_guard_hours: 26, max_deletions_per_run: 10, status_max_age_hours: 26 }),
+  backups: backups.default({
+    subdir: 'db-backups',
+    keep_days: 30,
+    prune_guard_hours: 26,
+    max_deletions_per_run: 10,
+    status_max_age_hours: 26,
+  }),
   snapshots: snapshots.optional(),
 })
 

@@ -31,9 +31,13 @@ export function summarise(cfg: Config, environment: Environment, only?: WorkerNo
   lines.push('', 'worker nodes:')
   for (const node of only ?? cfg.nodes) {
     const last = replicaPort(node, node.replicas)
-    lines.push(`  ${node.name.padEnd(4)} ${node.host.padEnd(18)} ${node.replicas} replica${node.replicas > 1 ? 's' : ' '} ports ${node.port}–${last}  ${node.composePath}`)
+    lines.push(
+      `  ${node.name.padEnd(4)} ${node.host.padEnd(18)} ${node.replicas} replica${node.replicas > 1 ? 's' : ' '} ports ${node.port}–${last}  ${node.composePath}`,
+    )
     for (let r = 1; r <= node.replicas; r++)
-      lines.push(`       replica ${r}: ${planEnv(cfg, { environment, service: 'worker', node, replica: r }).map(show).join(' ')}`)
+      lines.push(
+        `       replica ${r}: ${planEnv(cfg, { environment, service: 'worker', node, replica: r }).map(show).join(' ')}`,
+      )
   }
   lines.push('', `core services enabled: ${enabledCoreServices(cfg).join(', ')}`)
   return lines

@@ -19,7 +19,10 @@ export class MissingEnvError extends OpsError {
   readonly missing: { name: string; where: string }[]
   constructor(target: Target, missing: { name: string; where: string }[]) {
     const what = `${target.service}${target.node ? ` on node ${target.node.name}` : ''}${target.replica ? ` replica ${target.replica}` : ''}`
-    super(`env for ${what} (${target.environment}) is incomplete:\n${missing.map((m) => `  - ${m.name}: ${m.where}`).join('\n')}`, { exitCode: 2 })
+    super(
+      `env for ${what} (${target.environment}) is incomplete:\n${missing.map((m) => `  - ${m.name}: ${m.where}`).join('\n')}`,
+      { exitCode: 2 },
+    )
     this.missing = missing
   }
 }
@@ -51,7 +54,8 @@ export function planEnv(cfg: Config, target: Target): PlannedVar[] {
   const entries = envEntries(spec)
   const missing: { name: string; where: string }[] = []
   for (const name of requiredFor(target.service))
-    if (!entries.some(([n]) => n === name)) missing.push({ name, where: `required by the contract for ${target.service}: add it to ${where}` })
+    if (!entries.some(([n]) => n === name))
+      missing.push({ name, where: `required by the contract for ${target.service}: add it to ${where}` })
   const planned: PlannedVar[] = []
   for (const [name, literal] of entries) {
     const spec = specOf(name)
@@ -63,8 +67,15 @@ export function planEnv(cfg: Config, target: Target): PlannedVar[] {
       const ref = secretRef(cfg, name, target.environment)
       if (ref) planned.push({ name, kind: 'secret', ref })
       else if (target.environment === 'dev')
-        missing.push({ name, where: `secret with no dev reference: add \`${name}: op://<dev vault>/<item>/<field>\` under dev_secrets: in ${cfg.files.secrets} (dev never falls back to the homelab's secrets:)` })
-      else missing.push({ name, where: `secret with no reference: add \`${name}: op://<vault>/<item>/<field>\` under secrets: in ${cfg.files.secrets}` })
+        missing.push({
+          name,
+          where: `secret with no dev reference: add \`${name}: op://<dev vault>/<item>/<field>\` under dev_secrets: in ${cfg.files.secrets} (dev never falls back to the homelab's secrets:)`,
+        })
+      else
+        missing.push({
+          name,
+          where: `secret with no reference: add \`${name}: op://<vault>/<item>/<field>\` under secrets: in ${cfg.files.secrets}`,
+        })
       continue
     }
     planned.push({ name, kind: spec.kind, value: literal ?? spec.derive!(cfg, target) })
@@ -79,7 +90,14 @@ function requiredFor(service: Consumer): string[] {
 
 /** The secret names a set of targets needs: what one provider call must fetch. */
 export function secretNames(planned: PlannedVar[][]): string[] {
-  return [...new Set(planned.flat().filter((v) => v.kind === 'secret').map((v) => v.name))].sort()
+  return [
+    ...new Set(
+      planned
+        .flat()
+        .filter((v) => v.kind === 'secret')
+        .map((v) => v.name),
+    ),
+  ].sort()
 }
 
 /** Plan + secret values → the complete env map. Missing secret values → one error naming them all. */

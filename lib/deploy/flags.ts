@@ -2,9 +2,23 @@
 import type { FlagSpec } from '../cli/args.ts'
 
 export const DEPLOY_FLAGS: Record<string, FlagSpec> = {
-  tag: { type: 'string', description: 'image tag to deploy, e.g. sha-a1b2c3d (required: CI publishes sha-<short> on merge to main)' },
-  'dry-run': { type: 'boolean', description: 'print per host the exact commands and variable names (values masked); touch nothing' },
+  tag: {
+    type: 'string',
+    description: 'image tag to deploy, e.g. sha-a1b2c3d (required: CI publishes sha-<short> on merge to main)',
+  },
+  'dry-run': {
+    type: 'boolean',
+    description: 'print per host the exact commands and variable names (values masked); touch nothing',
+  },
   'force-unlock': { type: 'boolean', description: 'remove a deploy lock left by a run that died, then deploy' },
-  'health-timeout': { type: 'string', description: 'seconds to wait for healthy containers before rolling back', default: '120' },
-  'secrets-provider': { type: 'string', description: 'where secrets come from (default: provider: in secrets.yml)', choices: ['op', 'env', 'azure'] },
+  'health-timeout': {
+    type: 'string',
+    description: 'seconds to wait for healthy containers before rolling back',
+    default: '120',
+  },
+  'secrets-provider': {
+    type: 'string',
+    description: 'where secrets come from (default: provider: in secrets.yml)',
+    choices: ['op', 'env', 'azure'],
+  },
 }

@@ -25,7 +25,9 @@ export function preflightFailure(label: string, target: string, out: RunOutput):
   const ssh = sshFailure(label, target, out)
   if (ssh) return ssh
   const missing = events(out.stdout).find((e) => e.event === 'missing')
-  return new OpsError(`${label}: preflight failed on ${target}: ${missing?.detail ?? (lastLine(out.stderr) || `exit ${out.exitCode}`)}`)
+  return new OpsError(
+    `${label}: preflight failed on ${target}: ${missing?.detail ?? (lastLine(out.stderr) || `exit ${out.exitCode}`)}`,
+  )
 }
 
 export type DeployOutcome = { status: 'ok' } | { status: 'rolled-back'; previous: string; error: OpsError }
@@ -43,15 +45,30 @@ export function deployOutcome(d: HostDeploy, out: RunOutput): DeployOutcome {
   const unhealthy = find('unhealthy')?.detail ?? ''
   if (out.exitCode === ROLLED_BACK_EXIT) {
     const previous = find('rollback')?.detail || 'the previous tag'
-    return { status: 'rolled-back', previous, error: new OpsError(`${d.label}: unhealthy after deploy (${unhealthy.trim()}): rolled back to ${previous}`) }
+    return {
+      status: 'rolled-back',
+      previous,
+      error: new OpsError(`${d.label}: unhealthy after deploy (${unhealthy.trim()}): rolled back to ${previous}`),
+    }
   }
-  if (out.exitCode === UNHEALTHY_EXIT) throw new OpsError(`${d.label}: unhealthy after deploy (${unhealthy.trim()}) and no previous config to roll back to`)
+  if (out.exitCode === UNHEALTHY_EXIT)
+    throw new OpsError(
+      `${d.label}: unhealthy after deploy (${unhealthy.trim()}) and no previous config to roll back to`,
+    )
   const refused = find('login-refused')
-  if (refused) throw new OpsError(`${d.label}: registry login refused on ${d.host.name}: ${refused.detail}`, { hint: 'check REGISTRY_PASSWORD in the secrets provider' })
+  if (refused)
+    throw new OpsError(`${d.label}: registry login refused on ${d.host.name}: ${refused.detail}`, {
+      hint: 'check REGISTRY_PASSWORD in the secrets provider',
+    })
   const step = ev.filter((e) => e.event === 'step').slice(-1)[0]?.detail ?? 'start'
   if (out.exitCode === 255)
-    throw new OpsError(`${d.label}: lost the SSH connection to ${d.host.name} during step ${step}: ${lastLine(out.stderr) || 'connection closed'}`, {
-      hint: 'the remote shell ends when the connection drops and releases its lock; check the host, then rerun the deploy',
-    })
-  throw new OpsError(`${d.label}: failed at step ${step} on ${d.host.name}: ${lastLine(out.stderr) || `exit ${out.exitCode}`}`)
+    throw new OpsError(
+      `${d.label}: lost the SSH connection to ${d.host.name} during step ${step}: ${lastLine(out.stderr) || 'connection closed'}`,
+      {
+        hint: 'the remote shell ends when the connection drops and releases its lock; check the host, then rerun the deploy',
+      },
+    )
+  throw new OpsError(
+    `${d.label}: failed at step ${step} on ${d.host.name}: ${lastLine(out.stderr) || `exit ${out.exitCode}`}`,
+  )
 }

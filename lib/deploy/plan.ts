@@ -43,10 +43,21 @@ export function registryHost(cfg: Config): string {
 }
 
 const deployVars = (cfg: Config) => planEnv(cfg, { environment: 'homelab', service: 'deploy' })
-const secretsOf = (vars: PlannedVar[][]) => Object.fromEntries(vars.flat().filter((v) => v.kind === 'secret').map((v) => [v.name, v.name]))
+const secretsOf = (vars: PlannedVar[][]) =>
+  Object.fromEntries(
+    vars
+      .flat()
+      .filter((v) => v.kind === 'secret')
+      .map((v) => [v.name, v.name]),
+  )
 
 export function planWorkers(cfg: Config, node: WorkerNode, tag: string): HostDeploy {
-  const planned = [...Array.from({ length: node.replicas }, (_, i) => planEnv(cfg, { environment: 'homelab', service: 'worker', node, replica: i + 1 })), deployVars(cfg)]
+  const planned = [
+    ...Array.from({ length: node.replicas }, (_, i) =>
+      planEnv(cfg, { environment: 'homelab', service: 'worker', node, replica: i + 1 }),
+    ),
+    deployVars(cfg),
+  ]
   const compose = renderWorkersCompose(cfg, node, tag)
   return {
     label: `node ${node.name}`,
@@ -66,11 +77,19 @@ export function planWorkers(cfg: Config, node: WorkerNode, tag: string): HostDep
 export function planCore(cfg: Config, service: string, tag: string): HostDeploy {
   const enabled = enabledCoreServices(cfg)
   if (service !== 'all' && !enabled.includes(service))
-    throw new UsageError(`unknown core service "${service}": this config runs ${enabled.join(', ')} (or SERVICE=all)`, `see core.services in ${cfg.files.stack}`)
+    throw new UsageError(
+      `unknown core service "${service}": this config runs ${enabled.join(', ')} (or SERVICE=all)`,
+      `see core.services in ${cfg.files.stack}`,
+    )
   const services = service === 'all' ? enabled : [service]
   // Every secret the whole file names is exported, whichever services are chosen: compose must see the
   // same config for the services it leaves alone, or it would recreate them.
-  const planned = [...enabled.filter((s) => s === 'backend' || s === 'db').map((s) => planEnv(cfg, { environment: 'homelab', service: s as 'backend' | 'db' })), deployVars(cfg)]
+  const planned = [
+    ...enabled
+      .filter((s) => s === 'backend' || s === 'db')
+      .map((s) => planEnv(cfg, { environment: 'homelab', service: s as 'backend' | 'db' })),
+    deployVars(cfg),
+  ]
   const { compose, files } = renderCoreCompose(cfg, tag)
   const exports = secretsOf(planned)
   if (enabled.includes('db')) exports.POSTGRES_PASSWORD = 'DB_PASSWORD'
@@ -91,7 +110,11 @@ export function planCore(cfg: Config, service: string, tag: string): HostDeploy 
 
 /** sha-<7+ hex> or any other explicit tag; the registry host part of images must match config. */
 export function checkTag(cfg: Config, tag: string | undefined): string {
-  if (!tag) throw new UsageError('no image tag: pass TAG=sha-<short> (make) or --tag', 'CI publishes sha-<short> for every merge to main (design §4.2)')
+  if (!tag)
+    throw new UsageError(
+      'no image tag: pass TAG=sha-<short> (make) or --tag',
+      'CI publishes sha-<short> for every merge to main (design §4.2)',
+    )
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new UsageError(`not a valid image tag: ${tag}`)
   splitImage(imageRef(cfg, 'worker', tag))
   return tag

@@ -24,77 +24,125 @@ interface Ctx {
   current: Set<string>
 }
 
-export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: DeployOptions, provider: SecretProvider): Promise<number> {
-  const targets = new Map<string, SshTarget>(deploys.map((d) => [d.label, sshTarget(cfg, d.host, { multiplex: false })]))
+export async function runDeploy(
+  cfg: Config,
+  deploys: HostDeploy[],
+  opts: DeployOptions,
+  provider: SecretProvider,
+): Promise<number> {
+  const targets = new Map<string, SshTarget>(
+    deploys.map((d) => [d.label, sshTarget(cfg, d.host, { multiplex: false })]),
+  )
   const exec = new Map<string, Executor>(deploys.map((d) => [d.label, sshExecutor(targets.get(d.label)!)]))
   const abort = new AbortController()
   const onSigint = () => abort.abort()
   process.once('SIGINT', onSigint)
   process.once('SIGTERM', onSigint)
   const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map(), current: new Set() }
-  const fail = (d: HostDeploy, e: unknown) => ctx.failed.set(d.label, e instanceof OpsError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e))
+  const fail = (d: HostDeploy, e: unknown) =>
+    ctx.failed.set(
+      d.label,
+      e instanceof OpsError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e),
+    )
   // One `bash -s` session per host for the whole run — its only ssh connection — started now, while the secrets are read: its first
   // part is the read-only preflight; the deploy is sent to the same shell only once every check passed.
   const steps = new Map<string, (step: string) => void>()
-  const sessions = new Map(deploys.map((d) => {
-    const s = exec.get(d.label)!.session({ signal: abort.signal, onLine: onStepLine((step) => steps.get(d.label)?.(step)) })
-    s.send(renderFirstPart(preflightScript(cfg, d.composeImages).body))
-    return [d.label, s] as const
-  }))
-  const preflights = new Map(deploys.map((d) => [d.label, sessions.get(d.label)!.until((l) => l === '::ktrdr preflight ok')]))
+  const sessions = new Map(
+    deploys.map((d) => {
+      const s = exec
+        .get(d.label)!
+        .session({ signal: abort.signal, onLine: onStepLine((step) => steps.get(d.label)?.(step)) })
+      s.send(renderFirstPart(preflightScript(cfg, d.composeImages).body))
+      return [d.label, s] as const
+    }),
+  )
+  const preflights = new Map(
+    deploys.map((d) => [d.label, sessions.get(d.label)!.until((l) => l === '::ktrdr preflight ok')]),
+  )
   const tasks: ListrTask<Ctx>[] = [
-    { title: `Read ${requestsFor(deploys.flatMap((d) => d.planned)).length} secrets with ${provider.name}`, task: async (c) => { c.secrets = await readSecrets(provider, deploys.flatMap((d) => d.planned)) } },
+    {
+      title: `Read ${requestsFor(deploys.flatMap((d) => d.planned)).length} secrets with ${provider.name}`,
+      task: async (c) => {
+        c.secrets = await readSecrets(
+          provider,
+          deploys.flatMap((d) => d.planned),
+        )
+      },
+    },
     {
       title: 'Preflight (SSH, docker, compose v2, shared mount, image tag in the registry)',
-      task: (_c, task) => task.newListr(deploys.map((d) => ({
-        title: `${d.label} on ${d.host.name}`,
-        task: async (c: Ctx) => {
-          try {
-            // The registry is asked while the host's checks finish: both only read.
-            const digests = new Map<string, string>()
-            const registry = Promise.all(d.images.map(async (image) => {
-              const digest = await tagDigest(image, cfg.stack.registry.username, c.secrets.get('REGISTRY_PASSWORD')!)
-              if (digest === undefined)
-                throw new OpsError(`${d.label}: image ${image} is not in the registry`, { hint: 'build and push it first (CI does on merge to main), or pick an existing TAG' })
-              digests.set(image, digest)
-            }))
-            registry.catch(() => {}) // awaited below; an SSH failure is reported first
-            const first = await preflights.get(d.label)!
-            if (first.ended) {
-              const out = await sessions.get(d.label)!.done
-              throw preflightFailure(d.label, d.host.ssh, out) ?? new OpsError(`${d.label}: the preflight on ${d.host.name} ended early (exit ${out.exitCode})`)
-            }
-            await registry
-            if (imagesCurrent(d, first.stdout, digests)) c.current.add(d.label)
-          } catch (e) {
-            sessions.get(d.label)!.end() // nothing more for that shell: it exits
-            fail(d, e)
-            throw e
-          }
-        },
-      })), { concurrent: true, exitOnError: false }),
+      task: (_c, task) =>
+        task.newListr(
+          deploys.map((d) => ({
+            title: `${d.label} on ${d.host.name}`,
+            task: async (c: Ctx) => {
+              try {
+                // The registry is asked while the host's checks finish: both only read.
+                const digests = new Map<string, string>()
+                const registry = Promise.all(
+                  d.images.map(async (image) => {
+                    const digest = await tagDigest(
+                      image,
+                      cfg.stack.registry.username,
+                      c.secrets.get('REGISTRY_PASSWORD')!,
+                    )
+                    if (digest === undefined)
+                      throw new OpsError(`${d.label}: image ${image} is not in the registry`, {
+                        hint: 'build and push it first (CI does on merge to main), or pick an existing TAG',
+                      })
+                    digests.set(image, digest)
+                  }),
+                )
+                registry.catch(() => {}) // awaited below; an SSH failure is reported first
+                const first = await preflights.get(d.label)!
+                if (first.ended) {
+                  const out = await sessions.get(d.label)!.done
+                  throw (
+                    preflightFailure(d.label, d.host.ssh, out) ??
+                    new OpsError(`${d.label}: the preflight on ${d.host.name} ended early (exit ${out.exitCode})`)
+                  )
+                }
+                await registry
+                if (imagesCurrent(d, first.stdout, digests)) c.current.add(d.label)
+              } catch (e) {
+                sessions.get(d.label)!.end() // nothing more for that shell: it exits
+                fail(d, e)
+                throw e
+              }
+            },
+          })),
+          { concurrent: true, exitOnError: false },
+        ),
     },
     {
       title: `Deploy tag ${opts.tag}`,
-      task: (_c, task) => task.newListr(deploys.map((d) => ({
-        title: `${d.label}: ${d.services.join(', ')}`,
-        skip: (c: Ctx) => (c.failed.has(d.label) ? 'preflight failed' : false),
-        task: async (c: Ctx, t) => {
-          try {
-            steps.set(d.label, (step) => (t.output = step))
-            const session = sessions.get(d.label)!
-            session.send(renderScript(deployScript(cfg, d, opts, c.secrets, c.current.has(d.label)))) // stdin stays open: see renderScript's watcher
-            const out = await session.done
-            const outcome = deployOutcome(d, out)
-            if (outcome.status === 'rolled-back') throw outcome.error
-            c.done.set(d.label, `ok (tag ${opts.tag}; ${d.services.join(', ')}; ${c.current.has(d.label) ? 'images were current: no login, no pull' : 'logged in and pulled'})`)
-          } catch (e) {
-            if (abort.signal.aborted) fail(d, new OpsError(`${d.label}: interrupted; the remote shell was ended and its lock released`))
-            else fail(d, e)
-            throw e
-          }
-        },
-      })), { concurrent: true, exitOnError: false }),
+      task: (_c, task) =>
+        task.newListr(
+          deploys.map((d) => ({
+            title: `${d.label}: ${d.services.join(', ')}`,
+            skip: (c: Ctx) => (c.failed.has(d.label) ? 'preflight failed' : false),
+            task: async (c: Ctx, t) => {
+              try {
+                steps.set(d.label, (step) => (t.output = step))
+                const session = sessions.get(d.label)!
+                session.send(renderScript(deployScript(cfg, d, opts, c.secrets, c.current.has(d.label)))) // stdin stays open: see renderScript's watcher
+                const out = await session.done
+                const outcome = deployOutcome(d, out)
+                if (outcome.status === 'rolled-back') throw outcome.error
+                c.done.set(
+                  d.label,
+                  `ok (tag ${opts.tag}; ${d.services.join(', ')}; ${c.current.has(d.label) ? 'images were current: no login, no pull' : 'logged in and pulled'})`,
+                )
+              } catch (e) {
+                if (abort.signal.aborted)
+                  fail(d, new OpsError(`${d.label}: interrupted; the remote shell was ended and its lock released`))
+                else fail(d, e)
+                throw e
+              }
+            },
+          })),
+          { concurrent: true, exitOnError: false },
+        ),
     },
   ]
   try {
@@ -111,7 +159,10 @@ export async function runDeploy(cfg: Config, deploys: HostDeploy[], opts: Deploy
   }
   say('')
   say('summary:')
-  for (const d of deploys) say(`  ${d.label.padEnd(8)} ${ctx.failed.has(d.label) ? `FAILED — ${ctx.failed.get(d.label)}` : ctx.done.get(d.label) ?? 'not run'}`)
+  for (const d of deploys)
+    say(
+      `  ${d.label.padEnd(8)} ${ctx.failed.has(d.label) ? `FAILED — ${ctx.failed.get(d.label)}` : (ctx.done.get(d.label) ?? 'not run')}`,
+    )
   if (abort.signal.aborted) return 130
   return ctx.failed.size ? 1 : 0
 }

@@ -6,10 +6,24 @@ import { sh } from '../remote/script.ts'
 import type { Secret, SecretValues } from '../secrets/secret.ts'
 import type { HostDeploy } from './plan.ts'
 import { operator, registryHost } from './plan.ts'
-import { auditFunction, healthAndRollbackLines, healthFunction, lockLines, loginLines, mark, pullUpLines, shipLines } from './steps.ts'
+import {
+  auditFunction,
+  healthAndRollbackLines,
+  healthFunction,
+  lockLines,
+  loginLines,
+  mark,
+  pullUpLines,
+  shipLines,
+} from './steps.ts'
 
 /** Where the docker CLI finds system-wide plugins (besides $DOCKER_CONFIG/cli-plugins). */
-const COMPOSE_PLUGIN_DIRS = ['/usr/local/lib/docker/cli-plugins', '/usr/local/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins']
+const COMPOSE_PLUGIN_DIRS = [
+  '/usr/local/lib/docker/cli-plugins',
+  '/usr/local/libexec/docker/cli-plugins',
+  '/usr/lib/docker/cli-plugins',
+  '/usr/libexec/docker/cli-plugins',
+]
 
 /**
  * Read-only checks on the host: docker, the compose v2 plugin, the daemon, the shared mount; and what the
@@ -33,7 +47,9 @@ export function preflightScript(cfg: Config, images: string[] = []): ScriptParts
             'fi',
             `while IFS= read -r line; do if [[ $line == '::ktrdr image '* ]]; then printf '%s\n' "$line"; fi; done <<< "$held"`,
           ]
-        : [`docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || { ${mark('missing', 'the docker daemon is not running (or this user may not use it)')}; exit 1; }`]),
+        : [
+            `docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || { ${mark('missing', 'the docker daemon is not running (or this user may not use it)')}; exit 1; }`,
+          ]),
       `test -d ${sh([shared])} || { ${mark('missing', `the shared mount ${shared} is not present (design §6.5: mount the NFS export there)`)}; exit 1; }`,
       mark('preflight', 'ok'),
     ],
@@ -45,7 +61,11 @@ export function preflightScript(cfg: Config, images: string[] = []): ScriptParts
  * images carries, among its RepoDigests, the digest the registry gives its tag now. Anything unknown
  * (no digest from the registry, an image listed under another name) means false: login and pull.
  */
-export function imagesCurrent(d: HostDeploy, preflightStdout: string, registryDigests: ReadonlyMap<string, string>): boolean {
+export function imagesCurrent(
+  d: HostDeploy,
+  preflightStdout: string,
+  registryDigests: ReadonlyMap<string, string>,
+): boolean {
   const held = events(preflightStdout)
     .filter((e) => e.event === 'image')
     .map((e) => {
@@ -56,7 +76,11 @@ export function imagesCurrent(d: HostDeploy, preflightStdout: string, registryDi
   if (!d.composeImages.every((ref) => find(ref))) return false
   return d.images.every((ref) => {
     const digest = registryDigests.get(ref)
-    return !!digest && /^sha256:[0-9a-f]{64}$/.test(digest) && find(ref)!.digests.includes(`${ref.replace(/:[^:/]+$/, '')}@${digest}`)
+    return (
+      !!digest &&
+      /^sha256:[0-9a-f]{64}$/.test(digest) &&
+      find(ref)!.digests.includes(`${ref.replace(/:[^:/]+$/, '')}@${digest}`)
+    )
   })
 }
 
@@ -71,9 +95,15 @@ export function deployBody(cfg: Config, d: HostDeploy, o: DeployOptions, current
   return [
     ...auditFunction(d.composePath, operator(), o.tag, d.services),
     ...healthFunction(d.composePath, d.services, o.healthTimeoutS),
-    ...lockLines(d.composePath, `${operator()} pid ${process.pid} since ${new Date().toISOString()} tag ${o.tag}`, o.forceUnlock),
+    ...lockLines(
+      d.composePath,
+      `${operator()} pid ${process.pid} since ${new Date().toISOString()} tag ${o.tag}`,
+      o.forceUnlock,
+    ),
     ...shipLines(d.composePath, d.compose, d.files),
-    ...(current ? [mark('current', 'every image is on the host at the digest the registry has for it: no login, no pull')] : loginLines(registryHost(cfg))),
+    ...(current
+      ? [mark('current', 'every image is on the host at the digest the registry has for it: no login, no pull')]
+      : loginLines(registryHost(cfg))),
     // set -e does not apply inside an `if` condition: chain with && so a failed pull never reaches up.
     `if ! { ${pullUpLines(d.composePath, d.services, current ? [] : d.pullServices).join(' && ')}; }; then audit compose-failed; ${mark('compose-failed')}; exit 1; fi`,
     ...healthAndRollbackLines(d.composePath, d.services),
@@ -85,21 +115,35 @@ export function deployBody(cfg: Config, d: HostDeploy, o: DeployOptions, current
  * Secret values for the remote shell, under the names the compose file uses. With `current` (no login)
  * the registry's credentials are not sent at all.
  */
-export function deployEnv(cfg: Config, d: HostDeploy, secrets: SecretValues, current = false): Record<string, string | Secret> {
+export function deployEnv(
+  cfg: Config,
+  d: HostDeploy,
+  secrets: SecretValues,
+  current = false,
+): Record<string, string | Secret> {
   const env: Record<string, string | Secret> = current ? {} : { REGISTRY_USERNAME: cfg.stack.registry.username }
-  for (const [name, from] of Object.entries(d.secretExports)) if (!(current && name === 'REGISTRY_PASSWORD')) env[name] = secrets.get(from)!
+  for (const [name, from] of Object.entries(d.secretExports))
+    if (!(current && name === 'REGISTRY_PASSWORD')) env[name] = secrets.get(from)!
   return env
 }
 
-export function deployScript(cfg: Config, d: HostDeploy, o: DeployOptions, secrets: SecretValues, current = false): ScriptParts {
+export function deployScript(
+  cfg: Config,
+  d: HostDeploy,
+  o: DeployOptions,
+  secrets: SecretValues,
+  current = false,
+): ScriptParts {
   return { env: deployEnv(cfg, d, secrets, current), body: deployBody(cfg, d, o, current), watchStdin: true }
 }
 
 /** An onLine handler that hears only the `::ktrdr step <name>` lines (task progress). */
-export const onStepLine = (cb: (step: string) => void) => (line: string): void => {
-  const e = events(line)[0]
-  if (e?.event === 'step') cb(e.detail)
-}
+export const onStepLine =
+  (cb: (step: string) => void) =>
+  (line: string): void => {
+    const e = events(line)[0]
+    if (e?.event === 'step') cb(e.detail)
+  }
 
 /** `::ktrdr <event> <detail>` lines of a run's stdout. */
 export function events(stdout: string): { event: string; detail: string }[] {

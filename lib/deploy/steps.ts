@@ -34,7 +34,8 @@ const mkdirLine = (dir: string) => `[ -d ${sh([dir])} ] || ${sh(['mkdir', '-p', 
  * `var` = the whole file (builtin read; empty when there is no file). `|| true` covers only read's end of
  * file: a file that cannot be opened fails the redirection of the group, and set -e stops the script.
  */
-const readFileLine = (v: string, path: string) => `${v}=; if [ -f ${sh([path])} ]; then { IFS= read -r -d '' ${v} || true; } < ${sh([path])}; fi`
+const readFileLine = (v: string, path: string) =>
+  `${v}=; if [ -f ${sh([path])} ]; then { IFS= read -r -d '' ${v} || true; } < ${sh([path])}; fi`
 
 /**
  * Write a file through a temp name and rename, unless it already holds exactly that content. The content
@@ -112,7 +113,17 @@ export function pullUpLines(composePath: string, services: string[], pullService
  */
 export function healthFunction(composePath: string, services: string[], timeoutS: number): string[] {
   const wanted = ` ${services.join(' ')} `
-  const ps = sh(['docker', 'ps', '-a', '--filter', `label=com.docker.compose.project=${projectName(composePath)}`, '--filter', 'label=com.docker.compose.oneoff=False', '--format', '{{.Label "com.docker.compose.service"}}\t{{.Names}}\t{{.State}}\t{{.Status}}'])
+  const ps = sh([
+    'docker',
+    'ps',
+    '-a',
+    '--filter',
+    `label=com.docker.compose.project=${projectName(composePath)}`,
+    '--filter',
+    'label=com.docker.compose.oneoff=False',
+    '--format',
+    '{{.Label "com.docker.compose.service"}}\t{{.Names}}\t{{.State}}\t{{.Status}}',
+  ])
   return [
     'wait_healthy() {',
     `  local deadline=$((SECONDS + ${timeoutS})) svc name state status bad pending seen s`,
@@ -158,5 +169,7 @@ export function healthAndRollbackLines(composePath: string, services: string[]):
 /** One audit line per run on the host: time, operator, tag, services, result. No secret ever. */
 export function auditFunction(composePath: string, operator: string, tag: string, services: string[]): string[] {
   const log = `${dirname(composePath)}/deploy-audit.log`
-  return [`audit() { local now; TZ=UTC0 printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1 2>/dev/null || now=$(date -u +%Y-%m-%dT%H:%M:%SZ); printf '%s operator=%s tag=%s services=%s result=%s\\n' "$now" ${sh([operator, tag, services.join(',') || 'all'])} "$1" >> ${sh([log])}; echo "::ktrdr audit $1"; }`]
+  return [
+    `audit() { local now; TZ=UTC0 printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1 2>/dev/null || now=$(date -u +%Y-%m-%dT%H:%M:%SZ); printf '%s operator=%s tag=%s services=%s result=%s\\n' "$now" ${sh([operator, tag, services.join(',') || 'all'])} "$1" >> ${sh([log])}; echo "::ktrdr audit $1"; }`,
+  ]
 }

@@ -8,7 +8,10 @@ export function lockBody(text: string): string {
 
 /** Pinned packages: `name==version` lines. */
 export function pins(text: string): string[] {
-  return lockBody(text).split('\n').filter((l) => /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?==/.test(l)).map((l) => l.replace(/\s*\\$/, '').trim())
+  return lockBody(text)
+    .split('\n')
+    .filter((l) => /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?==/.test(l))
+    .map((l) => l.replace(/\s*\\$/, '').trim())
 }
 
 export interface LockDiff {

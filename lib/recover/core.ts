@@ -18,13 +18,22 @@ export interface RecoverCoreCtx extends DeployCtx, RestoreCtx {
 }
 
 /** `file`: a backup to restore instead of the newest verified one (when that one is damaged). */
-export function recoverCoreTasks(cfg: Config, t: CoreTarget, o: DeployOptions, provider: SecretProvider, file?: string): ListrTask<RecoverCoreCtx>[] {
+export function recoverCoreTasks(
+  cfg: Config,
+  t: CoreTarget,
+  o: DeployOptions,
+  provider: SecretProvider,
+  file?: string,
+): ListrTask<RecoverCoreCtx>[] {
   const host = planCore(cfg, 'all', o.tag).host
   const dir = backupDirs(cfg).host
   const live = cfg.stack.database.name
   const steps = (title: string, service: string): ListrTask<RecoverCoreCtx> => ({
     title,
-    task: (_c, task) => task.newListr(deployTasks<RecoverCoreCtx>(cfg, planCore(cfg, service, o.tag), o, provider, t.exec, t.signal), { exitOnError: true }),
+    task: (_c, task) =>
+      task.newListr(deployTasks<RecoverCoreCtx>(cfg, planCore(cfg, service, o.tag), o, provider, t.exec, t.signal), {
+        exitOnError: true,
+      }),
   })
   return [
     preflightTask(cfg, 'core', t.exec, host, t.signal),
@@ -43,8 +52,18 @@ export function recoverCoreTasks(cfg: Config, t: CoreTarget, o: DeployOptions, p
       title: `Restore the ${file ? 'chosen' : 'newest verified'} backup as database "${live}"`,
       task: async (c, task) => {
         const s = await survey(cfg, t, live)
-        task.title = `Restore ${c.entry!.file} as database "${live}"${s.probe.live_exists ? ' (the fresh container\'s database is dumped, then replaced)' : ''}`
-        return task.newListr(restoreTasks<RecoverCoreCtx>(cfg, t, { entry: c.entry!, live, mode: 'restore', safetyDump: true, checksums: false, probe: s.probe }), { exitOnError: true })
+        task.title = `Restore ${c.entry!.file} as database "${live}"${s.probe.live_exists ? " (the fresh container's database is dumped, then replaced)" : ''}`
+        return task.newListr(
+          restoreTasks<RecoverCoreCtx>(cfg, t, {
+            entry: c.entry!,
+            live,
+            mode: 'restore',
+            safetyDump: true,
+            checksums: false,
+            probe: s.probe,
+          }),
+          { exitOnError: true },
+        )
       },
     },
     steps(`Deploy every core service (deploy-core SERVICE=all TAG=${o.tag})`, 'all'),

@@ -20,25 +20,45 @@ export interface DeployCtx {
 }
 
 /** Read-only: SSH, docker, compose v2 and the shared mount on the host (the deploy preflight). */
-export function preflightTask<C>(cfg: Config, label: string, exec: Executor, host: { name: string; ssh: string }, signal: AbortSignal): ListrTask<C> {
+export function preflightTask<C>(
+  cfg: Config,
+  label: string,
+  exec: Executor,
+  host: { name: string; ssh: string },
+  signal: AbortSignal,
+): ListrTask<C> {
   return {
     title: `Check ${host.name}: SSH, docker, compose v2, shared mount ${cfg.stack.shared.host_path}`,
     task: async (_c, task) => {
       const out = await exec.run(renderScript(preflightScript(cfg)), { signal })
       const err = preflightFailure(label, host.ssh, out)
-      if (err) throw err.hint ? err : new OpsError(err.message, { hint: `mount the NFS export at ${cfg.stack.shared.host_path} on ${host.name} (docs/runbook.md), then run this again; nothing was deployed` })
+      if (err)
+        throw err.hint
+          ? err
+          : new OpsError(err.message, {
+              hint: `mount the NFS export at ${cfg.stack.shared.host_path} on ${host.name} (docs/runbook.md), then run this again; nothing was deployed`,
+            })
       task.title = `${host.name}: docker, compose v2 and the shared mount ${cfg.stack.shared.host_path} are there`
     },
   }
 }
 
 /** Secrets → tag in the registry → deploy script (lock, ship, pull, up, health, rollback). */
-export function deployTasks<C extends DeployCtx>(cfg: Config, d: HostDeploy, o: DeployOptions, provider: SecretProvider, exec: Executor, signal: AbortSignal): ListrTask<C>[] {
+export function deployTasks<C extends DeployCtx>(
+  cfg: Config,
+  d: HostDeploy,
+  o: DeployOptions,
+  provider: SecretProvider,
+  exec: Executor,
+  signal: AbortSignal,
+): ListrTask<C>[] {
   return [
     {
       title: `Read ${requestsFor(d.planned).length} secrets with ${provider.name}`,
       skip: (c) => (c.secrets ? 'read once for this run' : false),
-      task: async (c) => { c.secrets = await readSecrets(provider, d.planned) },
+      task: async (c) => {
+        c.secrets = await readSecrets(provider, d.planned)
+      },
     },
     {
       title: `Image tag ${o.tag} in the registry`,
@@ -46,15 +66,24 @@ export function deployTasks<C extends DeployCtx>(cfg: Config, d: HostDeploy, o: 
       task: async (c) => {
         for (const image of d.images)
           if ((await tagDigest(image, cfg.stack.registry.username, c.secrets!.get('REGISTRY_PASSWORD')!)) === undefined)
-            throw new OpsError(`${d.label}: image ${image} is not in the registry`, { hint: 'build and push it first (CI does on merge to main), or pick an existing TAG' })
+            throw new OpsError(`${d.label}: image ${image} is not in the registry`, {
+              hint: 'build and push it first (CI does on merge to main), or pick an existing TAG',
+            })
       },
     },
     {
       title: `Deploy ${d.label} on ${d.host.name}: ${d.services.join(', ')} at ${o.tag} (locked, health-checked, rolled back on failure)`,
       task: async (c, t) => {
         const onLine = onStepLine((step) => (t.output = step))
-        const out = await exec.run(renderScript(deployScript(cfg, d, o, c.secrets!)), { holdStdin: true, signal, onLine })
-        if (signal.aborted) throw new OpsError(`${d.label}: interrupted; the remote shell was ended and its lock released`, { exitCode: 130 })
+        const out = await exec.run(renderScript(deployScript(cfg, d, o, c.secrets!)), {
+          holdStdin: true,
+          signal,
+          onLine,
+        })
+        if (signal.aborted)
+          throw new OpsError(`${d.label}: interrupted; the remote shell was ended and its lock released`, {
+            exitCode: 130,
+          })
         const outcome = deployOutcome(d, out)
         if (outcome.status === 'rolled-back') throw outcome.error
         c.deployed = [...(c.deployed ?? []), `${d.label}: ${d.services.join(', ')} healthy at ${o.tag}`]

@@ -3,7 +3,11 @@ import type { FlagSpec } from '../cli/args.ts'
 import { DEPLOY_FLAGS } from '../deploy/flags.ts'
 
 export const RECOVER_FLAGS: Record<string, FlagSpec> = {
-  tag: { ...DEPLOY_FLAGS.tag!, description: 'image tag to deploy, e.g. sha-a1b2c3d (required: the tag the stack ran before the loss; make status shows it)' },
+  tag: {
+    ...DEPLOY_FLAGS.tag!,
+    description:
+      'image tag to deploy, e.g. sha-a1b2c3d (required: the tag the stack ran before the loss; make status shows it)',
+  },
   'force-unlock': DEPLOY_FLAGS['force-unlock']!,
   'health-timeout': DEPLOY_FLAGS['health-timeout']!,
   'secrets-provider': DEPLOY_FLAGS['secrets-provider']!,

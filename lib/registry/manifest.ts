@@ -30,7 +30,9 @@ async function bearer(challenge: string, basic: string): Promise<string | undefi
   const url = new URL(params.realm)
   // The credentials go where the challenge says: only over https, or plain http to this machine.
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.host)))
-    throw new OpsError(`the registry asked for credentials at ${url.origin}, which is neither https nor this machine; they were not sent`)
+    throw new OpsError(
+      `the registry asked for credentials at ${url.origin}, which is neither https nor this machine; they were not sent`,
+    )
   if (params.service) url.searchParams.set('service', params.service)
   if (params.scope) url.searchParams.set('scope', params.scope)
   const r = await fetch(url, { headers: { authorization: `Basic ${basic}` } })
@@ -48,7 +50,12 @@ export async function tagDigest(ref: string, username: string, password: Secret)
   const { registry, repo, tag } = splitImage(ref)
   const url = `${baseUrl(registry)}/v2/${repo}/manifests/${tag}`
   const basic = Buffer.from(`${username}:${password.reveal()}`).toString('base64')
-  const head = (auth: string) => fetch(url, { method: 'HEAD', headers: { accept: ACCEPT, authorization: auth }, signal: AbortSignal.timeout(10_000) })
+  const head = (auth: string) =>
+    fetch(url, {
+      method: 'HEAD',
+      headers: { accept: ACCEPT, authorization: auth },
+      signal: AbortSignal.timeout(10_000),
+    })
   let r: Response
   try {
     r = await head(`Basic ${basic}`)
@@ -58,11 +65,15 @@ export async function tagDigest(ref: string, username: string, password: Secret)
       if (token) r = await head(`Bearer ${token}`)
     }
   } catch (e) {
-    throw new OpsError(`cannot reach the registry ${registry}: ${(e as Error).message}`, { hint: 'check registry.url in stack-config.yml and the network' })
+    throw new OpsError(`cannot reach the registry ${registry}: ${(e as Error).message}`, {
+      hint: 'check registry.url in stack-config.yml and the network',
+    })
   }
   if (r.ok) return r.headers.get('docker-content-digest') ?? '' // exists; digest not told: never counted as current
   if (r.status === 404) return undefined
   if (r.status === 401 || r.status === 403)
-    throw new OpsError(`the registry ${registry} refused ${username}'s credentials (HTTP ${r.status})`, { hint: 'check REGISTRY_PASSWORD in your secrets provider (GHCR: a token with read:packages)' })
+    throw new OpsError(`the registry ${registry} refused ${username}'s credentials (HTTP ${r.status})`, {
+      hint: 'check REGISTRY_PASSWORD in your secrets provider (GHCR: a token with read:packages)',
+    })
   throw new OpsError(`the registry ${registry} answered HTTP ${r.status} for ${repo}:${tag}`)
 }

@@ -38,11 +38,23 @@ const PRELUDE = [
  * read as script. The body's own stdin is /dev/null; the original stdin stays on fd 3 for the watcher.
  */
 export function renderScript(parts: ScriptParts): string {
-  const exports = Object.entries(parts.env ?? {}).map(([k, v]) => `export ${k}=${quote(typeof v === 'string' ? v : v.reveal())}`)
+  const exports = Object.entries(parts.env ?? {}).map(
+    ([k, v]) => `export ${k}=${quote(typeof v === 'string' ? v : v.reveal())}`,
+  )
   const watch = parts.watchStdin
     ? ['{ cat >/dev/null; kill -TERM 0; } <&3 >/dev/null 2>&1 &', 'on_exit "kill $! 2>/dev/null"']
     : []
-  return [...PRELUDE, '__ktrdr_main() {', ...watch, 'exec 3<&-', ...exports, ...parts.body, '}', '__ktrdr_main 3<&0 </dev/null; exit $?', ''].join('\n')
+  return [
+    ...PRELUDE,
+    '__ktrdr_main() {',
+    ...watch,
+    'exec 3<&-',
+    ...exports,
+    ...parts.body,
+    '}',
+    '__ktrdr_main 3<&0 </dev/null; exit $?',
+    '',
+  ].join('\n')
 }
 
 /**

@@ -3,7 +3,12 @@
 import { $, type ProcessOutput } from 'zx/core'
 import type { RunOptions } from './executor.ts'
 
-export async function runWithStdin(cmd: string, args: string[], script: string, opts: RunOptions): Promise<ProcessOutput> {
+export async function runWithStdin(
+  cmd: string,
+  args: string[],
+  script: string,
+  opts: RunOptions,
+): Promise<ProcessOutput> {
   const session = openSession(cmd, args, opts)
   session.send(script)
   if (!opts.holdStdin) session.end()
@@ -24,7 +29,12 @@ export interface ScriptSession {
 }
 
 export function openSession(cmd: string, args: string[], opts: RunOptions): ScriptSession {
-  const p = $({ quiet: true, nothrow: true, signal: opts.signal, timeout: opts.timeoutMs ? `${opts.timeoutMs}ms` : undefined })`${cmd} ${args}`
+  const p = $({
+    quiet: true,
+    nothrow: true,
+    signal: opts.signal,
+    timeout: opts.timeoutMs ? `${opts.timeoutMs}ms` : undefined,
+  })`${cmd} ${args}`
   let complete = '' // every whole stdout line so far
   let buf = ''
   let finished: ProcessOutput | undefined
@@ -51,9 +61,16 @@ export function openSession(cmd: string, args: string[], opts: RunOptions): Scri
     return out
   })()
   return {
-    send: (part) => { if (!p.stdin.destroyed && !p.stdin.writableEnded) p.stdin.write(part) },
-    end: () => { if (!p.stdin.destroyed && !p.stdin.writableEnded) p.stdin.end() },
-    until: (accept) => (finished ? Promise.resolve({ stdout: finished.stdout, ended: true }) : new Promise((resolve) => waiters.push({ accept, resolve }))),
+    send: (part) => {
+      if (!p.stdin.destroyed && !p.stdin.writableEnded) p.stdin.write(part)
+    },
+    end: () => {
+      if (!p.stdin.destroyed && !p.stdin.writableEnded) p.stdin.end()
+    },
+    until: (accept) =>
+      finished
+        ? Promise.resolve({ stdout: finished.stdout, ended: true })
+        : new Promise((resolve) => waiters.push({ accept, resolve })),
     done,
   }
 }

@@ -22,7 +22,13 @@ export interface SshTarget {
 }
 
 export function sshTarget(cfg: Config, host: Host, o: { multiplex?: boolean } = {}): SshTarget {
-  return { name: host.name, target: host.ssh, configFile: cfg.stack.ssh.config_file, connectTimeout: cfg.stack.ssh.connect_timeout, multiplex: o.multiplex ?? true }
+  return {
+    name: host.name,
+    target: host.ssh,
+    configFile: cfg.stack.ssh.config_file,
+    connectTimeout: cfg.stack.ssh.connect_timeout,
+    multiplex: o.multiplex ?? true,
+  }
 }
 
 /**
@@ -37,13 +43,19 @@ export const controlDir = (): string => (controlDirPath ??= mkdtempSync(join(tmp
 export function sshArgs(t: SshTarget, remote: string[] = ['bash', '-s']): string[] {
   return [
     ...(t.configFile ? ['-F', t.configFile] : []),
-    '-o', 'BatchMode=yes',
-    '-o', `ConnectTimeout=${t.connectTimeout}`,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `ConnectTimeout=${t.connectTimeout}`,
     // Not multiplexing means no master at all, whatever the user's ssh config says (ControlMaster there would
     // otherwise ride an existing master or leave one behind).
-    ...(t.multiplex ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir(), '%C')}`, '-o', 'ControlPersist=120'] : ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']),
-    '-o', 'ServerAliveInterval=10',
-    '-o', 'ServerAliveCountMax=3',
+    ...(t.multiplex
+      ? ['-o', 'ControlMaster=auto', '-o', `ControlPath=${join(controlDir(), '%C')}`, '-o', 'ControlPersist=120']
+      : ['-o', 'ControlMaster=no', '-o', 'ControlPath=none']),
+    '-o',
+    'ServerAliveInterval=10',
+    '-o',
+    'ServerAliveCountMax=3',
     t.target,
     '--',
     ...remote,
@@ -53,14 +65,26 @@ export function sshArgs(t: SshTarget, remote: string[] = ['bash', '-s']): string
 export function sshExecutor(t: SshTarget): Executor {
   return {
     label: t.name,
-    run: (script: string, opts: RunOptions = {}): Promise<ProcessOutput> => runWithStdin('ssh', sshArgs(t), script, opts),
+    run: (script: string, opts: RunOptions = {}): Promise<ProcessOutput> =>
+      runWithStdin('ssh', sshArgs(t), script, opts),
     session: (opts: RunOptions = {}) => openSession('ssh', sshArgs(t), opts),
   }
 }
 
 /** Close every master connection this run opened (end of run, and on Ctrl-C). */
 export async function closeConnections(targets: SshTarget[]): Promise<void> {
-  await Promise.all(targets.filter((t) => t.multiplex).map((t) => $({ quiet: true, nothrow: true, timeout: '5s' })`ssh ${[...sshArgs(t, []).slice(0, -2), '-O', 'exit', t.target]}`))
+  await Promise.all(
+    targets
+      .filter((t) => t.multiplex)
+      .map(
+        (t) =>
+          $({
+            quiet: true,
+            nothrow: true,
+            timeout: '5s',
+          })`ssh ${[...sshArgs(t, []).slice(0, -2), '-O', 'exit', t.target]}`,
+      ),
+  )
   if (controlDirPath) rmSync(controlDirPath, { recursive: true, force: true })
   controlDirPath = undefined
 }

@@ -5,5 +5,11 @@ const SSH_NOISE = /^Warning: Permanently added|^ControlSocket .* already exists,
 
 /** The last stderr line that is not ssh noise; '' when there is none. */
 export function lastStderrLine(stderr: string): string {
-  return stderr.trim().split('\n').filter((l) => l && !SSH_NOISE.test(l)).slice(-1)[0] ?? ''
+  return (
+    stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l && !SSH_NOISE.test(l))
+      .slice(-1)[0] ?? ''
+  )
 }

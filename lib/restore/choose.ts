@@ -13,12 +13,23 @@ export interface Probe {
 export function chooseBackup(entries: BackupEntry[], file: string | undefined, dir: string): BackupEntry {
   if (!file) {
     const n = newestVerified(entries)
-    if (!n) throw new OpsError(`no verified backup in ${dir} (${entries.length} files there)`, { hint: 'run make backup-status to see what is there; name a file with FILE=… to restore a plain .sql.gz' })
+    if (!n)
+      throw new OpsError(`no verified backup in ${dir} (${entries.length} files there)`, {
+        hint: 'run make backup-status to see what is there; name a file with FILE=… to restore a plain .sql.gz',
+      })
     return n
   }
   const e = entries.find((x) => x.file === file || x.name === file)
-  if (!e) throw new UsageError(`no backup named "${file}" in ${dir}: the backups there are ${entries.map((x) => x.file).join(', ') || '(none)'}`, 'run make restore LIST=1')
-  if (!e.verified && e.kind !== 'legacy') throw new OpsError(`refusing ${e.file}: not a verified backup (${e.problem})`, { hint: 'pick a verified one (make restore LIST=1)', exitCode: 65 })
+  if (!e)
+    throw new UsageError(
+      `no backup named "${file}" in ${dir}: the backups there are ${entries.map((x) => x.file).join(', ') || '(none)'}`,
+      'run make restore LIST=1',
+    )
+  if (!e.verified && e.kind !== 'legacy')
+    throw new OpsError(`refusing ${e.file}: not a verified backup (${e.problem})`, {
+      hint: 'pick a verified one (make restore LIST=1)',
+      exitCode: 65,
+    })
   return e
 }
 
@@ -27,8 +38,11 @@ export function checkVersions(e: BackupEntry, p: Probe): void {
   const want = e.manifest?.server.timescaledb
   if (!want) return
   if (p.timescaledb !== want)
-    throw new OpsError(`refusing ${e.file}: it was taken with TimescaleDB ${want}, this server has TimescaleDB ${p.timescaledb ?? '(not installed)'}`, {
-      hint: `run a db image with TimescaleDB ${want} (core.services.db.image), restore, then upgrade with ALTER EXTENSION timescaledb UPDATE`,
-      exitCode: 65,
-    })
+    throw new OpsError(
+      `refusing ${e.file}: it was taken with TimescaleDB ${want}, this server has TimescaleDB ${p.timescaledb ?? '(not installed)'}`,
+      {
+        hint: `run a db image with TimescaleDB ${want} (core.services.db.image), restore, then upgrade with ALTER EXTENSION timescaledb UPDATE`,
+        exitCode: 65,
+      },
+    )
 }

@@ -19,12 +19,13 @@ const heredoc = (cmd: string, body: string[]) => [`${cmd} <<'KTRDR_SQL'`, ...bod
  */
 export function checkDumpLines(e: BackupEntry): string[] {
   const file = sh([e.file])
-  const corrupt = (why: string) => `FAIL_CODE=${CORRUPT_EXIT} fail ${sh([`${e.file} is damaged: ${why}; nothing was changed`])}`
+  const corrupt = (why: string) =>
+    `FAIL_CODE=${CORRUPT_EXIT} fail ${sh([`${e.file} is damaged: ${why}; nothing was changed`])}`
   if (e.format === 'plain-gzip')
     return [
       mark('step', 'check'),
       `tail_out=$(bg job check bash -c 'set -o pipefail; gzip -dc "$1" | tail -c 4096' _ "$cdir"/${file} 2>&1) || ${corrupt('gzip cannot read it to the end')}`,
-      `grep -q 'PostgreSQL database dump complete' <<<"$tail_out" || ${corrupt('the SQL ends before pg_dump\'s closing line (the dump was cut short)')}`,
+      `grep -q 'PostgreSQL database dump complete' <<<"$tail_out" || ${corrupt("the SQL ends before pg_dump's closing line (the dump was cut short)")}`,
     ]
   const m = e.manifest!
   return [
@@ -65,7 +66,13 @@ export const PARALLEL_RESTORE = [
  * A drill changes nothing outside its scratch database: the backup's roles are not applied to the cluster,
  * and objects are restored without owners and privileges (the data, counts and checksums are the same).
  */
-export function restoreIntoLines(cfg: Config, e: BackupEntry, scratch: string, checksums: boolean, drill = false): string[] {
+export function restoreIntoLines(
+  cfg: Config,
+  e: BackupEntry,
+  scratch: string,
+  checksums: boolean,
+  drill = false,
+): string[] {
   // The checksums are computed the way the manifest's were (older manifests: the text form).
   const stats = statsSql(e.manifest?.checksum_algorithm ?? CHECKSUM_ALGORITHM, checksums)
   const user = cfg.stack.database.user
@@ -73,13 +80,25 @@ export function restoreIntoLines(cfg: Config, e: BackupEntry, scratch: string, c
   const log = '"$restore_log"'
   return [
     mark('step', 'create'),
-    ...heredoc(psql(cfg, 'postgres'), [`CREATE DATABASE ${JSON.stringify(scratch)} TEMPLATE template0 OWNER ${JSON.stringify(user)};`]),
+    ...heredoc(psql(cfg, 'postgres'), [
+      `CREATE DATABASE ${JSON.stringify(scratch)} TEMPLATE template0 OWNER ${JSON.stringify(user)};`,
+    ]),
     `on_exit ${sh([`[ "\${keep_scratch:-0}" = 1 ] || printf '%s\\n' ${sh([`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE);`])} | dx psql -X -q -U ${sh([user])} -d postgres >/dev/null 2>&1`])}`,
     'restore_log=$(mktemp /tmp/ktrdr-restore-log.XXXXXX)',
     `on_exit 'rm -f ${log}'`,
-    ...(e.format === 'custom' && e.manifest?.roles && !drill ? [mark('step', 'roles'), `dx psql -X -q -U ${sh([user])} -d postgres -f "$cdir"/${sh([e.manifest.roles.file])} 2>&1 | grep -v 'already exists' >>${log} || true`] : []),
+    ...(e.format === 'custom' && e.manifest?.roles && !drill
+      ? [
+          mark('step', 'roles'),
+          `dx psql -X -q -U ${sh([user])} -d postgres -f "$cdir"/${sh([e.manifest.roles.file])} 2>&1 | grep -v 'already exists' >>${log} || true`,
+        ]
+      : []),
     mark('step', 'pre-restore'),
-    ...heredoc(psql(cfg, scratch), [...(tsdb ? [`CREATE EXTENSION IF NOT EXISTS timescaledb VERSION ${sq(tsdb)};`] : ["CREATE EXTENSION IF NOT EXISTS timescaledb;"]), 'SELECT timescaledb_pre_restore();']).map((l, i) => (i === 0 ? `${l} >/dev/null` : l)),
+    ...heredoc(psql(cfg, scratch), [
+      ...(tsdb
+        ? [`CREATE EXTENSION IF NOT EXISTS timescaledb VERSION ${sq(tsdb)};`]
+        : ['CREATE EXTENSION IF NOT EXISTS timescaledb;']),
+      'SELECT timescaledb_pre_restore();',
+    ]).map((l, i) => (i === 0 ? `${l} >/dev/null` : l)),
     mark('step', 'restore'),
     e.format === 'custom'
       ? `bg job restore bash -c ${sh([PARALLEL_RESTORE])} _ "$cdir"/${sh([e.file, scratch, user, ...(drill ? ['--no-owner', '--no-acl'] : [])])} 2>>${log} || fail "pg_restore failed: $(${DUMP_NOISE} < ${log} | ${NO_ROW_DATA} | tail -n 2 | tr '\\n' ' ')"`

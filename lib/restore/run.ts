@@ -23,7 +23,10 @@ export interface Survey {
 /** Read-only: what is in the backups directory, and what the server would restore into. */
 export async function survey(cfg: Config, t: CoreTarget, live: string): Promise<Survey> {
   // Both only read: run them at once.
-  const [inv, pr] = await Promise.all([t.run(inventoryScript(cfg)), t.run({ body: [...dirLines(backupDirs(cfg)), ...containerLines(cfg), ...probeLines(cfg, live)] })])
+  const [inv, pr] = await Promise.all([
+    t.run(inventoryScript(cfg)),
+    t.run({ body: [...dirLines(backupDirs(cfg)), ...containerLines(cfg), ...probeLines(cfg, live)] }),
+  ])
   const e1 = scriptFailure('list backups', t, inv)
   if (e1) throw e1
   const e2 = scriptFailure('inspect the db server', t, pr)
@@ -81,8 +84,12 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
         if (p.entry.manifest) {
           c.comparison = compareWithManifest(p.entry.manifest, stats)
           task.title = `Restored ${p.entry.file} into ${scratch}: ${stats.tables.length} tables, ${stats.hypertables.length} hypertables`
-          if (c.comparison.mismatches) throw new OpsError(`${p.mode}: the restored copy differs from the manifest in ${c.comparison.mismatches} place(s); the live database ${p.live} is unchanged`)
-        } else task.title = `Restored ${p.entry.file} (plain SQL, no manifest: ${stats.tables.length} tables, counts not comparable)`
+          if (c.comparison.mismatches)
+            throw new OpsError(
+              `${p.mode}: the restored copy differs from the manifest in ${c.comparison.mismatches} place(s); the live database ${p.live} is unchanged`,
+            )
+        } else
+          task.title = `Restored ${p.entry.file} (plain SQL, no manifest: ${stats.tables.length} tables, counts not comparable)`
       },
     },
     ...(p.mode === 'restore'
@@ -97,12 +104,26 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
                 ...lockLines(owner('swap')),
                 ...containerLines(cfg),
                 ...stopBackendLines(cfg),
-                ...(safety ? dumpLines(cfg, { base: baseName(p.live, 'pre-restore', at), kind: 'pre-restore', database: p.live, host: cfg.stack.core.host }) : []),
+                ...(safety
+                  ? dumpLines(cfg, {
+                      base: baseName(p.live, 'pre-restore', at),
+                      kind: 'pre-restore',
+                      database: p.live,
+                      host: cfg.stack.core.host,
+                    })
+                  : []),
                 ...swapLines(cfg, scratch, p.live, old),
               ]
               const out = await t.run({ body }, (step) => (task.output = step))
-              c.warnings = [...(c.warnings ?? []), ...events(out.stdout).filter((e) => e.event === 'warn').map((e) => e.detail)]
-              c.safety = events(out.stdout).find((e) => e.event === 'backup')?.detail.split(' ')[0]
+              c.warnings = [
+                ...(c.warnings ?? []),
+                ...events(out.stdout)
+                  .filter((e) => e.event === 'warn')
+                  .map((e) => e.detail),
+              ]
+              c.safety = events(out.stdout)
+                .find((e) => e.event === 'backup')
+                ?.detail.split(' ')[0]
               const err = scriptFailure('restore (swap)', t, out)
               if (err) throw err
               c.swapped = true
@@ -120,9 +141,15 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
  */
 export async function dropScratch(cfg: Config, t: CoreTarget, c: RestoreCtx): Promise<string | undefined> {
   if (!c.scratch || c.swapped) return undefined
-  const out = await t.cleanup({ body: [...dirLines(backupDirs(cfg)), ...containerLines(cfg), ...dropScratchLines(cfg, c.scratch)] })
-  if (out.exitCode !== 0) throw new OpsError(`could not drop the scratch database ${c.scratch}: drop it by hand (DROP DATABASE "${c.scratch}")`)
+  const out = await t.cleanup({
+    body: [...dirLines(backupDirs(cfg)), ...containerLines(cfg), ...dropScratchLines(cfg, c.scratch)],
+  })
+  if (out.exitCode !== 0)
+    throw new OpsError(
+      `could not drop the scratch database ${c.scratch}: drop it by hand (DROP DATABASE "${c.scratch}")`,
+    )
   const present = events(out.stdout).find((e) => e.event === 'scratch-present')?.detail
-  if (c.swapping && present === '0') return `the swap had committed before the run stopped: ${c.swapping.live} is the restored copy`
+  if (c.swapping && present === '0')
+    return `the swap had committed before the run stopped: ${c.swapping.live} is the restored copy`
   return undefined
 }

@@ -7,15 +7,31 @@ import { Secret } from './secret.ts'
 
 export function azShowArgs(ref: string): string[] {
   const m = /^azkv:\/\/([^/]+)\/([^/]+)$/.exec(ref)
-  if (!m) throw new SecretReadError(`not an Azure Key Vault reference: ${ref}`, { hint: 'write azkv://<key-vault>/<secret-name> in secrets.yml' })
+  if (!m)
+    throw new SecretReadError(`not an Azure Key Vault reference: ${ref}`, {
+      hint: 'write azkv://<key-vault>/<secret-name> in secrets.yml',
+    })
   return ['keyvault', 'secret', 'show', '--vault-name', m[1]!, '--name', m[2]!, '--query', 'value', '-o', 'json']
 }
 
 function azFailure(r: SecretRequest, exitCode: number | null, stderr: string): SecretReadError {
-  const first = stderr.replace(/^ERROR: /m, '').trim().split('\n')[0] ?? ''
-  if (exitCode === 127) return new SecretReadError('the Azure CLI (az) is not installed', { hint: 'install it: https://learn.microsoft.com/cli/azure/install-azure-cli' })
-  if (/az login/.test(stderr)) return new SecretReadError('Azure CLI: not logged in', { hint: 'run `az login` (or use a managed identity) and retry' })
-  if (/SecretNotFound|was not found/i.test(stderr)) return new SecretReadError(`Key Vault has no secret for ${r.name} (${r.ref}): ${first}`, { hint: 'create it with `az keyvault secret set` or fix the reference in secrets.yml' })
+  const first =
+    stderr
+      .replace(/^ERROR: /m, '')
+      .trim()
+      .split('\n')[0] ?? ''
+  if (exitCode === 127)
+    return new SecretReadError('the Azure CLI (az) is not installed', {
+      hint: 'install it: https://learn.microsoft.com/cli/azure/install-azure-cli',
+    })
+  if (/az login/.test(stderr))
+    return new SecretReadError('Azure CLI: not logged in', {
+      hint: 'run `az login` (or use a managed identity) and retry',
+    })
+  if (/SecretNotFound|was not found/i.test(stderr))
+    return new SecretReadError(`Key Vault has no secret for ${r.name} (${r.ref}): ${first}`, {
+      hint: 'create it with `az keyvault secret set` or fix the reference in secrets.yml',
+    })
   return new SecretReadError(`az could not read ${r.name} (${r.ref}): ${first || `exit ${exitCode}`}`)
 }
 
@@ -32,7 +48,8 @@ export const azureProvider: SecretProvider = {
         } catch {
           value = undefined // never quote stdout: it may hold the value
         }
-        if (typeof value !== 'string') throw new SecretReadError(`az returned unparseable output for ${r.name} (${r.ref})`)
+        if (typeof value !== 'string')
+          throw new SecretReadError(`az returned unparseable output for ${r.name} (${r.ref})`)
         return [r.name, new Secret(r.name, value)] as const
       }),
     )

@@ -17,7 +17,7 @@ export const envProvider: SecretProvider = {
     }
     if (missing.length)
       throw new SecretReadError(`secrets provider env: not set in the environment: ${missing.join(', ')}`, {
-        hint: 'export them before running (CI: from the job\'s secrets), or use --secrets-provider op',
+        hint: "export them before running (CI: from the job's secrets), or use --secrets-provider op",
       })
     return out
   },

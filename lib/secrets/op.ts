@@ -23,7 +23,8 @@ export function parseInjected(output: string, requests: SecretRequest[], nonce: 
   return out
 }
 
-const INSTALL = 'install the 1Password CLI: https://developer.1password.com/docs/cli/get-started/ (macOS: brew install 1password-cli)'
+const INSTALL =
+  'install the 1Password CLI: https://developer.1password.com/docs/cli/get-started/ (macOS: brew install 1password-cli)'
 
 /** op's stderr → an error that says what to do. Values never appear in op's errors; it is redacted anyway. */
 export function opFailure(exitCode: number | null, stderr: string, requests: SecretRequest[]): SecretReadError {
@@ -31,7 +32,11 @@ export function opFailure(exitCode: number | null, stderr: string, requests: Sec
   const first = text.split('\n')[0] ?? ''
   if (exitCode === 127 || /command not found|No such file/.test(stderr))
     return new SecretReadError('the 1Password CLI (op) is not installed or not on PATH', { hint: INSTALL })
-  if (/not currently signed in|not signed in|no accounts configured|session expired|authorization prompt dismissed/i.test(text))
+  if (
+    /not currently signed in|not signed in|no accounts configured|session expired|authorization prompt dismissed/i.test(
+      text,
+    )
+  )
     return new SecretReadError(`1Password: not signed in (${first})`, {
       hint: 'run `eval $(op signin)` (desktop app) or export OP_SERVICE_ACCOUNT_TOKEN for the automation account, then retry',
     })
@@ -39,21 +44,34 @@ export function opFailure(exitCode: number | null, stderr: string, requests: Sec
     return new SecretReadError(`1Password rate limit reached (${first})`, {
       hint: 'wait a minute and retry; a service account has hourly and daily limits (see `op service-account ratelimit`); one run makes a single op call',
     })
-  if (/not compatible with the provided user auth/i.test(text) || (/service account|token/i.test(text) && /invalid|decode|malformed|unauthori[sz]ed|revoked/i.test(text)))
+  if (
+    /not compatible with the provided user auth/i.test(text) ||
+    (/service account|token/i.test(text) && /invalid|decode|malformed|unauthori[sz]ed|revoked/i.test(text))
+  )
     return new SecretReadError(`1Password: the service account token was refused (${first})`, {
       hint: 'check OP_SERVICE_ACCOUNT_TOKEN (it may be revoked or mistyped); unset it to use the desktop session',
     })
   const exact = requests.filter((r) => text.includes(r.ref))
-  const named = exact.length ? exact : requests.filter((r) => refParts(r.ref).every((p) => text.includes(`"${p}"`) || text.includes(`'${p}'`) || text.includes(`/${p}`)))
+  const named = exact.length
+    ? exact
+    : requests.filter((r) =>
+        refParts(r.ref).every((p) => text.includes(`"${p}"`) || text.includes(`'${p}'`) || text.includes(`/${p}`)),
+      )
   if (named.length && /isn't|not found|does not have|no item|could not/i.test(text))
-    return new SecretReadError(`1Password could not resolve ${named.map((r) => `${r.name} (${r.ref})`).join(', ')}: ${first}`, {
-      hint: 'check the reference in secrets.yml against the vault (`op item get <item> --vault <vault>`), or create the item',
-    })
+    return new SecretReadError(
+      `1Password could not resolve ${named.map((r) => `${r.name} (${r.ref})`).join(', ')}: ${first}`,
+      {
+        hint: 'check the reference in secrets.yml against the vault (`op item get <item> --vault <vault>`), or create the item',
+      },
+    )
   return new SecretReadError(`op inject failed (exit ${exitCode}): ${first || 'no message'}`)
 }
 
 function refParts(ref: string): string[] {
-  return ref.replace(/^op:\/\//, '').split('/').slice(0, 2)
+  return ref
+    .replace(/^op:\/\//, '')
+    .split('/')
+    .slice(0, 2)
 }
 
 export const opProvider: SecretProvider = {

@@ -33,7 +33,8 @@ export function providerFor(name: SecretProviderName): SecretProvider {
 /** The flag (--secrets-provider) wins over the config set's `provider:`. */
 export function chooseProvider(cfg: Config, flag?: string): SecretProvider {
   const name = (flag ?? cfg.secrets.provider) as SecretProviderName
-  if (!['op', 'env', 'azure'].includes(name)) throw new OpsError(`unknown secrets provider "${name}": use op, env or azure`, { exitCode: 64 })
+  if (!['op', 'env', 'azure'].includes(name))
+    throw new OpsError(`unknown secrets provider "${name}": use op, env or azure`, { exitCode: 64 })
   return providerFor(name)
 }
 

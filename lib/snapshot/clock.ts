@@ -14,14 +14,17 @@ export function parseNow(value: string, from: string): Date {
   if (!ISO_RE.test(value) || Number.isNaN(time.getTime()) || !realDay) {
     throw new UsageError(
       `${from}: expected an ISO 8601 time with a zone, like 2026-11-27T12:00:00Z, found ${JSON.stringify(value)}`,
-      'a time without Z or an offset would be read in this machine\'s zone; add Z for UTC',
+      "a time without Z or an offset would be read in this machine's zone; add Z for UTC",
     )
   }
   return time
 }
 
 /** --now wins over KTRDR_NOW; neither → undefined (use the host's clock). */
-export function injectedNow(flag: string | boolean | undefined, env: NodeJS.ProcessEnv = process.env): Date | undefined {
+export function injectedNow(
+  flag: string | boolean | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Date | undefined {
   if (typeof flag === 'string' && flag !== '') return parseNow(flag, '--now')
   if (env.KTRDR_NOW) return parseNow(env.KTRDR_NOW, 'KTRDR_NOW')
   return undefined

@@ -13,73 +13,82 @@
  * A stray plain directory that happens to match our name pattern would make
  * `btrfs subvolume delete` fail loudly, which is the safe failure.
  */
-import { SnapshotError } from './errors.ts';
+import { SnapshotError } from './errors.ts'
 
 export type SnapshotTarget =
   | {
-      backend: 'btrfs';
+      backend: 'btrfs'
       /** The subvolume to snapshot, e.g. /srv/ktrdr-shared. */
-      source: string;
+      source: string
       /** Where read-only snapshots go, on the same btrfs file system, e.g. /srv/.snapshots/ktrdr-shared. */
-      snapshotDir: string;
+      snapshotDir: string
     }
   | {
-      backend: 'zfs';
+      backend: 'zfs'
       /** e.g. tank/ktrdr-shared */
-      dataset: string;
+      dataset: string
       /** The dataset's mount point; only needed to rsync a snapshot's files (.zfs/snapshot/<name>). */
-      mountpoint?: string;
-    };
+      mountpoint?: string
+    }
 
 /** A ZFS component without `@`, `%`, `/` or a leading `-`; also a safe btrfs name. */
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
-const DATASET_RE = /^[A-Za-z][A-Za-z0-9_.:-]*(\/[A-Za-z0-9][A-Za-z0-9_.:-]*)*$/;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/
+const DATASET_RE = /^[A-Za-z][A-Za-z0-9_.:-]*(\/[A-Za-z0-9][A-Za-z0-9_.:-]*)*$/
 
 export function assertSnapshotName(name: string, field = 'name'): void {
   // `%` would make `zfs destroy ds@a%b` destroy a range; `/` or `..` would escape the snapshot dir.
   if (!NAME_RE.test(name)) {
-    throw new SnapshotError(field, `should be a snapshot name like ktrdr-2026-11-27T12-00-00Z, found ${JSON.stringify(name)}`);
+    throw new SnapshotError(
+      field,
+      `should be a snapshot name like ktrdr-2026-11-27T12-00-00Z, found ${JSON.stringify(name)}`,
+    )
   }
 }
 
 function absPath(path: string, field: string): string {
   if (!path.startsWith('/') || path.includes('\n') || path.split('/').some((p) => p === '..')) {
-    throw new SnapshotError(field, `should be an absolute path without '..', found ${JSON.stringify(path)}`);
+    throw new SnapshotError(field, `should be an absolute path without '..', found ${JSON.stringify(path)}`)
   }
-  const trimmed = path.replace(/\/+$/, '');
-  if (trimmed === '') throw new SnapshotError(field, 'should not be the root directory /');
-  return trimmed;
+  const trimmed = path.replace(/\/+$/, '')
+  if (trimmed === '') throw new SnapshotError(field, 'should not be the root directory /')
+  return trimmed
 }
 
 function dataset(name: string, field = 'dataset'): string {
   if (!DATASET_RE.test(name)) {
-    throw new SnapshotError(field, `should be a ZFS dataset like tank/ktrdr-shared (no leading '/', no '@'), found ${JSON.stringify(name)}`);
+    throw new SnapshotError(
+      field,
+      `should be a ZFS dataset like tank/ktrdr-shared (no leading '/', no '@'), found ${JSON.stringify(name)}`,
+    )
   }
-  return name;
+  return name
 }
 
 /** `<snapshotDir>/<name>` for btrfs, `<dataset>@<name>` for ZFS. */
 export function snapshotRef(target: SnapshotTarget, name: string): string {
-  assertSnapshotName(name);
+  assertSnapshotName(name)
   return target.backend === 'btrfs'
     ? `${absPath(target.snapshotDir, 'snapshotDir')}/${name}`
-    : `${dataset(target.dataset)}@${name}`;
+    : `${dataset(target.dataset)}@${name}`
 }
 
 /** Where a snapshot's files can be read, for rsync. */
 export function snapshotFilesPath(target: SnapshotTarget, name: string): string {
-  if (target.backend === 'btrfs') return snapshotRef(target, name);
-  assertSnapshotName(name);
+  if (target.backend === 'btrfs') return snapshotRef(target, name)
+  assertSnapshotName(name)
   if (target.mountpoint === undefined) {
-    throw new SnapshotError('mountpoint', `is needed to copy ZFS snapshot files; set it to the mount point of ${target.dataset} (zfs get -H -o value mountpoint ${target.dataset})`);
+    throw new SnapshotError(
+      'mountpoint',
+      `is needed to copy ZFS snapshot files; set it to the mount point of ${target.dataset} (zfs get -H -o value mountpoint ${target.dataset})`,
+    )
   }
-  return `${absPath(target.mountpoint, 'mountpoint')}/.zfs/snapshot/${name}`;
+  return `${absPath(target.mountpoint, 'mountpoint')}/.zfs/snapshot/${name}`
 }
 
 export function createSnapshot(target: SnapshotTarget, name: string): string[] {
   return target.backend === 'btrfs'
     ? ['btrfs', 'subvolume', 'snapshot', '-r', absPath(target.source, 'source'), snapshotRef(target, name)]
-    : ['zfs', 'snapshot', snapshotRef(target, name)];
+    : ['zfs', 'snapshot', snapshotRef(target, name)]
 }
 
 /**
@@ -88,12 +97,37 @@ export function createSnapshot(target: SnapshotTarget, name: string): string[] {
  */
 export function listSnapshots(target: SnapshotTarget): string[] {
   return target.backend === 'btrfs'
-    ? ['find', absPath(target.snapshotDir, 'snapshotDir'), '-mindepth', '1', '-maxdepth', '1', '-type', 'd', '-printf', '%f\\n']
-    : ['zfs', 'list', '-H', '-p', '-t', 'snapshot', '-o', 'name,creation', '-s', 'creation', '-d', '1', dataset(target.dataset)];
+    ? [
+        'find',
+        absPath(target.snapshotDir, 'snapshotDir'),
+        '-mindepth',
+        '1',
+        '-maxdepth',
+        '1',
+        '-type',
+        'd',
+        '-printf',
+        '%f\\n',
+      ]
+    : [
+        'zfs',
+        'list',
+        '-H',
+        '-p',
+        '-t',
+        'snapshot',
+        '-o',
+        'name,creation',
+        '-s',
+        'creation',
+        '-d',
+        '1',
+        dataset(target.dataset),
+      ]
 }
 
 export function deleteSnapshot(target: SnapshotTarget, name: string): string[] {
   return target.backend === 'btrfs'
     ? ['btrfs', 'subvolume', 'delete', snapshotRef(target, name)]
-    : ['zfs', 'destroy', snapshotRef(target, name)];
+    : ['zfs', 'destroy', snapshotRef(target, name)]
 }

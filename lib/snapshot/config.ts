@@ -50,14 +50,34 @@ export function snapshotSettings(cfg: Config): SnapshotSettings {
     const source = s.source.replace(/\/+$/, '')
     const dir = s.dir.replace(/\/+$/, '')
     if (within(dir, source)) {
-      issues.push({ file, path: 'snapshots.dir', message: `${s.dir} is inside snapshots.source (${s.source}): the snapshots would show up in the NFS export`, fix: `put it next to the source on the same btrfs file system, e.g. ${source.replace(/\/[^/]*$/, '')}/.snapshots/${source.split('/').pop()}` })
+      issues.push({
+        file,
+        path: 'snapshots.dir',
+        message: `${s.dir} is inside snapshots.source (${s.source}): the snapshots would show up in the NFS export`,
+        fix: `put it next to the source on the same btrfs file system, e.g. ${source.replace(/\/[^/]*$/, '')}/.snapshots/${source.split('/').pop()}`,
+      })
     } else if (within(source, dir)) {
-      issues.push({ file, path: 'snapshots.source', message: `${s.source} is inside snapshots.dir (${s.dir})`, fix: 'give snapshots.dir a directory of its own, e.g. /srv/.snapshots/ktrdr-shared' })
+      issues.push({
+        file,
+        path: 'snapshots.source',
+        message: `${s.source} is inside snapshots.dir (${s.dir})`,
+        fix: 'give snapshots.dir a directory of its own, e.g. /srv/.snapshots/ktrdr-shared',
+      })
     }
-    if (source === '' || dir === '') issues.push({ file, path: source === '' ? 'snapshots.source' : 'snapshots.dir', message: 'should not be the root directory /' })
+    if (source === '' || dir === '')
+      issues.push({
+        file,
+        path: source === '' ? 'snapshots.source' : 'snapshots.dir',
+        message: 'should not be the root directory /',
+      })
     target = { backend: 'btrfs', source, snapshotDir: dir }
   } else {
-    if (!ZFS_DATASET_RE.test(s.dataset)) issues.push({ file, path: 'snapshots.dataset', message: `should be a ZFS dataset like tank/ktrdr-shared, found ${JSON.stringify(s.dataset)}` })
+    if (!ZFS_DATASET_RE.test(s.dataset))
+      issues.push({
+        file,
+        path: 'snapshots.dataset',
+        message: `should be a ZFS dataset like tank/ktrdr-shared, found ${JSON.stringify(s.dataset)}`,
+      })
     target = { backend: 'zfs', dataset: s.dataset }
   }
   if (issues.length) throw new ConfigError(issues.map((i) => ({ ...i, ...lineOf(cfg, i.path) })))

@@ -19,12 +19,20 @@ export function parseCopyTo(t: SnapshotTarget, copyTo: string, file: string): Co
   const bad = (message: string, fix: string) => new ConfigError([{ file, path: 'snapshots.copy_to', message, fix }])
   if (copyTo.startsWith('rsync:')) {
     const dest = copyTo.slice('rsync:'.length)
-    if (!dest.startsWith('/')) throw bad(`rsync: needs an absolute path after it, found ${JSON.stringify(copyTo)}`, 'write rsync:/mnt/usb/ktrdr-shared')
+    if (!dest.startsWith('/'))
+      throw bad(
+        `rsync: needs an absolute path after it, found ${JSON.stringify(copyTo)}`,
+        'write rsync:/mnt/usb/ktrdr-shared',
+      )
     return { kind: 'rsync', dest }
   }
   if (REMOTE_RE.test(copyTo)) return { kind: 'rsync', dest: copyTo }
   if (t.backend === 'btrfs') {
-    if (!copyTo.startsWith('/')) throw bad(`should be a directory on another btrfs file system (/mnt/usb/ktrdr), host:/path or rsync:/path, found ${JSON.stringify(copyTo)}`, 'see docs/snapshots.md, "Copy to a second disk or host"')
+    if (!copyTo.startsWith('/'))
+      throw bad(
+        `should be a directory on another btrfs file system (/mnt/usb/ktrdr), host:/path or rsync:/path, found ${JSON.stringify(copyTo)}`,
+        'see docs/snapshots.md, "Copy to a second disk or host"',
+      )
     return { kind: 'receive', dest: copyTo.replace(/\/+$/, '') }
   }
   if (copyTo.startsWith('/')) return { kind: 'rsync', dest: copyTo }
@@ -61,9 +69,12 @@ export function planCopy(t: SnapshotTarget, dest: CopyDest, source: SnapshotRef[
   const destNewest = [...atDest].sort(byTimeDesc)[0]
   if (!destNewest) return { name: newest.name, upToDate: false }
   if (!here.has(destNewest.name) || !older(destNewest)) {
-    throw new OpsError(`cannot send incrementally to ${dest.dest}: its newest snapshot ${destNewest.name} is not an older snapshot of ${t.backend === 'zfs' ? t.dataset : ''} here`, {
-      hint: `roll ${dest.dest} back to a snapshot both sides have (zfs rollback -r ${dest.dest}@<name>), or destroy it for a full copy`,
-    })
+    throw new OpsError(
+      `cannot send incrementally to ${dest.dest}: its newest snapshot ${destNewest.name} is not an older snapshot of ${t.backend === 'zfs' ? t.dataset : ''} here`,
+      {
+        hint: `roll ${dest.dest} back to a snapshot both sides have (zfs rollback -r ${dest.dest}@<name>), or destroy it for a full copy`,
+      },
+    )
   }
   return { name: newest.name, parent: destNewest.name, upToDate: false }
 }

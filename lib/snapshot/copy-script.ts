@@ -9,18 +9,30 @@ import { listLines, lockLines, preflightLines } from './scripts.ts'
 
 /** The same target shape, pointed at the destination, so the list builder can be reused there. */
 export function destTarget(t: SnapshotTarget, dest: string): SnapshotTarget {
-  return t.backend === 'btrfs' ? { backend: 'btrfs', source: dest, snapshotDir: dest } : { backend: 'zfs', dataset: dest }
+  return t.backend === 'btrfs'
+    ? { backend: 'btrfs', source: dest, snapshotDir: dest }
+    : { backend: 'zfs', dataset: dest }
 }
 
 /** Source snapshots, destination snapshots (none when it does not exist yet) and, for ZFS + rsync, the mount point. */
 export function copyListScript(t: SnapshotTarget, dest: CopyDest): ScriptParts {
-  const atDest = dest.kind === 'receive'
-    ? t.backend === 'btrfs'
-      ? listLines(destTarget(t, dest.dest), 'dest')
-      : [mark('section', 'dest'), `${sh(listSnapshots(destTarget(t, dest.dest)))} 2>/dev/null || true`, mark('section', 'end')]
-    : []
-  const mountpoint = t.backend === 'zfs' && dest.kind === 'rsync' ? [`echo "::ktrdr mountpoint $(${sh(['zfs', 'get', '-H', '-o', 'value', 'mountpoint', t.dataset])})"`] : []
-  return { body: [`echo "::ktrdr now $(date -u +%s)"`, ...preflightLines(t), ...listLines(t), ...atDest, ...mountpoint] }
+  const atDest =
+    dest.kind === 'receive'
+      ? t.backend === 'btrfs'
+        ? listLines(destTarget(t, dest.dest), 'dest')
+        : [
+            mark('section', 'dest'),
+            `${sh(listSnapshots(destTarget(t, dest.dest)))} 2>/dev/null || true`,
+            mark('section', 'end'),
+          ]
+      : []
+  const mountpoint =
+    t.backend === 'zfs' && dest.kind === 'rsync'
+      ? [`echo "::ktrdr mountpoint $(${sh(['zfs', 'get', '-H', '-o', 'value', 'mountpoint', t.dataset])})"`]
+      : []
+  return {
+    body: [`echo "::ktrdr now $(date -u +%s)"`, ...preflightLines(t), ...listLines(t), ...atDest, ...mountpoint],
+  }
 }
 
 export function copyScript(t: SnapshotTarget, dest: CopyDest, plan: CopyPlan, owner: string): ScriptParts {
@@ -44,8 +56,15 @@ export function copyScript(t: SnapshotTarget, dest: CopyDest, plan: CopyPlan, ow
     )
   } else {
     const { send, receive } = sendSnapshot(t, { name: plan.name, parent: plan.parent, dest: dest.dest })
-    lines.push(`if ! { ${sh(send)} | ${sh(receive)}; }; then ${mark('copy-failed', 'zfs send | zfs receive')}; exit 1; fi`)
+    lines.push(
+      `if ! { ${sh(send)} | ${sh(receive)}; }; then ${mark('copy-failed', 'zfs send | zfs receive')}; exit 1; fi`,
+    )
   }
-  lines.push(mark('copied', `${plan.name}${plan.parent ? ` incremental from ${plan.parent}` : dest.kind === 'rsync' ? '' : ' full'}`))
+  lines.push(
+    mark(
+      'copied',
+      `${plan.name}${plan.parent ? ` incremental from ${plan.parent}` : dest.kind === 'rsync' ? '' : ' full'}`,
+    ),
+  )
   return { body: lines, watchStdin: true }
 }

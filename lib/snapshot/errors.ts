@@ -4,11 +4,11 @@
  * `field: message` the way the config loader does.
  */
 export class SnapshotError extends Error {
-  readonly field: string;
+  readonly field: string
 
   constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.name = 'SnapshotError';
-    this.field = field;
+    super(`${field}: ${message}`)
+    this.name = 'SnapshotError'
+    this.field = field
   }
 }

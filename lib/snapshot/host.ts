@@ -26,7 +26,11 @@ export interface SnapshotHost {
 /** Who holds a lock, for the lock file and the audit trail. */
 export function owner(): string {
   let user = 'unknown'
-  try { user = userInfo().username } catch { /* no passwd entry (containers) */ }
+  try {
+    user = userInfo().username
+  } catch {
+    /* no passwd entry (containers) */
+  }
   return `${user}@${hostname()} pid ${process.pid} since ${new Date().toISOString()}`
 }
 
@@ -42,25 +46,44 @@ export function snapshotHost(cfg: Config, host: string, local: boolean, signal?:
       const out = await exec.run(renderScript(parts), { holdStdin: parts.watchStdin, signal })
       const ev = events(out.stdout)
       if (out.exitCode === 0) return { stdout: out.stdout, events: ev }
-      if (signal?.aborted) throw new OpsError(`${label}: interrupted; the remote shell was ended and its lock released`, { exitCode: 130 })
+      if (signal?.aborted)
+        throw new OpsError(`${label}: interrupted; the remote shell was ended and its lock released`, { exitCode: 130 })
       if (target) {
         const ssh = sshFailure(host, target.target, out)
         if (ssh) throw ssh
       }
       const find = (name: string) => ev.find((e) => e.event === name)?.detail
       if (out.exitCode === LOCK_BUSY_EXIT) {
-        throw new OpsError(`${label}: another snapshot job held the lock for ${LOCK_WAIT_S}s (last taken by ${find('locked') ?? 'unknown'})`, { hint: 'wait for it to finish and run again (the lock is released when that job exits, however it exits)', exitCode: LOCK_BUSY_EXIT })
+        throw new OpsError(
+          `${label}: another snapshot job held the lock for ${LOCK_WAIT_S}s (last taken by ${find('locked') ?? 'unknown'})`,
+          {
+            hint: 'wait for it to finish and run again (the lock is released when that job exits, however it exits)',
+            exitCode: LOCK_BUSY_EXIT,
+          },
+        )
       }
       const missing = find('missing')
-      if (missing) throw new OpsError(`${label}: ${missing}`, { hint: 'fix the host or the snapshots: section of stack-config.yml, then run again' })
-      for (const [event, text] of [['exists', 'a snapshot with this name already exists'], ['not-readonly', 'the snapshot was not read-only and was removed'], ['refused-newest', 'refused to delete the newest snapshot'], ['copy-failed', 'copy failed']] as const) {
+      if (missing)
+        throw new OpsError(`${label}: ${missing}`, {
+          hint: 'fix the host or the snapshots: section of stack-config.yml, then run again',
+        })
+      for (const [event, text] of [
+        ['exists', 'a snapshot with this name already exists'],
+        ['not-readonly', 'the snapshot was not read-only and was removed'],
+        ['refused-newest', 'refused to delete the newest snapshot'],
+        ['copy-failed', 'copy failed'],
+      ] as const) {
         const d = find(event)
         if (d) throw new OpsError(`${label}: ${text}: ${d}${lastLine(out.stderr) ? `\n${lastLine(out.stderr)}` : ''}`)
       }
       const step = ev.filter((e) => e.event === 'step').slice(-1)[0]?.detail ?? 'start'
-      throw new OpsError(`${label}: failed at step "${step}" (exit ${out.exitCode}): ${lastLine(out.stderr) || 'no error output'}`)
+      throw new OpsError(
+        `${label}: failed at step "${step}" (exit ${out.exitCode}): ${lastLine(out.stderr) || 'no error output'}`,
+      )
     },
-    close: async () => { if (target) await closeConnections([target]) },
+    close: async () => {
+      if (target) await closeConnections([target])
+    },
   }
 }
 
@@ -90,5 +113,9 @@ export function parseListing(t: SnapshotTarget, stdout: string, prefix: string, 
   const own = ownSnapshots(names, prefix)
   const ownNames = new Set(own.map((s) => s.name))
   const now = events(stdout).find((e) => e.event === 'now')?.detail
-  return { hostNow: new Date(Number(now ?? NaN) * 1000), own, foreign: names.filter((n) => !ownNames.has(n) && !n.startsWith('.ktrdr-')) }
+  return {
+    hostNow: new Date(Number(now ?? NaN) * 1000),
+    own,
+    foreign: names.filter((n) => !ownNames.has(n) && !n.startsWith('.ktrdr-')),
+  }
 }

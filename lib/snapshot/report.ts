@@ -23,14 +23,24 @@ export function planRows(plan: RetentionPlan, policy: RetentionPolicy, now: Date
   ]
   return rows
     .sort((a, b) => b.s.time.getTime() - a.s.time.getTime() || (a.s.name < b.s.name ? 1 : -1))
-    .map(({ s, plan, why }) => ({ name: s.name, time: iso(s.time), age: formatAge(now.getTime() - s.time.getTime()), plan, why }))
+    .map(({ s, plan, why }) => ({
+      name: s.name,
+      time: iso(s.time),
+      age: formatAge(now.getTime() - s.time.getTime()),
+      plan,
+      why,
+    }))
 }
 
 export function formatTable(rows: Row[]): string[] {
   const w = (k: keyof Row, head: string) => Math.max(head.length, ...rows.map((r) => r[k].length))
   const [wn, wt, wa, wp] = [w('name', 'NAME'), w('time', 'TIME (UTC)'), w('age', 'AGE'), w('plan', 'PLAN')]
-  const line = (n: string, t: string, a: string, p: string, y: string) => `${n.padEnd(wn)}  ${t.padEnd(wt)}  ${a.padEnd(wa)}  ${p.padEnd(wp)}  ${y}`.trimEnd()
-  return [line('NAME', 'TIME (UTC)', 'AGE', 'PLAN', 'WHY'), ...rows.map((r) => line(r.name, r.time, r.age, r.plan, r.why))]
+  const line = (n: string, t: string, a: string, p: string, y: string) =>
+    `${n.padEnd(wn)}  ${t.padEnd(wt)}  ${a.padEnd(wa)}  ${p.padEnd(wp)}  ${y}`.trimEnd()
+  return [
+    line('NAME', 'TIME (UTC)', 'AGE', 'PLAN', 'WHY'),
+    ...rows.map((r) => line(r.name, r.time, r.age, r.plan, r.why)),
+  ]
 }
 
 /** The header every listing starts with: what, where, which clock, which policy. */

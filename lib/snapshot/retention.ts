@@ -43,101 +43,107 @@
  *
  * Cost: one sort, O(n log n), then one O(n) pass.
  */
-import { SnapshotError } from './errors.ts';
+import { SnapshotError } from './errors.ts'
 
 export interface RetentionPolicy {
-  hourly: number;
-  daily: number;
-  weekly: number;
+  hourly: number
+  daily: number
+  weekly: number
 }
 
 export interface SnapshotRef {
-  name: string;
-  time: Date;
+  name: string
+  time: Date
 }
 
 export interface KeptSnapshot extends SnapshotRef {
-  reasons: string[];
+  reasons: string[]
 }
 
 /** Both lists newest first. */
 export interface RetentionPlan {
-  keep: KeptSnapshot[];
-  remove: SnapshotRef[];
+  keep: KeptSnapshot[]
+  remove: SnapshotRef[]
 }
 
-export const CLOCK_SKEW_REASON = 'newer than now (clock skew)';
-export const EMPTY_POLICY_REASON = 'policy is empty';
+export const CLOCK_SKEW_REASON = 'newer than now (clock skew)'
+export const EMPTY_POLICY_REASON = 'policy is empty'
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000
+const DAY_MS = 86_400_000
 
 /** ISO 8601 week of `time` in UTC: weeks run Monday to Sunday and belong to the year of their Thursday. */
 export function isoWeek(time: Date): { year: number; week: number } {
-  const day = Math.floor(time.getTime() / DAY_MS); // days since 1970-01-01, a Thursday
-  const thursday = day - ((day + 3) % 7 + 7) % 7 + 3; // Monday of this week, plus 3
-  const year = new Date(thursday * DAY_MS).getUTCFullYear();
-  const jan1 = Date.UTC(year, 0, 1) / DAY_MS;
-  return { year, week: Math.floor((thursday - jan1) / 7) + 1 };
+  const day = Math.floor(time.getTime() / DAY_MS) // days since 1970-01-01, a Thursday
+  const thursday = day - ((((day + 3) % 7) + 7) % 7) + 3 // Monday of this week, plus 3
+  const year = new Date(thursday * DAY_MS).getUTCFullYear()
+  const jan1 = Date.UTC(year, 0, 1) / DAY_MS
+  return { year, week: Math.floor((thursday - jan1) / 7) + 1 }
 }
 
 const BUCKETS: readonly { kind: keyof RetentionPolicy; key: (ms: number, time: Date) => number }[] = [
   { kind: 'hourly', key: (ms) => Math.floor(ms / HOUR_MS) },
   { kind: 'daily', key: (ms) => Math.floor(ms / DAY_MS) },
-  { kind: 'weekly', key: (_ms, time) => { const w = isoWeek(time); return w.year * 100 + w.week; } },
-];
+  {
+    kind: 'weekly',
+    key: (_ms, time) => {
+      const w = isoWeek(time)
+      return w.year * 100 + w.week
+    },
+  },
+]
 
 function checkInputs(snapshots: readonly SnapshotRef[], policy: RetentionPolicy, now: Date): void {
   for (const { kind } of BUCKETS) {
-    const n = policy[kind];
+    const n = policy[kind]
     if (!(n === Infinity || (Number.isInteger(n) && n >= 0))) {
-      throw new SnapshotError(`policy.${kind}`, `should be a whole number >= 0 (or Infinity for unlimited), found ${n}`);
+      throw new SnapshotError(`policy.${kind}`, `should be a whole number >= 0 (or Infinity for unlimited), found ${n}`)
     }
   }
-  if (Number.isNaN(now.getTime())) throw new SnapshotError('now', 'is an invalid Date');
+  if (Number.isNaN(now.getTime())) throw new SnapshotError('now', 'is an invalid Date')
   snapshots.forEach((s, i) => {
-    if (Number.isNaN(s.time.getTime())) throw new SnapshotError(`snapshots/${i} (${s.name})`, 'time is an invalid Date');
-  });
+    if (Number.isNaN(s.time.getTime())) throw new SnapshotError(`snapshots/${i} (${s.name})`, 'time is an invalid Date')
+  })
 }
 
 export function planRetention(snapshots: readonly SnapshotRef[], policy: RetentionPolicy, now: Date): RetentionPlan {
-  checkInputs(snapshots, policy, now);
+  checkInputs(snapshots, policy, now)
   const sorted = [...snapshots].sort(
     (a, b) => b.time.getTime() - a.time.getTime() || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0),
-  );
-  const keep: KeptSnapshot[] = [];
-  const remove: SnapshotRef[] = [];
-  const nowMs = now.getTime();
-  const empty = BUCKETS.every(({ kind }) => policy[kind] === 0);
+  )
+  const keep: KeptSnapshot[] = []
+  const remove: SnapshotRef[] = []
+  const nowMs = now.getTime()
+  const empty = BUCKETS.every(({ kind }) => policy[kind] === 0)
 
   // Future snapshots sort first; they are kept and skipped by the walk.
-  let first = 0;
+  let first = 0
   while (first < sorted.length && sorted[first]!.time.getTime() > nowMs) {
-    const s = sorted[first++]!;
-    keep.push({ name: s.name, time: s.time, reasons: [CLOCK_SKEW_REASON] });
+    const s = sorted[first++]!
+    keep.push({ name: s.name, time: s.time, reasons: [CLOCK_SKEW_REASON] })
   }
 
-  const state = BUCKETS.map(({ kind }) => ({ count: policy[kind], last: NaN }));
-  const oldest = sorted.length - 1;
+  const state = BUCKETS.map(({ kind }) => ({ count: policy[kind], last: NaN }))
+  const oldest = sorted.length - 1
   for (let i = first; i < sorted.length; i++) {
-    const s = sorted[i]!;
-    const reasons: string[] = [];
+    const s = sorted[i]!
+    const reasons: string[] = []
     if (empty) {
-      reasons.push(EMPTY_POLICY_REASON);
+      reasons.push(EMPTY_POLICY_REASON)
     } else {
-      const ms = s.time.getTime();
+      const ms = s.time.getTime()
       BUCKETS.forEach(({ kind, key }, b) => {
-        const st = state[b]!;
-        if (st.count <= 0) return;
-        const val = key(ms, s.time);
-        if (val === st.last && i !== oldest) return;
-        reasons.push(val === st.last ? `oldest ${kind} snapshot` : `${kind} snapshot`);
-        st.last = val;
-        st.count -= 1;
-      });
+        const st = state[b]!
+        if (st.count <= 0) return
+        const val = key(ms, s.time)
+        if (val === st.last && i !== oldest) return
+        reasons.push(val === st.last ? `oldest ${kind} snapshot` : `${kind} snapshot`)
+        st.last = val
+        st.count -= 1
+      })
     }
-    if (reasons.length > 0) keep.push({ name: s.name, time: s.time, reasons });
-    else remove.push({ name: s.name, time: s.time });
+    if (reasons.length > 0) keep.push({ name: s.name, time: s.time, reasons })
+    else remove.push({ name: s.name, time: s.time })
   }
-  return { keep, remove };
+  return { keep, remove }
 }

@@ -28,7 +28,9 @@ export function preflightLines(t: SnapshotTarget): string[] {
 
 /** btrfs: in the snapshot directory (one lock per target, next to what it guards); ZFS: in /run/lock. */
 export function lockPath(t: SnapshotTarget): string {
-  return t.backend === 'btrfs' ? `${t.snapshotDir}/.ktrdr-snapshot.lock` : `/run/lock/ktrdr-snapshot-${t.dataset.replace(/\//g, '_')}.lock`
+  return t.backend === 'btrfs'
+    ? `${t.snapshotDir}/.ktrdr-snapshot.lock`
+    : `/run/lock/ktrdr-snapshot-${t.dataset.replace(/\//g, '_')}.lock`
 }
 
 /**
@@ -64,12 +66,13 @@ export function listScript(t: SnapshotTarget): ScriptParts {
 export function createScript(t: SnapshotTarget, name: string, owner: string): ScriptParts {
   const ref = snapshotRef(t, name)
   const exists = t.backend === 'btrfs' ? `[ -e ${sh([ref])} ]` : `zfs list -H -o name ${sh([ref])} >/dev/null 2>&1`
-  const verify = t.backend === 'btrfs'
-    ? [
-        // A snapshot that is not read-only is not a backup: remove it and fail (the rollback of this task).
-        `if [ "$(btrfs property get -ts ${sh([ref])} ro)" != ro=true ]; then ${sh(deleteSnapshot(t, name))} >/dev/null; ${mark('not-readonly', ref)}; exit 1; fi`,
-      ]
-    : [] // ZFS snapshots are read-only by definition.
+  const verify =
+    t.backend === 'btrfs'
+      ? [
+          // A snapshot that is not read-only is not a backup: remove it and fail (the rollback of this task).
+          `if [ "$(btrfs property get -ts ${sh([ref])} ro)" != ro=true ]; then ${sh(deleteSnapshot(t, name))} >/dev/null; ${mark('not-readonly', ref)}; exit 1; fi`,
+        ]
+      : [] // ZFS snapshots are read-only by definition.
   return {
     body: [
       mark('step', 'preflight'),
@@ -100,13 +103,16 @@ export function deleteScript(t: SnapshotTarget, names: string[], prefix: string,
   const names_ = t.backend === 'btrfs' ? sh(listSnapshots(t)) : `${sh(listSnapshots(t))} | cut -f1 | sed 's/^[^@]*@//'`
   return {
     body: [
-      ...(t.backend === 'zfs' ? preflightLines(t) : [`[ -d ${sh([t.snapshotDir])} ] || { ${mark('nothing', 'no snapshot directory')}; exit 0; }`]),
+      ...(t.backend === 'zfs'
+        ? preflightLines(t)
+        : [`[ -d ${sh([t.snapshotDir])} ] || { ${mark('nothing', 'no snapshot directory')}; exit 0; }`]),
       ...lockLines(t, 'exclusive', owner),
       `newest=$(${names_} | { grep -E ${sh([ownNameRegex(prefix)])} || true; } | LC_ALL=C sort | tail -n 1)`,
       mark('step', 'delete'),
       ...names.flatMap((name) => {
         const ref = snapshotRef(t, name)
-        const exists = t.backend === 'btrfs' ? `[ -d ${sh([ref])} ]` : `zfs list -H -o name ${sh([ref])} >/dev/null 2>&1`
+        const exists =
+          t.backend === 'btrfs' ? `[ -d ${sh([ref])} ]` : `zfs list -H -o name ${sh([ref])} >/dev/null 2>&1`
         return [
           `if [ ${sh([name])} = "$newest" ]; then ${mark('refused-newest', name)}; exit 1; fi`,
           `if ${exists}; then ${sh(deleteSnapshot(t, name))} >/dev/null; ${mark('deleted', name)}; else ${mark('gone', name)}; fi`,

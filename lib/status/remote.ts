@@ -39,7 +39,12 @@ export function parseStatus(stdout: string): StackStatus {
       // compose prints one JSON object per line (2.21+) or one array (older): accept both.
       const parsed = JSON.parse(detail!) as Record<string, string> | Record<string, string>[]
       for (const c of Array.isArray(parsed) ? parsed : [parsed])
-        st.services.push({ service: c.Service ?? '', image: c.Image ?? '', state: c.State ?? '', health: c.Health || '-' })
+        st.services.push({
+          service: c.Service ?? '',
+          image: c.Image ?? '',
+          state: c.State ?? '',
+          health: c.Health || '-',
+        })
     }
   }
   st.services.sort((a, b) => a.service.localeCompare(b.service))

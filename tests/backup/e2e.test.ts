@@ -14,9 +14,15 @@ import { SEED_SQL, sh, world } from './world.ts'
 const w = world()
 // notes has json and point columns (no hash opclass): its checksum takes the text form.
 const TABLES = ['public.bars', 'public.results', 'public.strategies', 'public."Odd Name"', 'public.notes']
-const fingerprint = () => TABLES.map((t) => w.sql(`SELECT '${t.replace(/'/g, "''")} ' || count(*) || ' ' || coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`)).join('\n')
+const fingerprint = () =>
+  TABLES.map((t) =>
+    w.sql(
+      `SELECT '${t.replace(/'/g, "''")} ' || count(*) || ' ' || coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`,
+    ),
+  ).join('\n')
 const listing = (dir = w.backups) => (existsSync(dir) ? readdirSync(dir).sort() : [])
-const node = (script: string, args: string[], config = w.config) => sh('node', [join(REPO, `dist/${script}.mjs`), '--config', config, ...args])
+const node = (script: string, args: string[], config = w.config) =>
+  sh('node', [join(REPO, `dist/${script}.mjs`), '--config', config, ...args])
 const inContainer = (...args: string[]) => sh('docker', ['compose', '-f', w.compose, 'exec', '-T', 'db', ...args])
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 let compression = 'not tried'
@@ -25,7 +31,17 @@ test.before(() => {
   sh('make', ['-s', 'setup'])
   w.dbUp()
   w.sql(SEED_SQL)
-  const r = inContainer('psql', '-X', '-q', '-U', 'ktrdr', '-d', 'ktrdr', '-c', "ALTER TABLE bars SET (timescaledb.compress, timescaledb.compress_segmentby = 'symbol'); SELECT compress_chunk(c) FROM show_chunks('bars') c LIMIT 2")
+  const r = inContainer(
+    'psql',
+    '-X',
+    '-q',
+    '-U',
+    'ktrdr',
+    '-d',
+    'ktrdr',
+    '-c',
+    "ALTER TABLE bars SET (timescaledb.compress, timescaledb.compress_segmentby = 'symbol'); SELECT compress_chunk(c) FROM show_chunks('bars') c LIMIT 2",
+  )
   compression = r.code === 0 ? 'compressed 2 chunks' : `refused: ${r.stderr.trim().split('\n')[0]}`
 })
 test.after(() => w.down())
@@ -40,7 +56,7 @@ test('backup: dump, roles and manifest, nothing partial, status OK', () => {
   assert.is(r.code, 0, r.stdout + r.stderr)
   const files = listing()
   assert.is(files.length, 3, files.join(' '))
-  const manifest = JSON.parse(readFileSync(join(w.backups, files.find((f) => f.endsWith('.manifest.json'))!, ), 'utf8'))
+  const manifest = JSON.parse(readFileSync(join(w.backups, files.find((f) => f.endsWith('.manifest.json'))!), 'utf8'))
   assert.is(manifest.server.timescaledb, '2.19.3')
   assert.equal(manifest.hypertables, [{ table: 'public.bars', chunks: 5 }])
   assert.is(manifest.tables.find((t: { table: string }) => t.table === 'public.results').rows, 300000)
@@ -56,7 +72,9 @@ test('backup: dump, roles and manifest, nothing partial, status OK', () => {
 
 test('restore: damage, restore with YES=1, every table equal, hypertables still hypertables', () => {
   const before = fingerprint()
-  w.sql("DELETE FROM bars WHERE symbol = 'GBPUSD'; DROP TABLE strategies; UPDATE results SET payload = 'x' WHERE id < 1000;")
+  w.sql(
+    "DELETE FROM bars WHERE symbol = 'GBPUSD'; DROP TABLE strategies; UPDATE results SET payload = 'x' WHERE id < 1000;",
+  )
   const noTty = w.make('restore')
   assert.is.not(noTty.code, 0)
   assert.match(noTty.stderr, /no terminal to ask on.*\n.*--yes \(make: YES=1\)/)
@@ -65,14 +83,19 @@ test('restore: damage, restore with YES=1, every table equal, hypertables still 
   assert.is(fingerprint(), before)
   assert.is(w.sql("SELECT hypertable_name || ' ' || num_chunks FROM timescaledb_information.hypertables"), 'bars 5')
   assert.is(w.sql("SELECT count(*) FROM pg_database WHERE datname ~ '_(restore|drill|old)_'"), '0')
-  assert.ok(listing().some((f) => /^ktrdr-pre-restore-.*\.manifest\.json$/.test(f)), 'safety dump with manifest')
+  assert.ok(
+    listing().some((f) => /^ktrdr-pre-restore-.*\.manifest\.json$/.test(f)),
+    'safety dump with manifest',
+  )
 })
 
 test('backup-verify: drill passes; a manifest that disagrees fails non-zero', () => {
   const ok = w.make('backup-verify')
   assert.is(ok.code, 0, ok.stdout + ok.stderr)
   assert.match(ok.stdout, /public\.results\s+300000 rows/)
-  const base = listing().find((f) => /^ktrdr-\d{8}T\d{6}Z\.manifest\.json$/.test(f))!.replace('.manifest.json', '')
+  const base = listing()
+    .find((f) => /^ktrdr-\d{8}T\d{6}Z\.manifest\.json$/.test(f))!
+    .replace('.manifest.json', '')
   const twin = copyBackup(base, 'ktrdr-20200101T000000Z', (m) => (m.tables[0].rows += 1))
   const bad = w.make('backup-verify', { FILE: `${twin}.dump` })
   assert.is.not(bad.code, 0)
@@ -81,16 +104,23 @@ test('backup-verify: drill passes; a manifest that disagrees fails non-zero', ()
 })
 
 test('checksums: the drill compares them (a table with json/point columns too); restore does with CHECKSUMS=1', () => {
-  const before = { fp: fingerprint(), dbs: w.sql('SELECT string_agg(datname, \',\' ORDER BY datname) FROM pg_database') }
-  const twin = copyBackup(daily(), 'ktrdr-20200105T000000Z', (m) => (m.tables.find((t: { table: string }) => t.table === 'public.notes').checksum = '12345'))
+  const before = { fp: fingerprint(), dbs: w.sql("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database") }
+  const twin = copyBackup(
+    daily(),
+    'ktrdr-20200105T000000Z',
+    (m) => (m.tables.find((t: { table: string }) => t.table === 'public.notes').checksum = '12345'),
+  )
   const drill = w.make('backup-verify', { FILE: `${twin}.dump` })
   assert.is.not(drill.code, 0)
-  assert.match(drill.stdout + drill.stderr, /public\.notes\s+50 rows, checksum 12345\s+50 rows, checksum -?\d+\s+<-- MISMATCH/)
+  assert.match(
+    drill.stdout + drill.stderr,
+    /public\.notes\s+50 rows, checksum 12345\s+50 rows, checksum -?\d+\s+<-- MISMATCH/,
+  )
   const r = w.make('restore', { YES: '1', FILE: `${twin}.dump`, CHECKSUMS: '1' })
   assert.is.not(r.code, 0)
   assert.match(r.stdout + r.stderr, /differs from the manifest in 1 place\(s\); the live database ktrdr is unchanged/)
   assert.is(fingerprint(), before.fp)
-  assert.is(w.sql('SELECT string_agg(datname, \',\' ORDER BY datname) FROM pg_database'), before.dbs)
+  assert.is(w.sql("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database"), before.dbs)
   removeBackup(twin)
 })
 
@@ -98,7 +128,8 @@ test('an older manifest (text-form checksums) still verifies; an unknown algorit
   const textSum = (t: string) => w.sql(`SELECT coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`)
   // The current algorithm, computed here the plain way (whole-row references, dropped columns included in
   // bars and "Odd Name"): the manifest's values must be exactly these.
-  const recordSum = (t: string) => (t === 'public.notes' ? textSum(t) : w.sql(`SELECT coalesce(sum(hash_record_extended(x, 0)), 0) FROM ${t} x`))
+  const recordSum = (t: string) =>
+    t === 'public.notes' ? textSum(t) : w.sql(`SELECT coalesce(sum(hash_record_extended(x, 0)), 0) FROM ${t} x`)
   const current = JSON.parse(readFileSync(join(w.backups, `${daily()}.manifest.json`), 'utf8'))
   for (const t of current.tables) assert.is(t.checksum, recordSum(t.table), t.table)
   const old = copyBackup(daily(), 'ktrdr-20200106T000000Z', (m) => {
@@ -110,7 +141,10 @@ test('an older manifest (text-form checksums) still verifies; an unknown algorit
   const future = copyBackup(daily(), 'ktrdr-20200107T000000Z', (m) => (m.checksum_algorithm = 'sha3 of the moon'))
   const bad = w.make('backup-verify', { FILE: `${future}.dump` })
   assert.is.not(bad.code, 0)
-  assert.match(bad.stdout + bad.stderr, /checksum algorithm is unknown to this ktrdr-ops: "sha3 of the moon"; nothing was changed/)
+  assert.match(
+    bad.stdout + bad.stderr,
+    /checksum algorithm is unknown to this ktrdr-ops: "sha3 of the moon"; nothing was changed/,
+  )
   assert.is(w.sql("SELECT count(*) FROM pg_database WHERE datname ~ '_drill_'"), '0')
   removeBackup(old)
   removeBackup(future)
@@ -118,7 +152,8 @@ test('an older manifest (text-form checksums) still verifies; an unknown algorit
 
 /** Copy a backup under another name, editing its manifest (the dump itself is untouched). */
 function copyBackup(base: string, to: string, edit: (m: any) => void): string {
-  for (const ext of ['dump', 'roles.sql']) copyFileSync(join(w.backups, `${base}.${ext}`), join(w.backups, `${to}.${ext}`))
+  for (const ext of ['dump', 'roles.sql'])
+    copyFileSync(join(w.backups, `${base}.${ext}`), join(w.backups, `${to}.${ext}`))
   const m = JSON.parse(readFileSync(join(w.backups, `${base}.manifest.json`), 'utf8'))
   m.dump.file = `${to}.dump`
   m.roles.file = `${to}.roles.sql`
@@ -129,7 +164,10 @@ function copyBackup(base: string, to: string, edit: (m: any) => void): string {
 function removeBackup(base: string): void {
   sh('bash', ['-c', `rm -f ${join(w.backups, base)}.*`])
 }
-const daily = () => listing().find((f) => /^ktrdr-\d{8}T\d{6}Z\.manifest\.json$/.test(f) && !f.startsWith('ktrdr-2020'))!.replace('.manifest.json', '')
+const daily = () =>
+  listing()
+    .find((f) => /^ktrdr-\d{8}T\d{6}Z\.manifest\.json$/.test(f) && !f.startsWith('ktrdr-2020'))!
+    .replace('.manifest.json', '')
 
 test('fault: pg_dump killed mid-stream → failed, nothing left, live untouched', async () => {
   const before = { fp: fingerprint(), files: listing() }
@@ -140,10 +178,14 @@ test('fault: pg_dump killed mid-stream → failed, nothing left, live untouched'
   const done = new Promise<number>((r) => p.on('close', (c) => r(c ?? -1)))
   // Inside the container (no exec latency per look): once the partial dump has bytes, stop pg_dump where it
   // is — it cannot finish first, however small the database — then kill it.
-  const k = inContainer('bash', '-c', `for i in $(seq 6000); do
+  const k = inContainer(
+    'bash',
+    '-c',
+    `for i in $(seq 6000); do
     for f in /mnt/shared/db-backups/.partial-*.dump; do [ -s "$f" ] && pkill -STOP -x pg_dump && pkill -KILL -x pg_dump && exit 0; done
     sleep 0.005
-  done; exit 1`)
+  done; exit 1`,
+  )
   assert.is(k.code, 0, `pg_dump was running, mid-stream, when killed: ${k.stderr}`)
   const code = await done
   assert.is.not(code, 0)
@@ -162,7 +204,7 @@ test('fault: backups directory full (2 MB tmpfs) → failed, nothing left, live 
 })
 
 test('fault: truncated dump (manifest says verified, sha256 disagrees) → refused before anything changes', () => {
-  const before = { fp: fingerprint(), dbs: w.sql('SELECT string_agg(datname, \',\' ORDER BY datname) FROM pg_database') }
+  const before = { fp: fingerprint(), dbs: w.sql("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database") }
   const twin = copyBackup(daily(), 'ktrdr-20200102T000000Z', () => {})
   const dump = join(w.backups, `${twin}.dump`)
   truncateSync(dump, Math.floor(statSync(dump).size / 2))
@@ -173,16 +215,22 @@ test('fault: truncated dump (manifest says verified, sha256 disagrees) → refus
   writeFileSync(join(w.backups, `${twin}.manifest.json`), JSON.stringify(m))
   const r = node('restore', ['--yes', '--file', `${twin}.dump`])
   assert.is(r.code, 65, r.stdout + r.stderr)
-  assert.match(r.stderr, /ktrdr-20200102T000000Z\.dump is damaged: sha256 differs from the manifest's.*nothing was changed/)
+  assert.match(
+    r.stderr,
+    /ktrdr-20200102T000000Z\.dump is damaged: sha256 differs from the manifest's.*nothing was changed/,
+  )
   assert.is(fingerprint(), before.fp)
-  assert.is(w.sql('SELECT string_agg(datname, \',\' ORDER BY datname) FROM pg_database'), before.dbs)
+  assert.is(w.sql("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database"), before.dbs)
   removeBackup(twin)
 })
 
 test('fault: a plain .sql.gz cut short (passes gzip -t) → refused', () => {
   const before = fingerprint()
   const gz = join(w.backups, 'ktrdr-20200103.sql.gz')
-  const r0 = sh('bash', ['-c', `docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | head -c 3000000 | gzip > '${gz}' && gzip -t '${gz}'`])
+  const r0 = sh('bash', [
+    '-c',
+    `docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | head -c 3000000 | gzip > '${gz}' && gzip -t '${gz}'`,
+  ])
   assert.is(r0.code, 0, r0.stderr)
   const r = node('restore', ['--yes', '--file', 'ktrdr-20200103.sql.gz'])
   assert.is(r.code, 65, r.stdout + r.stderr)
@@ -194,7 +242,10 @@ test('fault: a plain .sql.gz cut short (passes gzip -t) → refused', () => {
 test('fault: a complete .sql.gz whose gzip check fails (CRC) → refused, though its SQL ends properly', () => {
   const before = fingerprint()
   const gz = join(w.backups, 'ktrdr-20200108.sql.gz')
-  const r0 = sh('bash', ['-c', `set -o pipefail; docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | gzip > '${gz}'`])
+  const r0 = sh('bash', [
+    '-c',
+    `set -o pipefail; docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | gzip > '${gz}'`,
+  ])
   assert.is(r0.code, 0, r0.stderr)
   const bytes = readFileSync(gz)
   bytes.writeUInt8(bytes.readUInt8(bytes.length - 8) ^ 0xff, bytes.length - 8) // the trailer's CRC32: every byte of SQL is there, the check fails
@@ -218,16 +269,22 @@ test('fault: TimescaleDB version in the manifest differs → refusal naming both
 })
 
 test('fault: restore interrupted (SIGINT) while pg_restore runs → clean stop, live untouched', async () => {
-  const before = { fp: fingerprint(), dbs: w.sql('SELECT string_agg(datname, \',\' ORDER BY datname) FROM pg_database') }
+  const before = { fp: fingerprint(), dbs: w.sql("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database") }
   const files = listing()
-  const p = spawn('node', [join(REPO, 'dist/restore.mjs'), '--config', w.config, '--yes', '--skip-safety-dump'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const p = spawn('node', [join(REPO, 'dist/restore.mjs'), '--config', w.config, '--yes', '--skip-safety-dump'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let out = ''
   p.stdout.on('data', (d) => (out += d))
   p.stderr.on('data', (d) => (out += d))
   const done = new Promise<number>((r) => p.on('close', (c) => r(c ?? -1)))
   // Inside the container: stop pg_restore the moment it runs (it cannot finish first), interrupt the
   // toolkit, then let pg_restore go on so the TERM its trap sends takes effect.
-  const k = inContainer('bash', '-c', 'for i in $(seq 6000); do pkill -STOP -x pg_restore && exit 0; sleep 0.005; done; exit 1')
+  const k = inContainer(
+    'bash',
+    '-c',
+    'for i in $(seq 6000); do pkill -STOP -x pg_restore && exit 0; sleep 0.005; done; exit 1',
+  )
   assert.is(k.code, 0, 'pg_restore was running')
   assert.is(w.sql("SELECT count(*) FROM pg_database WHERE datname ~ '_restore_'"), '1', 'the scratch database exists')
   p.kill('SIGINT')
@@ -238,7 +295,7 @@ test('fault: restore interrupted (SIGINT) while pg_restore runs → clean stop, 
   assert.match(out, /interrupted; the script on ktrdr-core was stopped and cleaned up after itself/)
   await sleep(1000)
   assert.is(inContainer('pgrep', '-x', 'pg_restore').code, 1, 'no pg_restore left running')
-  assert.is(w.sql('SELECT string_agg(datname, \',\' ORDER BY datname) FROM pg_database'), before.dbs)
+  assert.is(w.sql("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database"), before.dbs)
   assert.is(fingerprint(), before.fp)
   assert.equal(listing(), files)
 })

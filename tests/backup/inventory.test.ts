@@ -6,17 +6,25 @@ import { compareWithManifest } from '../../lib/backup/manifest.ts'
 import { statusVerdict } from '../../lib/backup/status.ts'
 
 const sha = 'a'.repeat(64)
-const manifest = (base: string, time: string, size: number) => JSON.stringify({
-  format: 'ktrdr-backup/1', kind: 'daily', time, host: 'ktrdr-core',
-  server: { server_version: '17.12 (Debian)', server_version_num: 170012, timescaledb: '2.19.3', database: 'ktrdr' },
-  hypertables: [{ table: 'public.bars', chunks: 5 }], tables: [{ table: 'public.bars', rows: 10, checksum: '42' }],
-  checksum_algorithm: 'x', dump: { file: `${base}.dump`, size, sha256: sha, format: 'custom', compression: 'zstd:3' },
-  roles: { file: `${base}.roles.sql`, size: 5, sha256: sha },
-})
+const manifest = (base: string, time: string, size: number) =>
+  JSON.stringify({
+    format: 'ktrdr-backup/1',
+    kind: 'daily',
+    time,
+    host: 'ktrdr-core',
+    server: { server_version: '17.12 (Debian)', server_version_num: 170012, timescaledb: '2.19.3', database: 'ktrdr' },
+    hypertables: [{ table: 'public.bars', chunks: 5 }],
+    tables: [{ table: 'public.bars', rows: 10, checksum: '42' }],
+    checksum_algorithm: 'x',
+    dump: { file: `${base}.dump`, size, sha256: sha, format: 'custom', compression: 'zstd:3' },
+    roles: { file: `${base}.roles.sql`, size: 5, sha256: sha },
+  })
 const out = [
-  '::ktrdr file 100 ktrdr-20261126T020000Z.dump', '::ktrdr file 5 ktrdr-20261126T020000Z.roles.sql',
+  '::ktrdr file 100 ktrdr-20261126T020000Z.dump',
+  '::ktrdr file 5 ktrdr-20261126T020000Z.roles.sql',
   `::ktrdr manifest ktrdr-20261126T020000Z.manifest.json ${manifest('ktrdr-20261126T020000Z', '2026-11-26T02:00:01Z', 100)}`,
-  '::ktrdr file 50 ktrdr-20261127T020000Z.dump', '::ktrdr file 5 ktrdr-20261127T020000Z.roles.sql',
+  '::ktrdr file 50 ktrdr-20261127T020000Z.dump',
+  '::ktrdr file 5 ktrdr-20261127T020000Z.roles.sql',
   `::ktrdr manifest ktrdr-20261127T020000Z.manifest.json ${manifest('ktrdr-20261127T020000Z', '2026-11-27T02:00:01Z', 100)}`,
   '::ktrdr file 70 ktrdr-20261127T030000Z.dump',
   '::ktrdr file 900 ktrdr-20261101.sql.gz',
@@ -44,10 +52,30 @@ test('status: CRITICAL past the limit, OK within it', () => {
 })
 
 test('compare: rows, checksums, missing tables, hypertables that are no longer hypertables', () => {
-  const m = { tables: [{ table: 'a', rows: 1, checksum: '1' }, { table: 'b', rows: 2, checksum: '2' }], hypertables: [{ table: 'b', chunks: 3 }] }
-  const ok = compareWithManifest(m, { server: {} as never, tables: [{ table: 'a', rows: 1, checksum: '1' }, { table: 'b', rows: 2, checksum: '2' }], hypertables: [{ table: 'b', chunks: 3 }] })
+  const m = {
+    tables: [
+      { table: 'a', rows: 1, checksum: '1' },
+      { table: 'b', rows: 2, checksum: '2' },
+    ],
+    hypertables: [{ table: 'b', chunks: 3 }],
+  }
+  const ok = compareWithManifest(m, {
+    server: {} as never,
+    tables: [
+      { table: 'a', rows: 1, checksum: '1' },
+      { table: 'b', rows: 2, checksum: '2' },
+    ],
+    hypertables: [{ table: 'b', chunks: 3 }],
+  })
   assert.is(ok.mismatches, 0)
-  const bad = compareWithManifest(m, { server: {} as never, tables: [{ table: 'a', rows: 1, checksum: '9' }, { table: 'c', rows: 0, checksum: '0' }], hypertables: [] })
+  const bad = compareWithManifest(m, {
+    server: {} as never,
+    tables: [
+      { table: 'a', rows: 1, checksum: '9' },
+      { table: 'c', rows: 0, checksum: '0' },
+    ],
+    hypertables: [],
+  })
   assert.is(bad.mismatches, 4)
 })
 

@@ -16,7 +16,10 @@ const LAB = join(REPO, 'lab/config')
 const WORKER = 'ktrdr-workers-b-worker-1-1'
 const inspect = (fmt: string) => sh('docker', ['inspect', '-f', fmt, WORKER]).stdout.trim()
 const TABLES = ['public.strategies', 'public.bars']
-const fingerprint = () => TABLES.map((t) => w.sql(`SELECT '${t} ' || count(*) || ' ' || coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`)).join('\n')
+const fingerprint = () =>
+  TABLES.map((t) =>
+    w.sql(`SELECT '${t} ' || count(*) || ' ' || coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`),
+  ).join('\n')
 
 test.before(() => {
   sh('make', ['-s', 'setup'])
@@ -44,10 +47,13 @@ test('recover-worker: no shared mount → clear refusal, nothing deployed', () =
     const started = inspect('{{.State.StartedAt}}')
     const r = make('recover-worker', { CONFIG: cfg, NODE: 'B', TAG }, { env: w.env, timeout: 60_000 })
     assert.is.not(r.code, 0)
-    assert.match(r.stderr, new RegExp(`error: node B: preflight failed on \\S+: the shared mount ${missing} is not present`))
+    assert.match(
+      r.stderr,
+      new RegExp(`error: node B: preflight failed on \\S+: the shared mount ${missing} is not present`),
+    )
     assert.match(r.stderr, /hint: mount the NFS export at .* nothing was deployed/)
     assert.not.match(r.stdout, /Read \d+ secrets|Deploy node B/, 'stops before secrets or deploy')
-    assert.is(inspect('{{.State.StartedAt}}'), started, 'the node\'s containers were not touched')
+    assert.is(inspect('{{.State.StartedAt}}'), started, "the node's containers were not touched")
   } finally {
     rmSync(cfg, { recursive: true, force: true })
   }
@@ -66,7 +72,10 @@ INSERT INTO bars SELECT t, 'EURUSD', random() FROM generate_series(timestamptz '
   // The core is lost: containers, the db volume, and the host's /opt/<project> (a fresh LXC has none of them).
   assert.is(sh('docker', ['compose', '-f', w.compose, 'down', '-v', '-t', '5']).code, 0)
   rmSync(dirname(w.compose), { recursive: true, force: true })
-  assert.is(sh('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${w.project}`]).stdout.trim(), '')
+  assert.is(
+    sh('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${w.project}`]).stdout.trim(),
+    '',
+  )
 
   const noTty = w.make('recover-core', { TAG })
   assert.is.not(noTty.code, 0)
@@ -75,18 +84,32 @@ INSERT INTO bars SELECT t, 'EURUSD', random() FROM generate_series(timestamptz '
   // FILE= picks the backup (for when the newest is damaged); one that is not there is refused before anything starts.
   const named = w.make('recover-core', { TAG, YES: '1', FILE: 'ktrdr-19990101T000000Z.dump' })
   assert.is.not(named.code, 0)
-  assert.match(named.stdout + named.stderr, /no backup named "ktrdr-19990101T000000Z\.dump" in .*: the backups there are ktrdr-\d{8}T\d{6}Z\.dump/)
+  assert.match(
+    named.stdout + named.stderr,
+    /no backup named "ktrdr-19990101T000000Z\.dump" in .*: the backups there are ktrdr-\d{8}T\d{6}Z\.dump/,
+  )
   assert.not.ok(existsSync(w.compose), 'refused before the db was started')
 
   const t0 = Date.now()
   const r = w.make('recover-core', { TAG, YES: '1' }, { timeout: 180_000 })
   console.log(`    recover-core took ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   assert.is(r.code, 0, r.stdout + r.stderr)
-  for (const step of [/shared mount .* are there/, /Newest verified backup: ktrdr-\d{8}T\d{6}Z\.dump/, /Deploy core on ktrdr-core: db at/, /Restored ktrdr-.*\.dump into ktrdr_restore_/, /Swap ktrdr_restore_\S+ in as ktrdr/, /Deploy core on ktrdr-core: db, backend at/, /core recovered on ktrdr-core:/])
+  for (const step of [
+    /shared mount .* are there/,
+    /Newest verified backup: ktrdr-\d{8}T\d{6}Z\.dump/,
+    /Deploy core on ktrdr-core: db at/,
+    /Restored ktrdr-.*\.dump into ktrdr_restore_/,
+    /Swap ktrdr_restore_\S+ in as ktrdr/,
+    /Deploy core on ktrdr-core: db, backend at/,
+    /core recovered on ktrdr-core:/,
+  ])
     assert.match(r.stdout, step)
   assert.is(fingerprint(), before)
   assert.is(w.sql("SELECT hypertable_name || ' ' || num_chunks FROM timescaledb_information.hypertables"), 'bars 3')
-  const ps = sh('docker', ['compose', '-f', w.compose, 'ps', '--format', '{{.Service}} {{.Health}}']).stdout.trim().split('\n').sort()
+  const ps = sh('docker', ['compose', '-f', w.compose, 'ps', '--format', '{{.Service}} {{.Health}}'])
+    .stdout.trim()
+    .split('\n')
+    .sort()
   assert.equal(ps, ['backend healthy', 'db healthy'])
 })
 

@@ -7,12 +7,21 @@ import { planRetention, type RetainInput } from '../../lib/backup/retention.ts'
 const NOW = new Date('2026-11-27T12:00:00Z')
 const policy = { keepDays: 30, guardHours: 26, maxDeletions: 10 }
 const daysAgo = (d: number, h = 0) => new Date(NOW.getTime() - (d * 24 + h) * 3_600_000)
-const b = (name: string, time: Date, verified = true, kind: RetainInput['kind'] = 'daily'): RetainInput => ({ name, time, verified, kind })
+const b = (name: string, time: Date, verified = true, kind: RetainInput['kind'] = 'daily'): RetainInput => ({
+  name,
+  time,
+  verified,
+  kind,
+})
 const names = (ds: { name: string }[]) => ds.map((d) => d.name)
 const why = (plan: ReturnType<typeof planRetention>, name: string) => plan.keep.find((k) => k.name === name)?.reason
 
 test('deletes verified backups past keep_days, oldest first; keeps the rest with reasons', () => {
-  const plan = planRetention([b('d0', daysAgo(0, 2)), b('d29', daysAgo(29)), b('d31', daysAgo(31)), b('d40', daysAgo(40))], policy, NOW)
+  const plan = planRetention(
+    [b('d0', daysAgo(0, 2)), b('d29', daysAgo(29)), b('d31', daysAgo(31)), b('d40', daysAgo(40))],
+    policy,
+    NOW,
+  )
   assert.equal(names(plan.delete), ['d40', 'd31'])
   assert.is(why(plan, 'd0'), 'newest verified backup (never deleted)')
   assert.is(why(plan, 'd29'), 'within keep_days (30 d)')
@@ -20,13 +29,26 @@ test('deletes verified backups past keep_days, oldest first; keeps the rest with
 })
 
 test('ordered by manifest time, never by name: a misleading name does not make a backup "newest"', () => {
-  const plan = planRetention([b('ktrdr-20991231T000000Z', daysAgo(45)), b('ktrdr-20000101T000000Z', daysAgo(0, 1))], policy, NOW)
+  const plan = planRetention(
+    [b('ktrdr-20991231T000000Z', daysAgo(45)), b('ktrdr-20000101T000000Z', daysAgo(0, 1))],
+    policy,
+    NOW,
+  )
   assert.equal(names(plan.delete), ['ktrdr-20991231T000000Z'])
   assert.is(why(plan, 'ktrdr-20000101T000000Z'), 'newest verified backup (never deleted)')
 })
 
 test('unverified backups neither count as newest nor get deleted', () => {
-  const plan = planRetention([b('broken', daysAgo(0, 1), false), b('old-broken', daysAgo(90), false), b('good', daysAgo(1)), b('old', daysAgo(60))], policy, NOW)
+  const plan = planRetention(
+    [
+      b('broken', daysAgo(0, 1), false),
+      b('old-broken', daysAgo(90), false),
+      b('good', daysAgo(1)),
+      b('old', daysAgo(60)),
+    ],
+    policy,
+    NOW,
+  )
   assert.equal(names(plan.delete), ['old'])
   assert.match(why(plan, 'broken')!, /not verified/)
   assert.match(why(plan, 'old-broken')!, /never deleted/)
@@ -60,14 +82,26 @@ test('at most max_deletions_per_run, oldest first; the rest wait for the next ru
 })
 
 test('pre-restore safety dumps age out like the rest but are never the protected newest', () => {
-  const plan = planRetention([b('safety', daysAgo(0, 1), true, 'pre-restore'), b('daily', daysAgo(0, 3)), b('old-safety', daysAgo(31), true, 'pre-restore')], policy, NOW)
+  const plan = planRetention(
+    [
+      b('safety', daysAgo(0, 1), true, 'pre-restore'),
+      b('daily', daysAgo(0, 3)),
+      b('old-safety', daysAgo(31), true, 'pre-restore'),
+    ],
+    policy,
+    NOW,
+  )
   assert.equal(names(plan.delete), ['old-safety'])
   assert.is(why(plan, 'daily'), 'newest verified backup (never deleted)')
   assert.is(why(plan, 'safety'), 'within keep_days (30 d)')
 })
 
 test('clock skew: a backup newer than now is kept and does not shield the real newest', () => {
-  const plan = planRetention([b('future', new Date(NOW.getTime() + 3_600_000)), b('now', daysAgo(0, 1)), b('old', daysAgo(31))], policy, NOW)
+  const plan = planRetention(
+    [b('future', new Date(NOW.getTime() + 3_600_000)), b('now', daysAgo(0, 1)), b('old', daysAgo(31))],
+    policy,
+    NOW,
+  )
   assert.equal(names(plan.delete), ['old'])
   assert.match(why(plan, 'future')!, /newer than now/)
 })

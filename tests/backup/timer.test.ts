@@ -15,23 +15,40 @@ import { renderScript } from '../../lib/remote/script.ts'
 const LAB = join(REPO, 'lab/config')
 const TEMPLATES = join(REPO, 'templates/systemd')
 const roots: string[] = []
-const tempRoot = () => { const d = mkdtempSync(join(tmpdir(), 'ktrdr-timer-')); roots.push(d); return d }
+const tempRoot = () => {
+  const d = mkdtempSync(join(tmpdir(), 'ktrdr-timer-'))
+  roots.push(d)
+  return d
+}
 const units = (root: string) => join(root, 'etc/systemd/system')
 const hasAnalyze = spawnSync('sh', ['-c', 'command -v systemd-analyze']).status === 0
 
-test.after(() => { for (const d of roots) rmSync(d, { recursive: true, force: true }) })
+test.after(() => {
+  for (const d of roots) rmSync(d, { recursive: true, force: true })
+})
 
-for (const [how, vars] of [['LOCAL=1', { LOCAL: '1' }], ['over SSH to ktrdr-core', {}]] as const) {
+for (const [how, vars] of [
+  ['LOCAL=1', { LOCAL: '1' }],
+  ['over SSH to ktrdr-core', {}],
+] as const) {
   test(`install-backup-timer ROOT=… ${how}: verified, installed 0644, timer enabled offline`, () => {
     const root = tempRoot()
     const r = make('install-backup-timer', { CONFIG: LAB, ROOT: root, ...vars })
     assert.is(r.code, 0, r.stdout + r.stderr)
     assert.match(r.stdout, hasAnalyze ? /verified\s+systemd-analyze verify: ok/ : /verified\s+skipped/)
-    assert.match(r.stdout, new RegExp(`Installed ktrdr-backup.timer on ${'LOCAL' in vars ? 'local' : 'ktrdr-core'} \\(under ${root}, enabled offline\\)`))
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `Installed ktrdr-backup.timer on ${'LOCAL' in vars ? 'local' : 'ktrdr-core'} \\(under ${root}, enabled offline\\)`,
+      ),
+    )
     const service = readFileSync(join(units(root), 'ktrdr-backup.service'), 'utf8')
     assert.match(service, /^RequiresMountsFor=\/var\/lib\/ktrdr-lab\/shared$/m)
     assert.match(service, /^ExecStart=\/usr\/bin\/env node dist\/backup\.mjs --local --prune --config infra\/homelab$/m)
-    assert.is(readFileSync(join(units(root), 'ktrdr-backup.timer'), 'utf8'), readFileSync(join(TEMPLATES, 'ktrdr-backup.timer'), 'utf8'))
+    assert.is(
+      readFileSync(join(units(root), 'ktrdr-backup.timer'), 'utf8'),
+      readFileSync(join(TEMPLATES, 'ktrdr-backup.timer'), 'utf8'),
+    )
     assert.is((statSync(join(units(root), 'ktrdr-backup.service')).mode & 0o777).toString(8), '644')
     assert.match(readlinkSync(join(units(root), 'timers.target.wants/ktrdr-backup.timer')), /ktrdr-backup\.timer$/)
   })
@@ -47,7 +64,9 @@ test('a unit systemd-analyze rejects is not installed', () => {
   if (!hasAnalyze) return console.log('    (systemd-analyze not installed: skipped)')
   const root = tempRoot()
   const timer = readFileSync(join(TEMPLATES, 'ktrdr-backup.timer'), 'utf8')
-  const script = renderScript({ body: installTimerLines({ service: '[Service]\nType=oneshot\nExecStart=relative-no-such-binary\n', timer }, root) })
+  const script = renderScript({
+    body: installTimerLines({ service: '[Service]\nType=oneshot\nExecStart=relative-no-such-binary\n', timer }, root),
+  })
   const r = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8' })
   assert.is.not(r.status, 0)
   assert.match(r.stdout, /::ktrdr failed systemd-analyze verify rejected the units/)
@@ -58,11 +77,20 @@ test('installTimerLines: / reloads and enables --now; another root only enables 
   const u = { service: '[Service]\n', timer: '[Timer]\n' }
   const live = installTimerLines(u, '/')
   assert.ok(live.includes('systemctl daemon-reload'))
-  assert.ok(live.some((l) => l.includes('then systemctl enable --now ktrdr-backup.timer 2>&1')), live.join('\n'))
+  assert.ok(
+    live.some((l) => l.includes('then systemctl enable --now ktrdr-backup.timer 2>&1')),
+    live.join('\n'),
+  )
   const off = installTimerLines(u, '/tmp/r')
   assert.is(off[0], 'root=/tmp/r')
-  assert.not.ok(off.some((l) => /daemon-reload|--now|list-timers/.test(l)), off.join('\n'))
-  assert.ok(off.some((l) => l.includes('then systemctl --root=/tmp/r enable ktrdr-backup.timer 2>&1')), off.join('\n'))
+  assert.not.ok(
+    off.some((l) => /daemon-reload|--now|list-timers/.test(l)),
+    off.join('\n'),
+  )
+  assert.ok(
+    off.some((l) => l.includes('then systemctl --root=/tmp/r enable ktrdr-backup.timer 2>&1')),
+    off.join('\n'),
+  )
 })
 
 test('the cron line in docs/backup.md and the timer template is CRON_LINE', () => {

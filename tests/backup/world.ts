@@ -43,16 +43,27 @@ export function world(name = 'bk-e2e', opts: { dbPort?: number } = {}): World {
   if (mounted.code !== 0) throw new Error(`cannot mount the test tmpfs: ${mounted.stderr}`)
   const port = opts.dbPort ?? 15532
   const edits = [
-      { file: 'stack-config.yml', from: /compose_path: .*\/docker-compose\.core\.yml/, to: `compose_path: ${compose}` },
-      { file: 'stack-config.yml', from: 'port: 15432', to: `port: ${port}` },
-      { file: 'stack-config.yml', from: 'port: 18000', to: `port: ${port + 2600}` },
-      { file: 'stack-config.yml', from: /export_path: .*/, to: `export_path: ${shared}` },
-      { file: 'stack-config.yml', from: /host_path: .*/, to: `host_path: ${shared}` },
-      { file: 'stack-config.yml', from: /prometheus:\n\s+image: .*/, to: 'prometheus:\n      disabled: the backup tests share the lab network; 9090 belongs to the lab core' },
+    { file: 'stack-config.yml', from: /compose_path: .*\/docker-compose\.core\.yml/, to: `compose_path: ${compose}` },
+    { file: 'stack-config.yml', from: 'port: 15432', to: `port: ${port}` },
+    { file: 'stack-config.yml', from: 'port: 18000', to: `port: ${port + 2600}` },
+    { file: 'stack-config.yml', from: /export_path: .*/, to: `export_path: ${shared}` },
+    { file: 'stack-config.yml', from: /host_path: .*/, to: `host_path: ${shared}` },
+    {
+      file: 'stack-config.yml',
+      from: /prometheus:\n\s+image: .*/,
+      to: 'prometheus:\n      disabled: the backup tests share the lab network; 9090 belongs to the lab core',
+    },
   ] satisfies Edit[]
   const config = configCopy(edits, join(REPO, 'lab/config'))
-  const smallConfig = configCopy([...edits, { file: 'stack-config.yml', from: /$/, to: '\nbackups:\n  subdir: small/db-backups\n' }], join(REPO, 'lab/config'))
-  const env = { PATH: `${STANDIN_BIN}:${process.env.PATH}`, OP_STANDIN_VAULT: join(LAB_DIR, 'op/vault.json'), KTRDR_OPERATOR: 'backup-e2e@test' }
+  const smallConfig = configCopy(
+    [...edits, { file: 'stack-config.yml', from: /$/, to: '\nbackups:\n  subdir: small/db-backups\n' }],
+    join(REPO, 'lab/config'),
+  )
+  const env = {
+    PATH: `${STANDIN_BIN}:${process.env.PATH}`,
+    OP_STANDIN_VAULT: join(LAB_DIR, 'op/vault.json'),
+    KTRDR_OPERATOR: 'backup-e2e@test',
+  }
   const w: World = {
     root,
     config,
@@ -62,9 +73,32 @@ export function world(name = 'bk-e2e', opts: { dbPort?: number } = {}): World {
     compose,
     project,
     env,
-    make: (target, vars = {}, o = {}) => make(target, { CONFIG: config, ...vars }, { env, timeout: o.timeout ?? 300_000, input: o.input }),
+    make: (target, vars = {}, o = {}) =>
+      make(target, { CONFIG: config, ...vars }, { env, timeout: o.timeout ?? 300_000, input: o.input }),
     sql: (query, db = 'ktrdr') => {
-      const r = sh('docker', ['compose', '-f', compose, 'exec', '-T', 'db', 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', 'ktrdr', '-d', db], query)
+      const r = sh(
+        'docker',
+        [
+          'compose',
+          '-f',
+          compose,
+          'exec',
+          '-T',
+          'db',
+          'psql',
+          '-X',
+          '-q',
+          '-A',
+          '-t',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-U',
+          'ktrdr',
+          '-d',
+          db,
+        ],
+        query,
+      )
       if (r.code !== 0) throw new Error(`psql failed: ${r.stderr}`)
       return r.stdout.trim()
     },

@@ -16,28 +16,47 @@ import { tempDir } from '../helpers/tmp.ts'
 const LAB = process.env.KTRDR_LAB_DIR ?? '/var/lib/ktrdr-lab'
 const VAULT = join(LAB, 'op/vault.json')
 const REGISTRY = '127.0.0.1:5000'
-const labUp = run('docker', ['info']).code === 0 && existsSync(VAULT) && run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://${REGISTRY}/v2/`]).stdout === '401'
+const labUp =
+  run('docker', ['info']).code === 0 &&
+  existsSync(VAULT) &&
+  run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://${REGISTRY}/v2/`]).stdout === '401'
 
 /** lab/config when it points at the lab registry, else a copy of infra/homelab edited to do so. */
 function labConfig(): string {
   const lab = join(REPO, 'lab/config')
-  if (existsSync(join(lab, 'stack-config.yml')) && readFileSync(join(lab, 'stack-config.yml'), 'utf8').includes(`${REGISTRY}/ktrdr`)) return lab
+  if (
+    existsSync(join(lab, 'stack-config.yml')) &&
+    readFileSync(join(lab, 'stack-config.yml'), 'utf8').includes(`${REGISTRY}/ktrdr`)
+  )
+    return lab
   return configCopy([
     { file: 'stack-config.yml', from: /url: ghcr\.io\/ktrdr/, to: `url: ${REGISTRY}/ktrdr` },
-    { file: 'secrets.yml', from: 'REGISTRY_PASSWORD: op://ktrdr-homelab/ghcr/token', to: 'REGISTRY_PASSWORD: op://ktrdr-lab/registry/password' },
+    {
+      file: 'secrets.yml',
+      from: 'REGISTRY_PASSWORD: op://ktrdr-homelab/ghcr/token',
+      to: 'REGISTRY_PASSWORD: op://ktrdr-lab/registry/password',
+    },
   ])
 }
 
 function host(name: string, script: string) {
-  return run('ssh', ['-F', join(LAB, 'ssh/ssh_config'), name, 'bash', '-s'], { input: `set -euo pipefail\n${script}\n`, timeout: 300_000 })
+  return run('ssh', ['-F', join(LAB, 'ssh/ssh_config'), name, 'bash', '-s'], {
+    input: `set -euo pipefail\n${script}\n`,
+    timeout: 300_000,
+  })
 }
 
 test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, revision label = HEAD', () => {
   if (!labUp) return console.log('  (skipped: lab not up — run lab/lab.sh up)')
   const app = tempDir('ktrdr-e2e-app-')
   cpSync(join(REPO, 'examples/ktrdr-app'), app, { recursive: true })
-  const git = (...a: string[]) => spawnSync('git', ['-C', app, '-c', 'user.email=e2e@example.org', '-c', 'user.name=e2e', ...a], { encoding: 'utf8' }).stdout.trim()
-  git('init', '-q'); git('add', '-A'); git('commit', '-qm', `e2e ${Date.now()}`)
+  const git = (...a: string[]) =>
+    spawnSync('git', ['-C', app, '-c', 'user.email=e2e@example.org', '-c', 'user.name=e2e', ...a], {
+      encoding: 'utf8',
+    }).stdout.trim()
+  git('init', '-q')
+  git('add', '-A')
+  git('commit', '-qm', `e2e ${Date.now()}`)
   const head = git('rev-parse', 'HEAD')
   const tag = `sha-${git('rev-parse', '--short=7', 'HEAD')}`
   const config = labConfig()
@@ -45,7 +64,9 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
   const vars = { APP: app, CONFIG: config, PUSH: '1' }
   const refs = { backend: `${REGISTRY}/ktrdr/ktrdr-backend:${tag}`, worker: `${REGISTRY}/ktrdr/ktrdr-worker:${tag}` }
   const password: string = JSON.parse(readFileSync(VAULT, 'utf8')).vaults['ktrdr-lab'].registry.password
-  const dockerCfgBefore = existsSync(join(homedir(), '.docker/config.json')) ? readFileSync(join(homedir(), '.docker/config.json'), 'utf8') : undefined
+  const dockerCfgBefore = existsSync(join(homedir(), '.docker/config.json'))
+    ? readFileSync(join(homedir(), '.docker/config.json'), 'utf8')
+    : undefined
 
   const local = make('build-backend', vars, { env: { ...env, CI: undefined } })
   assert.is(local.code, 2, 'without CI the sha tag is refused')
@@ -53,7 +74,11 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
   assert.is.not(run('docker', ['image', 'inspect', refs.backend]).code, 0, 'nothing was built')
 
   const ci = { env: { ...env, CI: '1' }, timeout: 600_000 }
-  const base = make('build-base', { CONFIG: config, PUSH: '1', BASE_IMAGE: 'ktrdr-lab/python:3.13', INSTALL_UV: '0' }, ci)
+  const base = make(
+    'build-base',
+    { CONFIG: config, PUSH: '1', BASE_IMAGE: 'ktrdr-lab/python:3.13', INSTALL_UV: '0' },
+    ci,
+  )
   assert.is(base.code, 0, base.stderr)
   for (const kind of ['backend', 'worker'] as const) {
     const r = make(`build-${kind}`, vars, ci)
@@ -63,46 +88,76 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
     assert.match(r.stdout, `pushed to ${REGISTRY}`)
     assert.not.ok((r.stdout + r.stderr).includes(password), 'password never printed')
   }
-  const after = existsSync(join(homedir(), '.docker/config.json')) ? readFileSync(join(homedir(), '.docker/config.json'), 'utf8') : undefined
+  const after = existsSync(join(homedir(), '.docker/config.json'))
+    ? readFileSync(join(homedir(), '.docker/config.json'), 'utf8')
+    : undefined
   assert.is(after, dockerCfgBefore, '~/.docker/config.json untouched')
-  assert.equal(readdirSync('/dev/shm').filter((f) => f.startsWith('ktrdr-docker-')), [], 'throwaway DOCKER_CONFIG removed')
+  assert.equal(
+    readdirSync('/dev/shm').filter((f) => f.startsWith('ktrdr-docker-')),
+    [],
+    'throwaway DOCKER_CONFIG removed',
+  )
 
   // The hosts share this engine: drop the local copies so the pull below really comes from the registry.
   run('docker', ['rmi', refs.backend, refs.worker])
-  const anon = host('ktrdr-workers-b', `export DOCKER_CONFIG=$(mktemp -d /dev/shm/e2e.XXXXXX); trap 'rm -rf "$DOCKER_CONFIG"' EXIT\ndocker pull ${refs.worker}`)
+  const anon = host(
+    'ktrdr-workers-b',
+    `export DOCKER_CONFIG=$(mktemp -d /dev/shm/e2e.XXXXXX); trap 'rm -rf "$DOCKER_CONFIG"' EXIT\ndocker pull ${refs.worker}`,
+  )
   assert.is.not(anon.code, 0)
   assert.match(anon.stderr, /no basic auth credentials|unauthorized/, 'the registry demands auth')
 
   const name = `ktrdr-e2e-${Date.now()}`
-  const r = host('ktrdr-workers-b', [
-    'export DOCKER_CONFIG=$(mktemp -d /dev/shm/e2e.XXXXXX)',
-    `trap 'docker rm -f ${name}-backend ${name}-worker >/dev/null 2>&1 || true; rm -rf "$DOCKER_CONFIG"' EXIT`,
-    `export REGISTRY_PASSWORD=${quote(password)}`,
-    `printf '%s' "$REGISTRY_PASSWORD" | docker login ${REGISTRY} --username ktrdr-ci --password-stdin >/dev/null`,
-    ...(['backend', 'worker'] as const).flatMap((k) => [
-      `docker pull -q ${refs[k]} >/dev/null`,
-      `docker run -d --name ${name}-${k} ${refs[k]} python -c 'import time; time.sleep(120)' >/dev/null`,
-      `echo "${k} $(docker inspect --format '{{index .Config.Labels "org.opencontainers.image.revision"}} {{.State.Running}} {{.Config.User}}' ${name}-${k})"`,
-    ]),
-  ].join('\n'))
+  const r = host(
+    'ktrdr-workers-b',
+    [
+      'export DOCKER_CONFIG=$(mktemp -d /dev/shm/e2e.XXXXXX)',
+      `trap 'docker rm -f ${name}-backend ${name}-worker >/dev/null 2>&1 || true; rm -rf "$DOCKER_CONFIG"' EXIT`,
+      `export REGISTRY_PASSWORD=${quote(password)}`,
+      `printf '%s' "$REGISTRY_PASSWORD" | docker login ${REGISTRY} --username ktrdr-ci --password-stdin >/dev/null`,
+      ...(['backend', 'worker'] as const).flatMap((k) => [
+        `docker pull -q ${refs[k]} >/dev/null`,
+        `docker run -d --name ${name}-${k} ${refs[k]} python -c 'import time; time.sleep(120)' >/dev/null`,
+        `echo "${k} $(docker inspect --format '{{index .Config.Labels "org.opencontainers.image.revision"}} {{.State.Running}} {{.Config.User}}' ${name}-${k})"`,
+      ]),
+    ].join('\n'),
+  )
   assert.is(r.code, 0, r.stderr)
   assert.is(r.stdout.trim(), `backend ${head} true ktrdr\nworker ${head} true ktrdr`)
   run('docker', ['rmi', refs.backend, refs.worker])
 })
 
-test('lab: a wrong registry password fails the push with docker\'s reason; nothing left in tmpfs', () => {
+test("lab: a wrong registry password fails the push with docker's reason; nothing left in tmpfs", () => {
   if (!labUp) return console.log('  (skipped: lab not up)')
   const app = tempDir('ktrdr-e2e-app-')
   cpSync(join(REPO, 'examples/ktrdr-app'), app, { recursive: true })
   spawnSync('git', ['init', '-q', app])
-  spawnSync('git', ['-C', app, '-c', 'user.email=e2e@example.org', '-c', 'user.name=e2e', 'commit', '-qm', 'x', '--allow-empty'])
+  spawnSync('git', [
+    '-C',
+    app,
+    '-c',
+    'user.email=e2e@example.org',
+    '-c',
+    'user.name=e2e',
+    'commit',
+    '-qm',
+    'x',
+    '--allow-empty',
+  ])
   const wrong = 'not-the-password-Zq9'
-  const r = make('build-worker', { APP: app, CONFIG: labConfig(), TAG: 'e2e-badpass', PUSH: '1', SECRETS_PROVIDER: 'env' }, { env: { REGISTRY_PASSWORD: wrong, CI: undefined }, timeout: 300_000 })
+  const r = make(
+    'build-worker',
+    { APP: app, CONFIG: labConfig(), TAG: 'e2e-badpass', PUSH: '1', SECRETS_PROVIDER: 'env' },
+    { env: { REGISTRY_PASSWORD: wrong, CI: undefined }, timeout: 300_000 },
+  )
   assert.is(r.code, 2)
   assert.match(r.stderr, `docker login to ${REGISTRY} as ktrdr-ci failed`)
   assert.match(r.stderr, /unauthorized|401/)
   assert.not.ok((r.stdout + r.stderr).includes(wrong), 'password never printed')
-  assert.equal(readdirSync('/dev/shm').filter((f) => f.startsWith('ktrdr-docker-')), [])
+  assert.equal(
+    readdirSync('/dev/shm').filter((f) => f.startsWith('ktrdr-docker-')),
+    [],
+  )
   run('docker', ['rmi', `${REGISTRY}/ktrdr/ktrdr-worker:e2e-badpass`])
 })
 

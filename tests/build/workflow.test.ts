@@ -36,8 +36,15 @@ test('checks out the app and ktrdr-ops, installs uv (the version the stand-in fo
 
 test('make deps-check, then build-base, then backend and worker pushed with the job token via the env provider', () => {
   const order = ['setup', 'deps-check', 'build-base', 'build-backend', 'build-worker'].map(at)
-  assert.ok(order.every((i) => i >= 0), `all targets present: ${order}`)
-  assert.equal([...order].sort((a, b) => a - b), order, 'in this order')
+  assert.ok(
+    order.every((i) => i >= 0),
+    `all targets present: ${order}`,
+  )
+  assert.equal(
+    [...order].sort((a, b) => a - b),
+    order,
+    'in this order',
+  )
   for (const t of ['build-backend', 'build-worker']) {
     const s = makeSteps[at(t)]!
     assert.match(s.run!, 'PUSH=1')
@@ -46,20 +53,37 @@ test('make deps-check, then build-base, then backend and worker pushed with the 
     assert.is(s.env!.REGISTRY_PASSWORD, '${{ secrets.GITHUB_TOKEN }}')
     assert.not.match(s.run!, '${{', 'no expressions inside run:')
   }
-  assert.not.ok(steps.some((s) => s.run?.includes('docker login')), 'logins only through make')
+  assert.not.ok(
+    steps.some((s) => s.run?.includes('docker login')),
+    'logins only through make',
+  )
 })
 
 test('the run lines work as written: deps-check passes, builds tag sha-<short> and would push', () => {
   const app = tempDir('ktrdr-ci-app-')
   cpSync(join(REPO, 'examples/ktrdr-app'), app, { recursive: true })
-  const env = { PATH: `${STANDIN_BIN}:${process.env.PATH}`, CI: 'true', APP: app, OPS: REPO, REGISTRY_PASSWORD: 'ghs_dummy', REGISTRY_USER: 'octocat' }
+  const env = {
+    PATH: `${STANDIN_BIN}:${process.env.PATH}`,
+    CI: 'true',
+    APP: app,
+    OPS: REPO,
+    REGISTRY_PASSWORD: 'ghs_dummy',
+    REGISTRY_USER: 'octocat',
+  }
   assert.is(make('deps-lock', { APP: app }, { env }).code, 0)
-  const git = (...a: string[]) => spawnSync('git', ['-C', app, '-c', 'user.email=ci@example.org', '-c', 'user.name=ci', ...a], { encoding: 'utf8' }).stdout.trim()
-  git('init', '-q'); git('add', '-A'); git('commit', '-qm', 'app')
+  const git = (...a: string[]) =>
+    spawnSync('git', ['-C', app, '-c', 'user.email=ci@example.org', '-c', 'user.name=ci', ...a], {
+      encoding: 'utf8',
+    }).stdout.trim()
+  git('init', '-q')
+  git('add', '-A')
+  git('commit', '-qm', 'app')
   const short = git('rev-parse', '--short=7', 'HEAD')
   for (const s of makeSteps) {
     const line = s.run!.replace(/build-(base|backend|worker)/, '$& DRY_RUN=1')
-    const r = run('bash', ['-c', line], { env: { ...env, ...Object.fromEntries(Object.keys(s.env ?? {}).map((k) => [k, env[k as keyof typeof env]])) } })
+    const r = run('bash', ['-c', line], {
+      env: { ...env, ...Object.fromEntries(Object.keys(s.env ?? {}).map((k) => [k, env[k as keyof typeof env]])) },
+    })
     assert.is(r.code, 0, `${s.name}: ${r.stderr}`)
     if (/build-(backend|worker)/.test(line)) {
       assert.match(r.stdout, new RegExp(`would run: docker push ghcr\\.io/ktrdr/ktrdr-(backend|worker):sha-${short}`))

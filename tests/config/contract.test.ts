@@ -16,30 +16,50 @@ const secrets = new Map([
 
 test('homelab backend', () => {
   assert.equal(resolveEnv(cfg, { environment: 'homelab', service: 'backend' }, secrets), {
-    DB_HOST: 'db', DB_PORT: '5432', DB_NAME: 'ktrdr', DB_USER: 'ktrdr', DB_PASSWORD: 'pw-1',
-    JWT_SECRET: 'jwt-2', SHARED_MOUNT_PATH: '/mnt/shared', BACKEND_PORT: '8000', LOG_LEVEL: 'info',
+    DB_HOST: 'db',
+    DB_PORT: '5432',
+    DB_NAME: 'ktrdr',
+    DB_USER: 'ktrdr',
+    DB_PASSWORD: 'pw-1',
+    JWT_SECRET: 'jwt-2',
+    SHARED_MOUNT_PATH: '/mnt/shared',
+    BACKEND_PORT: '8000',
+    LOG_LEVEL: 'info',
   })
 })
 
 test('homelab worker replica 2 on node C: its own port and explicit public URL', () => {
-  assert.equal(resolveEnv(cfg, { environment: 'homelab', service: 'worker', node: findNode(cfg, 'C'), replica: 2 }, secrets), {
-    BACKEND_BASE_URL: 'http://ktrdr-core.internal:8000',
-    WORKER_PUBLIC_BASE_URL: 'http://ktrdr-workers-c.internal:9001',
-    WORKER_PORT: '9001', SHARED_MOUNT_PATH: '/mnt/shared', BROKER_API_KEY: 'broker-3', LOG_LEVEL: 'info',
-  })
+  assert.equal(
+    resolveEnv(cfg, { environment: 'homelab', service: 'worker', node: findNode(cfg, 'C'), replica: 2 }, secrets),
+    {
+      BACKEND_BASE_URL: 'http://ktrdr-core.internal:8000',
+      WORKER_PUBLIC_BASE_URL: 'http://ktrdr-workers-c.internal:9001',
+      WORKER_PORT: '9001',
+      SHARED_MOUNT_PATH: '/mnt/shared',
+      BROKER_API_KEY: 'broker-3',
+      LOG_LEVEL: 'info',
+    },
+  )
 })
 
 test('dev backend and dev worker replica 2 on node C use compose service names', () => {
   assert.equal(resolveEnv(cfg, { environment: 'dev', service: 'backend' }, secrets).DB_HOST, 'db')
-  assert.equal(resolveEnv(cfg, { environment: 'dev', service: 'worker', node: findNode(cfg, 'c'), replica: 2 }, secrets), {
-    BACKEND_BASE_URL: 'http://backend:8000',
-    WORKER_PUBLIC_BASE_URL: 'http://worker-2:9001',
-    WORKER_PORT: '9001', SHARED_MOUNT_PATH: '/mnt/shared', BROKER_API_KEY: 'broker-3', LOG_LEVEL: 'info',
-  })
+  assert.equal(
+    resolveEnv(cfg, { environment: 'dev', service: 'worker', node: findNode(cfg, 'c'), replica: 2 }, secrets),
+    {
+      BACKEND_BASE_URL: 'http://backend:8000',
+      WORKER_PUBLIC_BASE_URL: 'http://worker-2:9001',
+      WORKER_PORT: '9001',
+      SHARED_MOUNT_PATH: '/mnt/shared',
+      BROKER_API_KEY: 'broker-3',
+      LOG_LEVEL: 'info',
+    },
+  )
 })
 
 test('dev uses dev_secrets references, homelab the main ones', () => {
-  const ref = (env: 'dev' | 'homelab') => planEnv(cfg, { environment: env, service: 'backend' }).find((v) => v.name === 'JWT_SECRET')?.ref
+  const ref = (env: 'dev' | 'homelab') =>
+    planEnv(cfg, { environment: env, service: 'backend' }).find((v) => v.name === 'JWT_SECRET')?.ref
   assert.is(ref('dev'), 'op://ktrdr-dev/backend/jwt_secret')
   assert.is(ref('homelab'), 'op://ktrdr-homelab/backend/jwt_secret')
 })
@@ -52,23 +72,34 @@ test('the zone is one value: changing it moves every derived URL', () => {
 })
 
 test('missing variables: one error listing every one and where to set it', () => {
-  const c = loadConfig(configCopy([
-    { file: 'secrets.yml', from: '  JWT_SECRET: op://ktrdr-homelab/backend/jwt_secret\n', to: '' },
-    { file: 'secrets.yml', from: '  DB_PASSWORD: op://ktrdr-homelab/postgres/password\n', to: '' },
-  ]))
+  const c = loadConfig(
+    configCopy([
+      { file: 'secrets.yml', from: '  JWT_SECRET: op://ktrdr-homelab/backend/jwt_secret\n', to: '' },
+      { file: 'secrets.yml', from: '  DB_PASSWORD: op://ktrdr-homelab/postgres/password\n', to: '' },
+    ]),
+  )
   try {
     resolveEnv(c, { environment: 'homelab', service: 'backend' }, secrets)
     assert.unreachable()
   } catch (e) {
     assert.instance(e, MissingEnvError)
-    assert.equal((e as MissingEnvError).missing.map((m) => m.name), ['DB_PASSWORD', 'JWT_SECRET'])
-    assert.match((e as Error).message, `add \`JWT_SECRET: op://<vault>/<item>/<field>\` under secrets: in ${c.files.secrets}`)
+    assert.equal(
+      (e as MissingEnvError).missing.map((m) => m.name),
+      ['DB_PASSWORD', 'JWT_SECRET'],
+    )
+    assert.match(
+      (e as Error).message,
+      `add \`JWT_SECRET: op://<vault>/<item>/<field>\` under secrets: in ${c.files.secrets}`,
+    )
   }
   try {
     resolveEnv(cfg, { environment: 'homelab', service: 'backend' }, new Map())
     assert.unreachable()
   } catch (e) {
-    assert.equal((e as MissingEnvError).missing.map((m) => m.name), ['DB_PASSWORD', 'JWT_SECRET'])
+    assert.equal(
+      (e as MissingEnvError).missing.map((m) => m.name),
+      ['DB_PASSWORD', 'JWT_SECRET'],
+    )
   }
 })
 

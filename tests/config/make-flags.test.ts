@@ -7,7 +7,12 @@ import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
 import { run } from '../helpers/run.ts'
 
-const files = ['Makefile', ...readdirSync(join(REPO, 'mk')).filter((f) => f.endsWith('.mk')).map((f) => `mk/${f}`)]
+const files = [
+  'Makefile',
+  ...readdirSync(join(REPO, 'mk'))
+    .filter((f) => f.endsWith('.mk'))
+    .map((f) => `mk/${f}`),
+]
 const targets: { target: string; script: string; fixed: string[] }[] = []
 for (const f of files) {
   let current = ''
@@ -15,25 +20,39 @@ for (const f of files) {
     const t = /^([a-z][a-z-]*):/.exec(line)
     if (t) current = t[1]!
     const r = /\$\(call run,([a-z-]+)\)((?: --[a-z-]+=[a-z]+)*)/.exec(line)
-    if (r && current) targets.push({ target: current, script: r[1]!, fixed: [...r[2]!.matchAll(/--([a-z-]+)=/g)].map((m) => m[1]!) })
+    if (r && current)
+      targets.push({ target: current, script: r[1]!, fixed: [...r[2]!.matchAll(/--([a-z-]+)=/g)].map((m) => m[1]!) })
   }
 }
 
 test('the Makefile runs every script', () => {
-  const scripts = readdirSync(join(REPO, 'scripts')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''))
-  for (const s of scripts) assert.ok(targets.some((t) => t.script === s), `no make target runs scripts/${s}.ts`)
+  const scripts = readdirSync(join(REPO, 'scripts'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.replace(/\.ts$/, ''))
+  for (const s of scripts)
+    assert.ok(
+      targets.some((t) => t.script === s),
+      `no make target runs scripts/${s}.ts`,
+    )
 })
 
 for (const { target, script, fixed } of targets)
   test(`make ${target}: every flag of ${script} --help`, () => {
     const help = run('node', [`dist/${script}.mjs`, '--help'])
     assert.is(help.code, 0, help.stderr)
-    const flags = [...help.stdout.matchAll(/^ {2}--([a-z-]+)(?: <([^>]*)>)?/gm)].map((m) => ({ name: m[1]!, value: m[2] !== undefined }))
+    const flags = [...help.stdout.matchAll(/^ {2}--([a-z-]+)(?: <([^>]*)>)?/gm)].map((m) => ({
+      name: m[1]!,
+      value: m[2] !== undefined,
+    }))
     for (const f of flags.filter((x) => x.name !== 'help' && !fixed.includes(x.name))) {
       const v = f.name.toUpperCase().replace(/-/g, '_')
       assert.match(help.stdout, `[make: ${v}=`, `${script} --help names the make variable for --${f.name}`)
       const cmd = run('make', ['-n', '--no-print-directory', target, `${v}=${f.value ? 'x1' : '1'}`]).stdout
-      assert.match(cmd, f.value ? `--${f.name}='x1'` : `--${f.name}`, `make ${target} ${v}=… does not pass --${f.name}:\n${cmd}`)
+      assert.match(
+        cmd,
+        f.value ? `--${f.name}='x1'` : `--${f.name}`,
+        `make ${target} ${v}=… does not pass --${f.name}:\n${cmd}`,
+      )
     }
   })
 

@@ -6,7 +6,16 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
-import { BAD_TAG, ensureAppImages, GOOD_TAG, LAB_CONFIG, LAB_DIR, labEnv, labSecrets, recordingMake } from '../helpers/lab.ts'
+import {
+  BAD_TAG,
+  ensureAppImages,
+  GOOD_TAG,
+  LAB_CONFIG,
+  LAB_DIR,
+  labEnv,
+  labSecrets,
+  recordingMake,
+} from '../helpers/lab.ts'
 import { leaksIn } from '../helpers/leaks.ts'
 
 const opt = (host: string) => join(LAB_DIR, 'hosts', host, 'opt', host)
@@ -20,13 +29,16 @@ test.before(() => {
 
 test('a lock held by another run: refused, naming who and since when; --force-unlock deploys', () => {
   mkdirSync(lockOf('ktrdr-workers-c'), { recursive: true })
-  writeFileSync(join(lockOf('ktrdr-workers-c'), 'owner'), 'alice@mac pid 4242 since 2026-11-27T10:00:00Z tag sha-0000000\n')
+  writeFileSync(
+    join(lockOf('ktrdr-workers-c'), 'owner'),
+    'alice@mac pid 4242 since 2026-11-27T10:00:00Z tag sha-0000000\n',
+  )
   const r = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
   assert.is.not(r.code, 0)
   assert.match(r.stdout, 'node C: refused — locked by alice@mac pid 4242 since 2026-11-27T10:00:00Z')
   assert.match(r.stdout, 'FORCE_UNLOCK=1')
   assert.match(r.stdout, /node B\s+ok/)
-  assert.ok(existsSync(lockOf('ktrdr-workers-c')), 'someone else\'s lock is left alone')
+  assert.ok(existsSync(lockOf('ktrdr-workers-c')), "someone else's lock is left alone")
   const f = run('deploy-workers', { NODE: 'C', TAG: GOOD_TAG, FORCE_UNLOCK: '1' })
   const left = existsSync(lockOf('ktrdr-workers-c'))
   spawnSync('rm', ['-rf', lockOf('ktrdr-workers-c')]) // never leave the fake lock behind, even on failure
@@ -58,10 +70,18 @@ test('a refused registry password: clear error, no secret printed', () => {
 })
 
 test('Ctrl-C mid-deploy: the lock is released and the remote shell ends', async () => {
-  const child = spawn('node', ['dist/deploy-workers.mjs', `--config=${LAB_CONFIG}`, '--node=B', `--tag=${BAD_TAG}`, '--health-timeout=60'], { cwd: REPO, env: { ...process.env, ...labEnv() } })
+  const child = spawn(
+    'node',
+    ['dist/deploy-workers.mjs', `--config=${LAB_CONFIG}`, '--node=B', `--tag=${BAD_TAG}`, '--health-timeout=60'],
+    { cwd: REPO, env: { ...process.env, ...labEnv() } },
+  )
   let out = ''
-  child.stdout.on('data', (d) => { out += d })
-  child.stderr.on('data', (d) => { out += d })
+  child.stdout.on('data', (d) => {
+    out += d
+  })
+  child.stderr.on('data', (d) => {
+    out += d
+  })
   for (let i = 0; i < 200 && !out.includes('health'); i++) await new Promise((r) => setTimeout(r, 100))
   assert.ok(existsSync(lockOf('ktrdr-workers-b')), `lock should be held mid-deploy:\n${out}`)
   child.kill('SIGINT')
@@ -76,20 +96,33 @@ test('Ctrl-C mid-deploy: the lock is released and the remote shell ends', async 
   assert.is(run('deploy-workers', { NODE: 'B', TAG: GOOD_TAG }).code, 0, 'the node deploys again afterwards')
 })
 
-test('one host\'s sshd dies mid-run: clear error for that node, the others finish, no lock left', async () => {
+test("one host's sshd dies mid-run: clear error for that node, the others finish, no lock left", async () => {
   const pidFile = join(LAB_DIR, 'hosts/ktrdr-workers-c/sshd.pid')
   // C's replicas stopped: its deploy must start them and wait out their first health check (interval 3 s),
   // so it holds its lock long enough to be cut mid-run however fast the rest is.
-  const ids = spawnSync('docker', ['ps', '-q', '--filter', 'label=com.docker.compose.project=ktrdr-workers-c'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)
+  const ids = spawnSync('docker', ['ps', '-q', '--filter', 'label=com.docker.compose.project=ktrdr-workers-c'], {
+    encoding: 'utf8',
+  })
+    .stdout.split('\n')
+    .filter(Boolean)
   if (ids.length) spawnSync('docker', ['stop', '-t', '5', ...ids], { stdio: 'ignore' })
-  const child = spawn('node', ['dist/deploy-workers.mjs', `--config=${LAB_CONFIG}`, '--node=all', `--tag=${GOOD_TAG}`], { cwd: REPO, env: { ...process.env, ...labEnv() } })
+  const child = spawn(
+    'node',
+    ['dist/deploy-workers.mjs', `--config=${LAB_CONFIG}`, '--node=all', `--tag=${GOOD_TAG}`],
+    { cwd: REPO, env: { ...process.env, ...labEnv() } },
+  )
   let out = ''
-  child.stdout.on('data', (d) => { out += d })
-  child.stderr.on('data', (d) => { out += d })
+  child.stdout.on('data', (d) => {
+    out += d
+  })
+  child.stderr.on('data', (d) => {
+    out += d
+  })
   const exited = new Promise<number | null>((r) => child.once('exit', r))
   let ended = false
   void exited.then(() => (ended = true))
-  for (let i = 0; i < 1500 && !ended && !existsSync(lockOf('ktrdr-workers-c')); i++) await new Promise((r) => setTimeout(r, 20))
+  for (let i = 0; i < 1500 && !ended && !existsSync(lockOf('ktrdr-workers-c')); i++)
+    await new Promise((r) => setTimeout(r, 20))
   assert.ok(existsSync(lockOf('ktrdr-workers-c')), `C's deploy never took its lock:\n${out}`)
   // Kill C's sshd and every session it forked: the connection drops mid-deploy.
   const pid = readFileSync(pidFile, 'utf8').trim()
@@ -98,12 +131,24 @@ test('one host\'s sshd dies mid-run: clear error for that node, the others finis
   const code = await exited
   output.push(out)
   // Bring C's sshd back for what follows, once the killed one is gone (a zombie counts as gone).
-  for (let i = 0; i < 100 && /^State:\s*[^ZX]/m.test(spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout); i++) await new Promise((r) => setTimeout(r, 50))
+  for (
+    let i = 0;
+    i < 100 && /^State:\s*[^ZX]/m.test(spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout);
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 50))
   spawnSync('bash', ['lab/lab.sh', 'up'], { cwd: REPO, stdio: 'ignore' })
-  assert.is(spawnSync('ssh', ['-F', join(LAB_DIR, 'ssh/ssh_config'), 'ktrdr-workers-c', 'true']).status, 0, "C's sshd is back after the test")
+  assert.is(
+    spawnSync('ssh', ['-F', join(LAB_DIR, 'ssh/ssh_config'), 'ktrdr-workers-c', 'true']).status,
+    0,
+    "C's sshd is back after the test",
+  )
   assert.is(code, 1, out)
   assert.match(out, /node B\s+ok/)
-  assert.match(out, /node C\s+FAILED — node C: (lost the SSH connection to ktrdr-workers-c|cannot reach ktrdr-workers-c over SSH)/)
+  assert.match(
+    out,
+    /node C\s+FAILED — node C: (lost the SSH connection to ktrdr-workers-c|cannot reach ktrdr-workers-c over SSH)/,
+  )
   for (let i = 0; i < 50 && existsSync(lockOf('ktrdr-workers-c')); i++) await new Promise((r) => setTimeout(r, 200))
   assert.not.ok(existsSync(lockOf('ktrdr-workers-c')), 'lock left behind on C')
 })

@@ -12,18 +12,52 @@ const PINNED = 'timescale/timescaledb:2.19.3-pg17'
 const D1 = `sha256:${'1'.repeat(64)}`
 const D2 = `sha256:${'2'.repeat(64)}`
 const host = { images: [WORKER], composeImages: [WORKER, PINNED] } as unknown as HostDeploy
-const line = (tags: string[], digests: string[]) => `::ktrdr image ${tags.map((t) => ` ${t}`).join('')} |${digests.map((d) => ` ${d}`).join('')}`
+const line = (tags: string[], digests: string[]) =>
+  `::ktrdr image ${tags.map((t) => ` ${t}`).join('')} |${digests.map((d) => ` ${d}`).join('')}`
 const preflight = (...lines: string[]) => ['some noise', ...lines, '::ktrdr preflight ok'].join('\n')
 const registry = (digest: string) => new Map([[WORKER, digest]])
 
 const cases: [string, string, Map<string, string>, boolean][] = [
-  ['every image present, ours at the registry digest', preflight(line([WORKER, 'ghcr.io/acme/ktrdr-worker:local'], [`ghcr.io/acme/ktrdr-worker@${D1}`]), line([PINNED], [])), registry(D1), true],
-  ['ours at an older digest (the tag was pushed again)', preflight(line([WORKER], [`ghcr.io/acme/ktrdr-worker@${D2}`]), line([PINNED], [])), registry(D1), false],
-  ['ours built here, never pulled or pushed (no repo digest)', preflight(line([WORKER], []), line([PINNED], [])), registry(D1), false],
-  ['a pinned third-party image missing', preflight(line([WORKER], [`ghcr.io/acme/ktrdr-worker@${D1}`])), registry(D1), false],
+  [
+    'every image present, ours at the registry digest',
+    preflight(
+      line([WORKER, 'ghcr.io/acme/ktrdr-worker:local'], [`ghcr.io/acme/ktrdr-worker@${D1}`]),
+      line([PINNED], []),
+    ),
+    registry(D1),
+    true,
+  ],
+  [
+    'ours at an older digest (the tag was pushed again)',
+    preflight(line([WORKER], [`ghcr.io/acme/ktrdr-worker@${D2}`]), line([PINNED], [])),
+    registry(D1),
+    false,
+  ],
+  [
+    'ours built here, never pulled or pushed (no repo digest)',
+    preflight(line([WORKER], []), line([PINNED], [])),
+    registry(D1),
+    false,
+  ],
+  [
+    'a pinned third-party image missing',
+    preflight(line([WORKER], [`ghcr.io/acme/ktrdr-worker@${D1}`])),
+    registry(D1),
+    false,
+  ],
   ['ours missing', preflight(line([PINNED], [])), registry(D1), false],
-  ['the registry gave no digest', preflight(line([WORKER], [`ghcr.io/acme/ktrdr-worker@${D1}`]), line([PINNED], [])), registry(''), false],
-  ['the digest is held under another repository', preflight(line([WORKER], [`ghcr.io/other/ktrdr-worker@${D1}`]), line([PINNED], [])), registry(D1), false],
+  [
+    'the registry gave no digest',
+    preflight(line([WORKER], [`ghcr.io/acme/ktrdr-worker@${D1}`]), line([PINNED], [])),
+    registry(''),
+    false,
+  ],
+  [
+    'the digest is held under another repository',
+    preflight(line([WORKER], [`ghcr.io/other/ktrdr-worker@${D1}`]), line([PINNED], [])),
+    registry(D1),
+    false,
+  ],
 ]
 
 for (const [name, out, digests, want] of cases)
@@ -38,11 +72,20 @@ test('a host with no image of ours (core SERVICE=db): current when the pinned im
 })
 
 test('images current (no login): the registry credentials do not travel to the host at all', () => {
-  const d = { secretExports: { BROKER_API_KEY: 'BROKER_API_KEY', REGISTRY_PASSWORD: 'REGISTRY_PASSWORD' } } as unknown as HostDeploy
-  const secrets = new Map([['BROKER_API_KEY', new Secret('BROKER_API_KEY', 'b-value')], ['REGISTRY_PASSWORD', new Secret('REGISTRY_PASSWORD', 'r-value')]])
+  const d = {
+    secretExports: { BROKER_API_KEY: 'BROKER_API_KEY', REGISTRY_PASSWORD: 'REGISTRY_PASSWORD' },
+  } as unknown as HostDeploy
+  const secrets = new Map([
+    ['BROKER_API_KEY', new Secret('BROKER_API_KEY', 'b-value')],
+    ['REGISTRY_PASSWORD', new Secret('REGISTRY_PASSWORD', 'r-value')],
+  ])
   const cfg = { stack: { registry: { username: 'ktrdr-ci' } } } as unknown as Config
   assert.equal(Object.keys(deployEnv(cfg, d, secrets, true)), ['BROKER_API_KEY'])
-  assert.equal(Object.keys(deployEnv(cfg, d, secrets, false)).sort(), ['BROKER_API_KEY', 'REGISTRY_PASSWORD', 'REGISTRY_USERNAME'])
+  assert.equal(Object.keys(deployEnv(cfg, d, secrets, false)).sort(), [
+    'BROKER_API_KEY',
+    'REGISTRY_PASSWORD',
+    'REGISTRY_USERNAME',
+  ])
 })
 
 test.run()

@@ -11,7 +11,10 @@ import { renderScript } from '../../lib/remote/script.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const run = (body: string[]) => {
-  const r = spawnSync('/bin/bash', ['-s'], { input: renderScript({ body: [...body, 'echo "::ktrdr after"'] }), encoding: 'utf8' })
+  const r = spawnSync('/bin/bash', ['-s'], {
+    input: renderScript({ body: [...body, 'echo "::ktrdr after"'] }),
+    encoding: 'utf8',
+  })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 const TEXT = "services:\n  w:\n    image: 'a:$TAG' # `x` \\n ${NOT_EXPANDED}\n  \n"

@@ -10,12 +10,23 @@ const BODY = `anyio==4.6.2 \\\n    --hash=sha256:aaaa\n    # via ktrdr\nidna==3.
 test('uv command lines', () => {
   assert.equal(uvLockArgs(), ['uv', 'lock'])
   assert.equal(uvLockCheckArgs(), ['uv', 'lock', '--check'])
-  assert.equal(uvExportArgs(), ['uv', 'export', '--format', 'requirements-txt', '--frozen', '--no-dev', '--no-emit-project'])
+  assert.equal(uvExportArgs(), [
+    'uv',
+    'export',
+    '--format',
+    'requirements-txt',
+    '--frozen',
+    '--no-dev',
+    '--no-emit-project',
+  ])
 })
 
 test('pins and diffs', () => {
   assert.equal(pins(HEAD('uv export') + BODY), ['anyio==4.6.2', 'idna==3.10'])
-  assert.ok(diffLock(HEAD('uv export -o requirements.lock.txt') + BODY, HEAD('uv export --frozen') + BODY).same, 'header only differs')
+  assert.ok(
+    diffLock(HEAD('uv export -o requirements.lock.txt') + BODY, HEAD('uv export --frozen') + BODY).same,
+    'header only differs',
+  )
   const d = diffLock(HEAD('x') + BODY.replace('idna==3.10', 'idna==3.6'), HEAD('x') + BODY)
   assert.equal(d, { same: false, added: ['idna==3.10'], removed: ['idna==3.6'] })
   assert.is(describeDiff(d), '- idna==3.6\n+ idna==3.10')

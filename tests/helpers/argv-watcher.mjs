@@ -5,13 +5,22 @@ const out = process.argv[2]
 const seen = new Set()
 let samples = 0
 let stop = false
-process.on('SIGTERM', () => { stop = true })
+process.on('SIGTERM', () => {
+  stop = true
+})
 while (!stop) {
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue
     let cmd
-    try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1') } catch { continue }
-    if (cmd && !seen.has(cmd)) { seen.add(cmd); appendFileSync(out, Buffer.from(cmd.replaceAll('\0', ' ') + '\n', 'latin1')) }
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1')
+    } catch {
+      continue
+    }
+    if (cmd && !seen.has(cmd)) {
+      seen.add(cmd)
+      appendFileSync(out, Buffer.from(cmd.replaceAll('\0', ' ') + '\n', 'latin1'))
+    }
   }
   samples++
   await new Promise((r) => setTimeout(r, 10))

@@ -15,16 +15,33 @@ export const GOOD_TAG = 'sha-e2e0001'
 export const BAD_TAG = 'sha-bad0001'
 
 export function labEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: `${STANDIN_BIN}:${process.env.PATH}`, OP_STANDIN_VAULT: join(LAB_DIR, 'op/vault.json'), KTRDR_OPERATOR: 'e2e@test', ...extra }
+  return {
+    PATH: `${STANDIN_BIN}:${process.env.PATH}`,
+    OP_STANDIN_VAULT: join(LAB_DIR, 'op/vault.json'),
+    KTRDR_OPERATOR: 'e2e@test',
+    ...extra,
+  }
 }
 
 /** Every secret value of the lab's vault (what must never appear in argv, files or output). */
 export function labSecrets(): string[] {
-  const v = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8')) as { vaults: Record<string, Record<string, Record<string, string>>> }
-  return Object.values(v.vaults).flatMap((items) => Object.values(items).flatMap((f) => Object.entries(f).filter(([k]) => k !== 'username').map(([, x]) => x)))
+  const v = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8')) as {
+    vaults: Record<string, Record<string, Record<string, string>>>
+  }
+  return Object.values(v.vaults).flatMap((items) =>
+    Object.values(items).flatMap((f) =>
+      Object.entries(f)
+        .filter(([k]) => k !== 'username')
+        .map(([, x]) => x),
+    ),
+  )
 }
 
-export function labMake(target: string, vars: Record<string, string> = {}, env: Record<string, string> = {}): RunResult {
+export function labMake(
+  target: string,
+  vars: Record<string, string> = {},
+  env: Record<string, string> = {},
+): RunResult {
   return make(target, { CONFIG: LAB_CONFIG, ...vars }, { env: labEnv(env), timeout: 300_000 })
 }
 
@@ -39,8 +56,17 @@ export function recordingMake(): { run: typeof labMake; output: string[] } {
   return { run, output }
 }
 
-function sh(cmd: string, args: string[], opts: { input?: string; env?: Record<string, string>; cwd?: string } = {}): string {
-  const r = spawnSync(cmd, args, { input: opts.input ?? '', encoding: 'utf8', env: { ...process.env, ...opts.env }, cwd: opts.cwd ?? REPO })
+function sh(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; env?: Record<string, string>; cwd?: string } = {},
+): string {
+  const r = spawnSync(cmd, args, {
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd ?? REPO,
+  })
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
   return r.stdout
 }
@@ -48,15 +74,45 @@ function sh(cmd: string, args: string[], opts: { input?: string; env?: Record<st
 /** Build base, backend and worker from templates/ (real engine) and a worker whose health check always fails. */
 export function ensureAppImages(): void {
   const app = join(REPO, 'examples/ktrdr-app')
-  sh('docker', ['build', '-q', '-f', 'templates/Dockerfile.base', '--build-arg', 'BASE_IMAGE=ktrdr-lab/python:3.13', '--build-arg', 'INSTALL_UV=0', '-t', 'ktrdr-base:py3.13-v1', app])
+  sh('docker', [
+    'build',
+    '-q',
+    '-f',
+    'templates/Dockerfile.base',
+    '--build-arg',
+    'BASE_IMAGE=ktrdr-lab/python:3.13',
+    '--build-arg',
+    'INSTALL_UV=0',
+    '-t',
+    'ktrdr-base:py3.13-v1',
+    app,
+  ])
   for (const svc of ['backend', 'worker'])
-    sh('docker', ['build', '-q', '-f', `templates/Dockerfile.${svc}`, '--build-arg', 'BASE=ktrdr-base:py3.13-v1', '--build-arg', `REVISION=${GOOD_TAG}`, '-t', `${REGISTRY}/ktrdr-${svc}:${GOOD_TAG}`, app])
-  sh('docker', ['build', '-q', '-t', `${REGISTRY}/ktrdr-worker:${BAD_TAG}`, '-'], { input: `FROM ${REGISTRY}/ktrdr-worker:${GOOD_TAG}\nHEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD ["false"]\n` })
+    sh('docker', [
+      'build',
+      '-q',
+      '-f',
+      `templates/Dockerfile.${svc}`,
+      '--build-arg',
+      'BASE=ktrdr-base:py3.13-v1',
+      '--build-arg',
+      `REVISION=${GOOD_TAG}`,
+      '-t',
+      `${REGISTRY}/ktrdr-${svc}:${GOOD_TAG}`,
+      app,
+    ])
+  sh('docker', ['build', '-q', '-t', `${REGISTRY}/ktrdr-worker:${BAD_TAG}`, '-'], {
+    input: `FROM ${REGISTRY}/ktrdr-worker:${GOOD_TAG}\nHEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD ["false"]\n`,
+  })
   const config = mkdtempSync(join(tmpdir(), 'ktrdr-push-'))
   try {
     const vault = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8'))
-    sh('docker', ['login', '-u', 'ktrdr-ci', '--password-stdin', '127.0.0.1:5000'], { input: vault.vaults['ktrdr-lab'].registry.password, env: { DOCKER_CONFIG: config } })
-    for (const ref of [`ktrdr-backend:${GOOD_TAG}`, `ktrdr-worker:${GOOD_TAG}`, `ktrdr-worker:${BAD_TAG}`]) sh('docker', ['push', '-q', `${REGISTRY}/${ref}`], { env: { DOCKER_CONFIG: config } })
+    sh('docker', ['login', '-u', 'ktrdr-ci', '--password-stdin', '127.0.0.1:5000'], {
+      input: vault.vaults['ktrdr-lab'].registry.password,
+      env: { DOCKER_CONFIG: config },
+    })
+    for (const ref of [`ktrdr-backend:${GOOD_TAG}`, `ktrdr-worker:${GOOD_TAG}`, `ktrdr-worker:${BAD_TAG}`])
+      sh('docker', ['push', '-q', `${REGISTRY}/${ref}`], { env: { DOCKER_CONFIG: config } })
   } finally {
     rmSync(config, { recursive: true, force: true })
   }

@@ -8,7 +8,11 @@ export interface RunResult {
   stderr: string
 }
 
-export function run(cmd: string, args: string[], opts: { env?: Record<string, string | undefined>; input?: string; cwd?: string; timeout?: number } = {}): RunResult {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; input?: string; cwd?: string; timeout?: number } = {},
+): RunResult {
   const r = spawnSync(cmd, args, {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
@@ -20,6 +24,10 @@ export function run(cmd: string, args: string[], opts: { env?: Record<string, st
 }
 
 /** `make <target> VAR=…` from the repository root, quiet about directories. make exits 2 whenever a recipe fails. */
-export function make(target: string, vars: Record<string, string> = {}, opts: Parameters<typeof run>[2] = {}): RunResult {
+export function make(
+  target: string,
+  vars: Record<string, string> = {},
+  opts: Parameters<typeof run>[2] = {},
+): RunResult {
   return run('make', ['--no-print-directory', '-s', target, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)], opts)
 }

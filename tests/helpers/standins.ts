@@ -31,12 +31,26 @@ export function opWorld(values: Record<string, string> = AWKWARD, extra: Record<
     ghcr: { token: v.REGISTRY_PASSWORD },
   })
   const vaultFile = join(dir, 'vault.json')
-  writeFileSync(vaultFile, JSON.stringify({ desktop_session: true, vaults: { 'ktrdr-homelab': items(values), 'ktrdr-dev': items(values) }, ...extra }), { mode: 0o600 })
+  writeFileSync(
+    vaultFile,
+    JSON.stringify({
+      desktop_session: true,
+      vaults: { 'ktrdr-homelab': items(values), 'ktrdr-dev': items(values) },
+      ...extra,
+    }),
+    { mode: 0o600 },
+  )
   const log = join(dir, 'calls.jsonl')
   return {
     env: { PATH: `${STANDIN_BIN}:${process.env.PATH}`, OP_STANDIN_VAULT: vaultFile, STANDIN_LOG: log },
     log,
     vaultFile,
-    calls: (tool = 'op') => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter((l) => JSON.parse(l).tool === tool).length : 0),
+    calls: (tool = 'op') =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .filter((l) => JSON.parse(l).tool === tool).length
+        : 0,
   }
 }

@@ -6,7 +6,12 @@ import { join } from 'node:path'
 
 const made: string[] = []
 process.once('exit', () => {
-  for (const d of made) try { rmSync(d, { recursive: true, force: true }) } catch { /* one that cannot go does not keep the rest */ }
+  for (const d of made)
+    try {
+      rmSync(d, { recursive: true, force: true })
+    } catch {
+      /* one that cannot go does not keep the rest */
+    }
 })
 
 /** A fresh directory under the system temp dir, named `<prefix>XXXXXX`. */

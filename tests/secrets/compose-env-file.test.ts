@@ -17,7 +17,12 @@ test('dotenv and docker compose env_file read identical values', () => {
   const c = run('docker', ['compose', 'config', '--format', 'json'], { cwd: app })
   assert.is(c.code, 0, c.stderr)
   // compose prints its resolved config re-escaped for compose: a literal $ appears as $$.
-  const fromCompose = Object.fromEntries(Object.entries(JSON.parse(c.stdout).services.probe.environment as Record<string, string>).map(([k, v]) => [k, v.replaceAll('$$', '$')]))
+  const fromCompose = Object.fromEntries(
+    Object.entries(JSON.parse(c.stdout).services.probe.environment as Record<string, string>).map(([k, v]) => [
+      k,
+      v.replaceAll('$$', '$'),
+    ]),
+  )
   const fromDotenv = parse(readFileSync(join(app, '.env.dev')))
   for (const name of ['DB_PASSWORD', 'JWT_SECRET', 'BROKER_API_KEY'] as const) {
     assert.is(fromCompose[name], AWKWARD[name], `compose read ${name} differently`)

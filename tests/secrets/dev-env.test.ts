@@ -9,7 +9,8 @@ import { make } from '../helpers/run.ts'
 import { AWKWARD, opWorld } from '../helpers/standins.ts'
 
 const noLeak = (text: string) => {
-  for (const v of Object.values(AWKWARD)) for (const part of v.split('\n')) assert.not.ok(text.includes(part), `secret text leaked: ${JSON.stringify(part)}`)
+  for (const v of Object.values(AWKWARD))
+    for (const part of v.split('\n')) assert.not.ok(text.includes(part), `secret text leaked: ${JSON.stringify(part)}`)
 }
 
 test('writes .env.dev 0600 with every contract variable, in one op call, naming variables only', () => {
@@ -25,9 +26,16 @@ test('writes .env.dev 0600 with every contract variable, in one op call, naming 
   assert.is(env.JWT_SECRET, AWKWARD.JWT_SECRET)
   assert.is(env.BROKER_API_KEY, AWKWARD.BROKER_API_KEY)
   assert.is(env.BACKEND_BASE_URL, 'http://backend:8000')
-  assert.match(r.stdout, 'filled: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, BACKEND_PORT, BACKEND_BASE_URL, WORKER_PUBLIC_BASE_URL, WORKER_PORT, SHARED_MOUNT_PATH, JWT_SECRET, BROKER_API_KEY, LOG_LEVEL')
+  assert.match(
+    r.stdout,
+    'filled: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, BACKEND_PORT, BACKEND_BASE_URL, WORKER_PUBLIC_BASE_URL, WORKER_PORT, SHARED_MOUNT_PATH, JWT_SECRET, BROKER_API_KEY, LOG_LEVEL',
+  )
   noLeak(r.stdout + r.stderr)
-  assert.equal(readdirSync(app).filter((f) => f.includes('.tmp')), [], 'no temp file left behind')
+  assert.equal(
+    readdirSync(app).filter((f) => f.includes('.tmp')),
+    [],
+    'no temp file left behind',
+  )
 })
 
 test('refuses when .env.dev is not git-ignored, writing nothing', () => {
@@ -36,7 +44,10 @@ test('refuses when .env.dev is not git-ignored, writing nothing', () => {
   assert.is.not(r.code, 0)
   assert.match(r.stderr, 'is not git-ignored')
   assert.match(r.stderr, 'templates/gitignore.dev')
-  assert.equal(readdirSync(app).filter((f) => f.startsWith('.env')), [])
+  assert.equal(
+    readdirSync(app).filter((f) => f.startsWith('.env')),
+    [],
+  )
 })
 
 test('existing file without --yes and no TTY: never prompts, names the flag, leaves the file', () => {
@@ -63,7 +74,11 @@ test('a failed secret read leaves the existing file untouched', () => {
 test('env provider: values from the environment, no op call', () => {
   const app = fakeCheckout()
   const op = opWorld()
-  const r = make('dev-env', { APP: app, YES: '1', SECRETS_PROVIDER: 'env' }, { env: { ...op.env, DB_PASSWORD: 'from-env-1', JWT_SECRET: 'from-env-2', BROKER_API_KEY: 'from-env-3' } })
+  const r = make(
+    'dev-env',
+    { APP: app, YES: '1', SECRETS_PROVIDER: 'env' },
+    { env: { ...op.env, DB_PASSWORD: 'from-env-1', JWT_SECRET: 'from-env-2', BROKER_API_KEY: 'from-env-3' } },
+  )
   assert.is(r.code, 0, r.stderr)
   assert.is(op.calls(), 0)
   assert.is(parse(readFileSync(join(app, '.env.dev'))).JWT_SECRET, 'from-env-2')

@@ -33,7 +33,11 @@ test('not signed in → op signin or service-account hint', () => {
 
 test('service account token works; a wrong one is refused clearly', () => {
   const op = opWorld(AWKWARD, { desktop_session: false, service_account_token: 'ops_right-token' })
-  const ok = make('dev-env', { APP: fakeCheckout(), YES: '1' }, { env: { ...op.env, OP_SERVICE_ACCOUNT_TOKEN: 'ops_right-token' } })
+  const ok = make(
+    'dev-env',
+    { APP: fakeCheckout(), YES: '1' },
+    { env: { ...op.env, OP_SERVICE_ACCOUNT_TOKEN: 'ops_right-token' } },
+  )
   assert.is(ok.code, 0, ok.stderr)
   const err = devEnv({ ...op.env, OP_SERVICE_ACCOUNT_TOKEN: 'ops_wrong-token' })
   assert.match(err, 'service account token was refused')
@@ -41,7 +45,13 @@ test('service account token works; a wrong one is refused clearly', () => {
 })
 
 test('item not found → names the env variable and the reference', () => {
-  const dir = configCopy([{ file: 'secrets.yml', from: 'JWT_SECRET: op://ktrdr-dev/backend/jwt_secret', to: 'JWT_SECRET: op://ktrdr-dev/backend-typo/jwt_secret' }])
+  const dir = configCopy([
+    {
+      file: 'secrets.yml',
+      from: 'JWT_SECRET: op://ktrdr-dev/backend/jwt_secret',
+      to: 'JWT_SECRET: op://ktrdr-dev/backend-typo/jwt_secret',
+    },
+  ])
   const err = devEnv(opWorld().env, { CONFIG: dir })
   assert.match(err, 'could not resolve JWT_SECRET (op://ktrdr-dev/backend-typo/jwt_secret)')
 })
@@ -53,11 +63,30 @@ test('rate limited → says so and what to do', () => {
 })
 
 test('azure provider reads Key Vault through az, one value per secret, byte for byte', () => {
-  const refs = '  DB_PASSWORD: azkv://ktrdr-kv/db-password\n  JWT_SECRET: azkv://ktrdr-kv/jwt-secret\n  BROKER_API_KEY: azkv://ktrdr-kv/broker-api-key\n'
-  const dir = configCopy([{ file: 'secrets.yml', from: /^provider: op[\s\S]*$/m, to: `provider: azure\nsecrets:\n${refs}  REGISTRY_PASSWORD: azkv://ktrdr-kv/registry-password\ndev_secrets:\n${refs}` }])
+  const refs =
+    '  DB_PASSWORD: azkv://ktrdr-kv/db-password\n  JWT_SECRET: azkv://ktrdr-kv/jwt-secret\n  BROKER_API_KEY: azkv://ktrdr-kv/broker-api-key\n'
+  const dir = configCopy([
+    {
+      file: 'secrets.yml',
+      from: /^provider: op[\s\S]*$/m,
+      to: `provider: azure\nsecrets:\n${refs}  REGISTRY_PASSWORD: azkv://ktrdr-kv/registry-password\ndev_secrets:\n${refs}`,
+    },
+  ])
   const op = opWorld()
   const vault = `${op.vaultFile}.az.json`
-  writeFileSync(vault, JSON.stringify({ logged_in: true, vaults: { 'ktrdr-kv': { 'db-password': AWKWARD.DB_PASSWORD, 'jwt-secret': AWKWARD.JWT_SECRET, 'broker-api-key': AWKWARD.BROKER_API_KEY } } }))
+  writeFileSync(
+    vault,
+    JSON.stringify({
+      logged_in: true,
+      vaults: {
+        'ktrdr-kv': {
+          'db-password': AWKWARD.DB_PASSWORD,
+          'jwt-secret': AWKWARD.JWT_SECRET,
+          'broker-api-key': AWKWARD.BROKER_API_KEY,
+        },
+      },
+    }),
+  )
   const app = fakeCheckout()
   const r = make('dev-env', { APP: app, YES: '1', CONFIG: dir }, { env: { ...op.env, AZ_STANDIN_VAULT: vault } })
   assert.is(r.code, 0, r.stderr)

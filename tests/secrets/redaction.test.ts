@@ -18,7 +18,8 @@ for (const [name, args] of [
     const out = r.stdout + r.stderr
     assert.is.not(r.code, 0, 'the fixture must fail')
     assert.ok(out.includes(MASK), `expected the mask in:\n${out}`)
-    for (const part of ['Sup3r$ecret', 'second-line-of-secret', 'Sup3r\\$ecret']) assert.not.ok(out.includes(part), `leaked ${part}:\n${out}`)
+    for (const part of ['Sup3r$ecret', 'second-line-of-secret', 'Sup3r\\$ecret'])
+      assert.not.ok(out.includes(part), `leaked ${part}:\n${out}`)
   })
 
 test('String(), JSON and inspect of a Secret show the mask or its name only', () => {
@@ -29,7 +30,10 @@ test('String(), JSON and inspect of a Secret show the mask or its name only', ()
 test('a URL-encoded value is masked; an OpsError is masked when it is made (before any renderer wraps it)', () => {
   const v = 'p@ss w/rd&x=1'
   registerSecret(v)
-  assert.is(redact(`GET https://registry.example/token?pw=${encodeURIComponent(v)}`), `GET https://registry.example/token?pw=${MASK}`)
+  assert.is(
+    redact(`GET https://registry.example/token?pw=${encodeURIComponent(v)}`),
+    `GET https://registry.example/token?pw=${MASK}`,
+  )
   const e = new OpsError(`login failed: ${v}`, { hint: `the value was ${v}` })
   assert.is(e.message, `login failed: ${MASK}`)
   assert.is(e.hint, `the value was ${MASK}`)

@@ -16,13 +16,21 @@ import { deleteScript } from '../../lib/snapshot/scripts.ts'
 
 const LAB_CONFIG = join(REPO, 'lab/config')
 const PREFIX = 'ktrdr-snap-e2e-'
-const can = process.getuid?.() === 0 && run('sh', ['-c', 'command -v losetup && command -v mkfs.btrfs && command -v btrfs']).code === 0 && readFileSync('/proc/filesystems', 'utf8').includes('btrfs')
+const can =
+  process.getuid?.() === 0 &&
+  run('sh', ['-c', 'command -v losetup && command -v mkfs.btrfs && command -v btrfs']).code === 0 &&
+  readFileSync('/proc/filesystems', 'utf8').includes('btrfs')
 const labUp = existsSync('/var/lib/ktrdr-lab/ssh/ssh_config')
 
 const w = { dir: '', mnt: '', loop: '', configs: [] as string[] }
 const src = () => join(w.mnt, 'shared')
 const snaps = () => join(w.mnt, '.snapshots')
-const ls = (d: string) => (existsSync(d) ? readdirSync(d).filter((n) => !n.startsWith('.')).sort() : [])
+const ls = (d: string) =>
+  existsSync(d)
+    ? readdirSync(d)
+        .filter((n) => !n.startsWith('.'))
+        .sort()
+    : []
 const N = (t: string) => `ktrdr-${t.replace(/:/g, '-')}` // 2026-11-11T10:00:00Z → ktrdr-2026-11-11T10-00-00Z
 
 function must(cmd: string, args: string[]): string {
@@ -33,27 +41,47 @@ function must(cmd: string, args: string[]): string {
 
 /** A config set from lab/config with this snapshots: section (YAML lines under it). */
 function cfgWith(lines: string[]): string {
-  const dir = configCopy([{ file: 'stack-config.yml', from: /\n*$/, to: `\n\nsnapshots:\n${lines.map((l) => `  ${l}`).join('\n')}\n` }], LAB_CONFIG)
+  const dir = configCopy(
+    [{ file: 'stack-config.yml', from: /\n*$/, to: `\n\nsnapshots:\n${lines.map((l) => `  ${l}`).join('\n')}\n` }],
+    LAB_CONFIG,
+  )
   w.configs.push(dir)
   return dir
 }
-const good = (keep = '{ hourly: 3, daily: 3, weekly: 2 }') => cfgWith(['backend: btrfs', `source: ${src()}`, `dir: ${snaps()}`, `keep: ${keep}`, `copy_to: ${join(w.mnt, 'copy')}`])
+const good = (keep = '{ hourly: 3, daily: 3, weekly: 2 }') =>
+  cfgWith(['backend: btrfs', `source: ${src()}`, `dir: ${snaps()}`, `keep: ${keep}`, `copy_to: ${join(w.mnt, 'copy')}`])
 
 let CFG = ''
-const mk = (target: string, vars: Record<string, string> = {}, env: Record<string, string> = {}): RunResult => make(target, { CONFIG: CFG, LOCAL: '1', ...vars }, { env })
+const mk = (target: string, vars: Record<string, string> = {}, env: Record<string, string> = {}): RunResult =>
+  make(target, { CONFIG: CFG, LOCAL: '1', ...vars }, { env })
 /** One table row: the cells in order, whatever the column widths. */
-const row = (...cells: string[]) => new RegExp(`^${cells.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}`, 'm')
-const ok = (r: RunResult) => { assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`); return r.stdout }
+const row = (...cells: string[]) =>
+  new RegExp(`^${cells.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}`, 'm')
+const ok = (r: RunResult) => {
+  assert.is(r.code, 0, `${r.stdout}\n${r.stderr}`)
+  return r.stdout
+}
 
 /** Several make runs at once (the machine is shared and slow to start node): same result shape as make(). */
-function makeAll(runs: { target: string; vars: Record<string, string>; env?: Record<string, string> }[]): Promise<RunResult[]> {
-  return Promise.all(runs.map(({ target, vars, env }) => new Promise<RunResult>((done) => {
-    const p = spawn('make', ['--no-print-directory', '-s', target, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env } })
-    const out = { stdout: '', stderr: '' }
-    p.stdout.on('data', (d) => (out.stdout += d))
-    p.stderr.on('data', (d) => (out.stderr += d))
-    p.on('close', (code) => done({ code: code ?? -1, ...out }))
-  })))
+function makeAll(
+  runs: { target: string; vars: Record<string, string>; env?: Record<string, string> }[],
+): Promise<RunResult[]> {
+  return Promise.all(
+    runs.map(
+      ({ target, vars, env }) =>
+        new Promise<RunResult>((done) => {
+          const p = spawn(
+            'make',
+            ['--no-print-directory', '-s', target, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)],
+            { cwd: REPO, env: { ...process.env, NO_COLOR: '1', ...env } },
+          )
+          const out = { stdout: '', stderr: '' }
+          p.stdout.on('data', (d) => (out.stdout += d))
+          p.stderr.on('data', (d) => (out.stderr += d))
+          p.on('close', (code) => done({ code: code ?? -1, ...out }))
+        }),
+    ),
+  )
 }
 
 /** Detach only what this test attached: loop devices backed by our own image files. */
@@ -96,7 +124,17 @@ test.after(() => {
 
 // Nine snapshots over ten days. With keep hourly 3 / daily 3 / weekly 2 and now = 11-11 11:00Z, restic's
 // walk keeps i (hour, day, week), h (hour 09), f (hour 08), d (day 10), b (day 09), a (week 45): g, e, c go.
-const T = { a: '2026-11-02T10:00:00Z', b: '2026-11-09T10:00:00Z', c: '2026-11-10T08:00:00Z', d: '2026-11-10T09:00:00Z', e: '2026-11-11T08:00:00Z', f: '2026-11-11T08:30:00Z', g: '2026-11-11T09:00:00Z', h: '2026-11-11T09:45:00Z', i: '2026-11-11T10:00:00Z' }
+const T = {
+  a: '2026-11-02T10:00:00Z',
+  b: '2026-11-09T10:00:00Z',
+  c: '2026-11-10T08:00:00Z',
+  d: '2026-11-10T09:00:00Z',
+  e: '2026-11-11T08:00:00Z',
+  f: '2026-11-11T08:30:00Z',
+  g: '2026-11-11T09:00:00Z',
+  h: '2026-11-11T09:45:00Z',
+  i: '2026-11-11T10:00:00Z',
+}
 
 test('snapshot at nine simulated times: named by UTC time, read-only', async () => {
   if (!can) return console.log('  (skipped: needs root, losetup and btrfs)')
@@ -104,7 +142,12 @@ test('snapshot at nine simulated times: named by UTC time, read-only', async () 
   // The other eight at once: creates share the lock, so they run side by side.
   const rest = Object.entries(T).slice(1)
   // One given with an offset: the name is still UTC.
-  const outs = await makeAll(rest.map(([k, t]) => ({ target: 'snapshot', vars: { CONFIG: CFG, LOCAL: '1', NOW: k === 'h' ? '2026-11-11T10:45:00+01:00' : t } })))
+  const outs = await makeAll(
+    rest.map(([k, t]) => ({
+      target: 'snapshot',
+      vars: { CONFIG: CFG, LOCAL: '1', NOW: k === 'h' ? '2026-11-11T10:45:00+01:00' : t },
+    })),
+  )
   outs.forEach((r, i) => assert.match(ok(r), `created ${snaps()}/${N(rest[i]![1])} (read-only)`))
   assert.equal(ls(snaps()), Object.values(T).map(N))
   for (const n of ls(snaps())) assert.is(must('btrfs', ['property', 'get', '-ts', join(snaps(), n), 'ro']), 'ro=true')
@@ -118,15 +161,23 @@ test('list at a simulated time: name, time, age, keep/remove and why', () => {
   if (!can) return
   const out = ok(mk('snapshot-list', { NOW: '2026-11-11T11:00:00Z' }))
   assert.match(out, 'now: 2026-11-11T11:00:00Z (injected with --now / KTRDR_NOW); policy: hourly 3, daily 3, weekly 2')
-  assert.match(out, row(N(T.i), '2026-11-11T10:00:00Z', '1h 00m', 'keep', 'hourly snapshot, daily snapshot, weekly snapshot'))
-  assert.match(out, row(N(T.g), '2026-11-11T09:00:00Z', '2h 00m', 'remove', 'outside the policy (hourly 3, daily 3, weekly 2)'))
+  assert.match(
+    out,
+    row(N(T.i), '2026-11-11T10:00:00Z', '1h 00m', 'keep', 'hourly snapshot, daily snapshot, weekly snapshot'),
+  )
+  assert.match(
+    out,
+    row(N(T.g), '2026-11-11T09:00:00Z', '2h 00m', 'remove', 'outside the policy (hourly 3, daily 3, weekly 2)'),
+  )
   assert.match(out, row(N(T.a), '2026-11-02T10:00:00Z', '9d 01h', 'keep', 'weekly snapshot'))
   assert.match(out, '9 snapshots: keep 6, remove 3')
 })
 
 test('prune DRY_RUN=1 earlier: a snapshot from the future is kept for clock skew; nothing is deleted', () => {
   if (!can) return
-  const out = ok(mk('snapshot-prune', { NOW: '2026-11-11T09:50:00Z', DRY_RUN: '1' }, { KTRDR_NOW: '2030-01-01T00:00:00Z' }))
+  const out = ok(
+    mk('snapshot-prune', { NOW: '2026-11-11T09:50:00Z', DRY_RUN: '1' }, { KTRDR_NOW: '2030-01-01T00:00:00Z' }),
+  )
   assert.match(out, row(N(T.i), '2026-11-11T10:00:00Z', 'in 10m 00s', 'keep', 'newer than now (clock skew)'))
   assert.match(out, row(N(T.c), '2026-11-10T08:00:00Z', '1d 01h', 'would go', 'outside the policy'))
   assert.match(out, '[dry run] would remove 3, keep 6')
@@ -186,21 +237,50 @@ test('the host refuses to delete the newest snapshot even when asked to', async 
 test('keep hourly 1 at a far later time: only the newest remains', () => {
   if (!can) return
   const newest = ls(snaps()).at(-1)!
-  assert.match(ok(make('snapshot-prune', { CONFIG: good('{ hourly: 1, daily: 0, weekly: 0 }'), LOCAL: '1', NOW: '2027-06-01T00:00:00Z' })), 'kept 1')
+  assert.match(
+    ok(
+      make('snapshot-prune', {
+        CONFIG: good('{ hourly: 1, daily: 0, weekly: 0 }'),
+        LOCAL: '1',
+        NOW: '2027-06-01T00:00:00Z',
+      }),
+    ),
+    'kept 1',
+  )
   assert.equal(ls(snaps()), [newest])
 })
 
 test('bad config and bad flags: the file, the field, what was found and the fix', async () => {
   if (!can) return
   mkdirSync(join(w.mnt, 'plain'))
-  const local = (target: string, config: string, vars: Record<string, string> = {}, env?: Record<string, string>) => ({ target, vars: { CONFIG: config, LOCAL: '1', ...vars }, env })
+  const local = (target: string, config: string, vars: Record<string, string> = {}, env?: Record<string, string>) => ({
+    target,
+    vars: { CONFIG: config, LOCAL: '1', ...vars },
+    env,
+  })
   const cases: [ReturnType<typeof local>, ...(string | RegExp)[]][] = [
     [local('snapshot', LAB_CONFIG), 'no snapshots: section in', 'hint: add one (see docs/snapshots.md)'],
-    [local('snapshot', cfgWith(['backend: btrfs', `source: ${src()}`, `dir: ${src()}/.snap`])), /stack-config\.yml:\d+:\d+ snapshots\.dir: .* is inside snapshots\.source/, 'the snapshots would show up in the NFS export'],
-    [local('snapshot', cfgWith(['backend: btrfs', `source: ${src()}`, 'dir: snapshots'])), /stack-config\.yml:\d+:\d+ snapshots\.dir: must be an absolute path/],
-    [local('snapshot', cfgWith(['backend: btrfs', `source: ${w.mnt}/plain`, `dir: ${snaps()}`])), `${w.mnt}/plain is not a btrfs subvolume`],
-    [local('snapshot-copy', cfgWith(['backend: btrfs', `source: ${src()}`, `dir: ${snaps()}`, 'copy_to: usb/ktrdr'])), /snapshots\.copy_to: should be a directory on another btrfs file system/],
-    [local('snapshot-copy', CFG, { TO: join(w.dir, 'not-btrfs') }), `${join(w.dir, 'not-btrfs')} is not on a btrfs file system`],
+    [
+      local('snapshot', cfgWith(['backend: btrfs', `source: ${src()}`, `dir: ${src()}/.snap`])),
+      /stack-config\.yml:\d+:\d+ snapshots\.dir: .* is inside snapshots\.source/,
+      'the snapshots would show up in the NFS export',
+    ],
+    [
+      local('snapshot', cfgWith(['backend: btrfs', `source: ${src()}`, 'dir: snapshots'])),
+      /stack-config\.yml:\d+:\d+ snapshots\.dir: must be an absolute path/,
+    ],
+    [
+      local('snapshot', cfgWith(['backend: btrfs', `source: ${w.mnt}/plain`, `dir: ${snaps()}`])),
+      `${w.mnt}/plain is not a btrfs subvolume`,
+    ],
+    [
+      local('snapshot-copy', cfgWith(['backend: btrfs', `source: ${src()}`, `dir: ${snaps()}`, 'copy_to: usb/ktrdr'])),
+      /snapshots\.copy_to: should be a directory on another btrfs file system/,
+    ],
+    [
+      local('snapshot-copy', CFG, { TO: join(w.dir, 'not-btrfs') }),
+      `${join(w.dir, 'not-btrfs')} is not on a btrfs file system`,
+    ],
     [local('snapshot', CFG, { NOW: '2026-11-11 10:00' }), '--now: expected an ISO 8601 time with a zone'],
     [local('snapshot-list', CFG, {}, { KTRDR_NOW: 'yesterday' }), 'KTRDR_NOW: expected an ISO 8601 time'],
   ]

@@ -9,14 +9,22 @@ import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
 
 const unit = (ext: string) => join(REPO, `templates/systemd/ktrdr-snapshot.${ext}`)
-const execStarts = readFileSync(unit('service'), 'utf8').split('\n').filter((l) => l.startsWith('ExecStart=')).map((l) => l.slice('ExecStart='.length))
+const execStarts = readFileSync(unit('service'), 'utf8')
+  .split('\n')
+  .filter((l) => l.startsWith('ExecStart='))
+  .map((l) => l.slice('ExecStart='.length))
 
 test('systemd-analyze verify accepts both units', () => {
-  if (spawnSync('sh', ['-c', 'command -v systemd-analyze']).status !== 0) return console.log('  (skipped: no systemd-analyze)')
+  if (spawnSync('sh', ['-c', 'command -v systemd-analyze']).status !== 0)
+    return console.log('  (skipped: no systemd-analyze)')
   const dir = mkdtempSync(join(tmpdir(), 'ktrdr-units-'))
   try {
     for (const ext of ['service', 'timer']) cpSync(unit(ext), join(dir, `ktrdr-snapshot.${ext}`))
-    const r = spawnSync('systemd-analyze', ['verify', '--man=no', join(dir, 'ktrdr-snapshot.timer'), join(dir, 'ktrdr-snapshot.service')], { encoding: 'utf8', env: { ...process.env, SYSTEMD_LOG_LEVEL: 'err' } })
+    const r = spawnSync(
+      'systemd-analyze',
+      ['verify', '--man=no', join(dir, 'ktrdr-snapshot.timer'), join(dir, 'ktrdr-snapshot.service')],
+      { encoding: 'utf8', env: { ...process.env, SYSTEMD_LOG_LEVEL: 'err' } },
+    )
     assert.is(r.status, 0, r.stderr)
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -1,22 +1,25 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { suite } from "uvu";
-import * as assert from "uvu/assert";
-import { logLines, run, tempDir, writeJson } from "./harness.ts";
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { logLines, run, tempDir, writeJson } from './harness.ts'
 
 const INDEX = {
-  anyio: { "4.6.2": { requires: ["idna>=2.8", "sniffio>=1.1"], sha256: "a".repeat(64) }, "3.7.0": { requires: [], sha256: "b".repeat(64) } },
-  idna: { "3.10": { sha256: "c".repeat(64) }, "3.6": { sha256: "d".repeat(64) } },
-  sniffio: { "1.3.1": { sha256: "e".repeat(64) } },
-  pytest: { "8.3.3": { requires: ["iniconfig"], sha256: "f".repeat(64) } },
-  iniconfig: { "2.0.0": { sha256: "1".repeat(64) } },
-};
+  anyio: {
+    '4.6.2': { requires: ['idna>=2.8', 'sniffio>=1.1'], sha256: 'a'.repeat(64) },
+    '3.7.0': { requires: [], sha256: 'b'.repeat(64) },
+  },
+  idna: { '3.10': { sha256: 'c'.repeat(64) }, '3.6': { sha256: 'd'.repeat(64) } },
+  sniffio: { '1.3.1': { sha256: 'e'.repeat(64) } },
+  pytest: { '8.3.3': { requires: ['iniconfig'], sha256: 'f'.repeat(64) } },
+  iniconfig: { '2.0.0': { sha256: '1'.repeat(64) } },
+}
 
 function project(pyproject: string) {
-  const dir = tempDir("uv-");
-  writeFileSync(join(dir, "pyproject.toml"), pyproject);
-  const log = join(dir, "calls.jsonl");
-  return { dir, log, env: { UV_STANDIN_INDEX: writeJson(dir, "index.json", INDEX), STANDIN_LOG: log } };
+  const dir = tempDir('uv-')
+  writeFileSync(join(dir, 'pyproject.toml'), pyproject)
+  const log = join(dir, 'calls.jsonl')
+  return { dir, log, env: { UV_STANDIN_INDEX: writeJson(dir, 'index.json', INDEX), STANDIN_LOG: log } }
 }
 
 const PYPROJECT = `[project]
@@ -27,113 +30,151 @@ dependencies = ["anyio>=4"]
 
 [dependency-groups]
 dev = ["pytest>=8"]
-`;
+`
 
-const uv = suite("uv stand-in");
+const uv = suite('uv stand-in')
 
-uv("--version", () => {
-  assert.match(run("uv", ["--version"]).stdout, /^uv 0\.\d+\.\d+( \(.*\))?\n$/);
-});
+uv('--version', () => {
+  assert.match(run('uv', ['--version']).stdout, /^uv 0\.\d+\.\d+( \(.*\))?\n$/)
+})
 
 uv("lock resolves the highest versions and writes uv.lock in uv's layout", () => {
-  const p = project(PYPROJECT);
-  const r = run("uv", ["lock", "--project", p.dir], { env: p.env });
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^Resolved 6 packages in \d+(ms|\.\d+s)\n$/);
-  const lock = readFileSync(join(p.dir, "uv.lock"), "utf8");
-  assert.ok(lock.startsWith('version = 1\nrevision = 2\nrequires-python = ">=3.11"\n\n[[package]]\nname = "anyio"\nversion = "4.6.2"\n'));
-  assert.ok(lock.includes('source = { registry = "https://pypi.org/simple" }'));
-  assert.ok(lock.includes(`hash = "sha256:${"a".repeat(64)}"`));
-  assert.ok(lock.includes('[[package]]\nname = "ktrdr"\nversion = "0.1.0"\nsource = { virtual = "." }'));
-  assert.ok(lock.includes('[package.metadata]\nrequires-dist = [{ name = "anyio", specifier = ">=4" }]'));
-  assert.ok(lock.includes('[package.metadata.requires-dev]\ndev = [{ name = "pytest", specifier = ">=8" }]'));
-});
+  const p = project(PYPROJECT)
+  const r = run('uv', ['lock', '--project', p.dir], { env: p.env })
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stderr, /^Resolved 6 packages in \d+(ms|\.\d+s)\n$/)
+  const lock = readFileSync(join(p.dir, 'uv.lock'), 'utf8')
+  assert.ok(
+    lock.startsWith(
+      'version = 1\nrevision = 2\nrequires-python = ">=3.11"\n\n[[package]]\nname = "anyio"\nversion = "4.6.2"\n',
+    ),
+  )
+  assert.ok(lock.includes('source = { registry = "https://pypi.org/simple" }'))
+  assert.ok(lock.includes(`hash = "sha256:${'a'.repeat(64)}"`))
+  assert.ok(lock.includes('[[package]]\nname = "ktrdr"\nversion = "0.1.0"\nsource = { virtual = "." }'))
+  assert.ok(lock.includes('[package.metadata]\nrequires-dist = [{ name = "anyio", specifier = ">=4" }]'))
+  assert.ok(lock.includes('[package.metadata.requires-dev]\ndev = [{ name = "pytest", specifier = ">=8" }]'))
+})
 
-uv("--check/--locked pass on a fresh lock and fail with exit 2 on a stale one, without writing", () => {
-  const p = project(PYPROJECT);
-  run("uv", ["lock"], { env: p.env, cwd: p.dir });
-  const before = readFileSync(join(p.dir, "uv.lock"), "utf8");
-  assert.is(run("uv", ["lock", "--check"], { env: p.env, cwd: p.dir }).code, 0);
-  writeFileSync(join(p.dir, "pyproject.toml"), PYPROJECT.replace('"anyio>=4"', '"anyio>=4", "idna"'));
-  for (const flag of ["--check", "--locked"]) {
-    const r = run("uv", ["lock", flag, "--directory", p.dir], { env: p.env });
-    assert.is(r.code, 2);
-    assert.match(r.stderr, /\nerror: The lockfile at `uv\.lock` needs to be updated, but `--locked` was provided\. To update the lockfile, run `uv lock`\.\n$/);
+uv('--check/--locked pass on a fresh lock and fail with exit 2 on a stale one, without writing', () => {
+  const p = project(PYPROJECT)
+  run('uv', ['lock'], { env: p.env, cwd: p.dir })
+  const before = readFileSync(join(p.dir, 'uv.lock'), 'utf8')
+  assert.is(run('uv', ['lock', '--check'], { env: p.env, cwd: p.dir }).code, 0)
+  writeFileSync(join(p.dir, 'pyproject.toml'), PYPROJECT.replace('"anyio>=4"', '"anyio>=4", "idna"'))
+  for (const flag of ['--check', '--locked']) {
+    const r = run('uv', ['lock', flag, '--directory', p.dir], { env: p.env })
+    assert.is(r.code, 2)
+    assert.match(
+      r.stderr,
+      /\nerror: The lockfile at `uv\.lock` needs to be updated, but `--locked` was provided\. To update the lockfile, run `uv lock`\.\n$/,
+    )
   }
-  assert.is(readFileSync(join(p.dir, "uv.lock"), "utf8"), before);
-});
+  assert.is(readFileSync(join(p.dir, 'uv.lock'), 'utf8'), before)
+})
 
 uv("export prints uv's header, sorted pins with hashes and via annotations", () => {
-  const p = project(PYPROJECT);
-  run("uv", ["lock"], { env: p.env, cwd: p.dir });
-  const r = run("uv", ["export", "--format", "requirements-txt", "--frozen", "--no-dev"], { env: p.env, cwd: p.dir });
-  assert.is(r.code, 0, r.stderr);
-  assert.is(r.stdout, [
-    "# This file was autogenerated by uv via the following command:",
-    "#    uv export --format requirements-txt --frozen --no-dev",
-    `anyio==4.6.2 \\\n    --hash=sha256:${"a".repeat(64)}`, "    # via ktrdr",
-    `idna==3.10 \\\n    --hash=sha256:${"c".repeat(64)}`, "    # via anyio",
-    `sniffio==1.3.1 \\\n    --hash=sha256:${"e".repeat(64)}`, "    # via anyio", "",
-  ].join("\n"));
-});
+  const p = project(PYPROJECT)
+  run('uv', ['lock'], { env: p.env, cwd: p.dir })
+  const r = run('uv', ['export', '--format', 'requirements-txt', '--frozen', '--no-dev'], { env: p.env, cwd: p.dir })
+  assert.is(r.code, 0, r.stderr)
+  assert.is(
+    r.stdout,
+    [
+      '# This file was autogenerated by uv via the following command:',
+      '#    uv export --format requirements-txt --frozen --no-dev',
+      `anyio==4.6.2 \\\n    --hash=sha256:${'a'.repeat(64)}`,
+      '    # via ktrdr',
+      `idna==3.10 \\\n    --hash=sha256:${'c'.repeat(64)}`,
+      '    # via anyio',
+      `sniffio==1.3.1 \\\n    --hash=sha256:${'e'.repeat(64)}`,
+      '    # via anyio',
+      '',
+    ].join('\n'),
+  )
+})
 
-uv("export --no-hashes --no-header -o writes the file; dev group included by default; -e . for packaged projects", () => {
-  const p = project(PYPROJECT + '\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n');
-  const out = join(p.dir, "requirements.lock.txt");
-  const r = run("uv", ["export", "--format", "requirements-txt", "--no-hashes", "--no-header", "--no-annotate", "-o", out], { env: p.env, cwd: p.dir });
-  assert.is(r.code, 0, r.stderr);
-  const expected = "-e .\nanyio==4.6.2\nidna==3.10\niniconfig==2.0.0\npytest==8.3.3\nsniffio==1.3.1\n";
-  assert.is(readFileSync(out, "utf8"), expected);
-  assert.is(r.stdout, expected);
-  assert.ok(existsSync(join(p.dir, "uv.lock")), "export without --frozen locks first");
-});
+uv(
+  'export --no-hashes --no-header -o writes the file; dev group included by default; -e . for packaged projects',
+  () => {
+    const p = project(PYPROJECT + '\n[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n')
+    const out = join(p.dir, 'requirements.lock.txt')
+    const r = run(
+      'uv',
+      ['export', '--format', 'requirements-txt', '--no-hashes', '--no-header', '--no-annotate', '-o', out],
+      { env: p.env, cwd: p.dir },
+    )
+    assert.is(r.code, 0, r.stderr)
+    const expected = '-e .\nanyio==4.6.2\nidna==3.10\niniconfig==2.0.0\npytest==8.3.3\nsniffio==1.3.1\n'
+    assert.is(readFileSync(out, 'utf8'), expected)
+    assert.is(r.stdout, expected)
+    assert.ok(existsSync(join(p.dir, 'uv.lock')), 'export without --frozen locks first')
+  },
+)
 
-uv("export --frozen without uv.lock, and --locked with a stale one, fail with exit 2", () => {
-  const p = project(PYPROJECT);
-  const frozen = run("uv", ["export", "--frozen"], { env: p.env, cwd: p.dir });
-  assert.is(frozen.code, 2);
-  assert.is(frozen.stderr, "error: Unable to find lockfile at `uv.lock`. To create a lockfile, run `uv lock` or `uv sync`.\n");
-  run("uv", ["lock"], { env: p.env, cwd: p.dir });
-  writeFileSync(join(p.dir, "pyproject.toml"), PYPROJECT.replace(">=4", ">=3"));
-  const locked = run("uv", ["export", "--locked"], { env: p.env, cwd: p.dir });
-  assert.is(locked.code, 2);
-  assert.is(locked.stdout, "");
-  assert.match(locked.stderr, /needs to be updated, but `--locked` was provided/);
-});
+uv('export --frozen without uv.lock, and --locked with a stale one, fail with exit 2', () => {
+  const p = project(PYPROJECT)
+  const frozen = run('uv', ['export', '--frozen'], { env: p.env, cwd: p.dir })
+  assert.is(frozen.code, 2)
+  assert.is(
+    frozen.stderr,
+    'error: Unable to find lockfile at `uv.lock`. To create a lockfile, run `uv lock` or `uv sync`.\n',
+  )
+  run('uv', ['lock'], { env: p.env, cwd: p.dir })
+  writeFileSync(join(p.dir, 'pyproject.toml'), PYPROJECT.replace('>=4', '>=3'))
+  const locked = run('uv', ['export', '--locked'], { env: p.env, cwd: p.dir })
+  assert.is(locked.code, 2)
+  assert.is(locked.stdout, '')
+  assert.match(locked.stderr, /needs to be updated, but `--locked` was provided/)
+})
 
 uv("an invalid pyproject gives uv's parse error and exit 2", () => {
-  const p = project('[project]\nname "testcase"\nversion = "0.0.0"\n');
-  const r = run("uv", ["lock"], { env: p.env, cwd: p.dir });
-  assert.is(r.code, 2);
-  assert.ok(r.stderr.endsWith([
-    "error: Failed to parse: `pyproject.toml`",
-    "  Caused by: TOML parse error at line 2, column 6",
-    "  |",
-    '2 | name "testcase"',
-    "  |      ^",
-    "expected `.`, `=`",
-    "",
-  ].join("\n")), r.stderr);
-  assert.not.ok(existsSync(join(p.dir, "uv.lock")));
-});
+  const p = project('[project]\nname "testcase"\nversion = "0.0.0"\n')
+  const r = run('uv', ['lock'], { env: p.env, cwd: p.dir })
+  assert.is(r.code, 2)
+  assert.ok(
+    r.stderr.endsWith(
+      [
+        'error: Failed to parse: `pyproject.toml`',
+        '  Caused by: TOML parse error at line 2, column 6',
+        '  |',
+        '2 | name "testcase"',
+        '  |      ^',
+        'expected `.`, `=`',
+        '',
+      ].join('\n'),
+    ),
+    r.stderr,
+  )
+  assert.not.ok(existsSync(join(p.dir, 'uv.lock')))
+})
 
 uv("an unresolvable project gives uv's No solution report and exit 1", () => {
-  const p = project(PYPROJECT.replace("anyio>=4", "anyio>=9"));
-  const r = run("uv", ["lock"], { env: p.env, cwd: p.dir });
-  assert.is(r.code, 1);
-  assert.is(r.stderr, "  × No solution found when resolving dependencies:\n  ╰─▶ Because there is no version of anyio>=9 and your project depends on anyio>=9, we can conclude that your project's requirements are unsatisfiable.\n");
-  const missing = project(PYPROJECT.replace("anyio>=4", "polars"));
-  assert.match(run("uv", ["lock"], { env: missing.env, cwd: missing.dir }).stderr, /Because polars was not found in the package registry and your project depends on polars, we can conclude/);
-});
+  const p = project(PYPROJECT.replace('anyio>=4', 'anyio>=9'))
+  const r = run('uv', ['lock'], { env: p.env, cwd: p.dir })
+  assert.is(r.code, 1)
+  assert.is(
+    r.stderr,
+    "  × No solution found when resolving dependencies:\n  ╰─▶ Because there is no version of anyio>=9 and your project depends on anyio>=9, we can conclude that your project's requirements are unsatisfiable.\n",
+  )
+  const missing = project(PYPROJECT.replace('anyio>=4', 'polars'))
+  assert.match(
+    run('uv', ['lock'], { env: missing.env, cwd: missing.dir }).stderr,
+    /Because polars was not found in the package registry and your project depends on polars, we can conclude/,
+  )
+})
 
-uv("without UV_STANDIN_INDEX only dependency-free projects resolve", () => {
-  const p = project('[project]\nname = "bare"\nversion = "1.0.0"\nrequires-python = ">=3.11"\ndependencies = []\n');
-  const r = run("uv", ["lock"], { cwd: p.dir, env: { STANDIN_LOG: p.log } });
-  assert.is(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^Resolved 1 package in /);
-  const q = project(PYPROJECT);
-  assert.is(run("uv", ["lock"], { cwd: q.dir }).code, 1);
-  assert.equal(logLines(p.log).map((l) => l.argv), [["lock"]]);
-});
+uv('without UV_STANDIN_INDEX only dependency-free projects resolve', () => {
+  const p = project('[project]\nname = "bare"\nversion = "1.0.0"\nrequires-python = ">=3.11"\ndependencies = []\n')
+  const r = run('uv', ['lock'], { cwd: p.dir, env: { STANDIN_LOG: p.log } })
+  assert.is(r.code, 0, r.stderr)
+  assert.match(r.stderr, /^Resolved 1 package in /)
+  const q = project(PYPROJECT)
+  assert.is(run('uv', ['lock'], { cwd: q.dir }).code, 1)
+  assert.equal(
+    logLines(p.log).map((l) => l.argv),
+    [['lock']],
+  )
+})
 
-uv.run();
+uv.run()

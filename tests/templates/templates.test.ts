@@ -15,7 +15,9 @@ test('make check-templates passes on the shipped template', () => {
 
 test('make check-templates fails when the template and the contract disagree', () => {
   const dir = tempDir('ktrdr-tpl-')
-  const broken = readFileSync('templates/env.dev.example', 'utf8').replace(/^JWT_SECRET=\n/m, '').concat('SURPRISE=1\n')
+  const broken = readFileSync('templates/env.dev.example', 'utf8')
+    .replace(/^JWT_SECRET=\n/m, '')
+    .concat('SURPRISE=1\n')
   writeFileSync(join(dir, 'env.dev.example'), broken)
   const r = make('check-templates', { TEMPLATE: join(dir, 'env.dev.example') })
   assert.is.not(r.code, 0)
@@ -35,14 +37,20 @@ function composeConfig(env: Record<string, string> = {}) {
 test('docker-compose.dev.yml: hot reload by default, image mode with one variable', () => {
   const reload = composeConfig()
   assert.is(reload.backend.image, 'ghcr.io/ktrdr/ktrdr-backend:dev')
-  assert.ok(reload.backend.volumes.some((v: { target: string }) => v.target === '/app'), 'code bind-mounted at /app')
+  assert.ok(
+    reload.backend.volumes.some((v: { target: string }) => v.target === '/app'),
+    'code bind-mounted at /app',
+  )
   assert.match(reload.backend.command.join(' '), 'uvicorn ktrdr.api:app --reload')
   assert.equal(reload.backend.env_file ?? null, null) // compose inlines env_file into environment
   assert.is(reload.backend.environment.BACKEND_BASE_URL, 'http://backend:8000')
   const image = composeConfig({ KTRDR_IMAGE_TAG: 'local' })
   assert.is(image.backend.image, 'ghcr.io/ktrdr/ktrdr-backend:local')
   assert.is(image.worker.image, 'ghcr.io/ktrdr/ktrdr-worker:local')
-  assert.not.ok(image.backend.volumes.some((v: { target: string }) => v.target === '/app'), 'no code mount over the image in image mode')
+  assert.not.ok(
+    image.backend.volumes.some((v: { target: string }) => v.target === '/app'),
+    'no code mount over the image in image mode',
+  )
 })
 
 test('gitignore lines cover .env.dev, *.env.local and *.secrets', () => {
