@@ -14,7 +14,7 @@ flags = $(foreach v,$(1) CONFIG,$(if $(call given,$(v)),--$(call lc,$(v))='$(cal
         $(foreach v,$(2) VERBOSE,$(if $(filter 1 yes true,$(call given,$(v))),--$(call lc,$(v)))) $(call given,ARGS)
 run = node dist/$(1).mjs
 
-.PHONY: help setup build test typecheck validate check-templates dev-env
+.PHONY: help setup build test typecheck lint format validate check-templates dev-env
 
 # Each job area adds its targets in mk/<area>.mk, using $(call run,…) and $(call flags,…) from here.
 -include mk/*.mk
@@ -38,8 +38,15 @@ build: setup ## same as setup: rebuild dist/ after editing lib/ or scripts/
 typecheck: setup ## tsc --noEmit over lib, scripts, tests, bench
 	npx tsc --noEmit
 
-test: setup ## typecheck and run the whole test suite against the lab (brought up if needed, and down after)
+lint: setup ## the formatter and linter (Biome) in check mode, as make test runs them
+	npx biome ci --colors=off .
+
+format: setup ## rewrite every file in the one style (Biome), then run make lint
+	npx biome format --write .
+
+test: setup ## typecheck, lint and run the whole test suite against the lab (brought up if needed, and down after)
 	npx tsc --noEmit
+	npx biome ci --colors=off .
 	MAKE_TARGET=test bash lab/with-lab.sh npx tsx node_modules/uvu/bin.js tests '\.test\.ts$$'
 
 validate: setup ## check config, print nodes, ports, services and their variables [NODE= ENVIRONMENT=]

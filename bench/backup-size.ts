@@ -4,7 +4,6 @@
 // `gunzip | psql`, and the toolkit's peak RSS (/usr/bin/time -f %M: the largest process of the run's tree,
 // node included). Both baselines run inside the db container, like the toolkit's pg_dump. Figures only.
 //   npx tsx bench/backup-size.ts                     (BENCH_MB="100 1024": target sizes of the generated data)
-import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'

@@ -37,6 +37,7 @@ await main(
       throw new OpsError(
         `logs of ${services.join(', ')} on ${host.name}: ${out.stderr.trim().split('\n').slice(-1)[0]}`,
       )
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour escapes from docker's output
     say(out.stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trimEnd())
   },
 )

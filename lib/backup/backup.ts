@@ -57,6 +57,9 @@ export function backupTask<C extends BackupCtx>(cfg: Config, t: CoreTarget): Lis
 export function humanSize(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB']
   let i = 0
-  while (n >= 1024 && i < units.length - 1) (n /= 1024), i++
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024
+    i++
+  }
   return `${n.toFixed(i ? 1 : 0)} ${units[i]}`
 }

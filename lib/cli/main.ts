@@ -16,6 +16,7 @@ export function describeError(e: unknown, verbose: boolean): string {
   return `error: ${err?.message ?? String(e)}${verbose ? `\n${err?.stack ?? ''}` : '\n(run with --verbose for the stack trace)'}`
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a job returns its exit code, or nothing for 0
 export async function main(spec: ScriptSpec, run: (flags: Flags) => Promise<number | void>): Promise<void> {
   installRedaction()
   let verbose = process.argv.includes('--verbose')

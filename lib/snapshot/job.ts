@@ -16,6 +16,7 @@ export interface Job {
   dryRun: boolean
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a job returns its exit code, or nothing for 0
 export async function withJob(flags: Flags, run: (job: Job) => Promise<number | void>): Promise<number | void> {
   const injected = injectedNow(flags.now) // a bad --now fails before any config is read or host is touched
   const cfg = loadConfig(flags.config as string | undefined)

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
+import type { Manifest } from '../../lib/backup/manifest.ts'
 import { CHECKSUM_ALGORITHM, CHECKSUM_ALGORITHMS } from '../../lib/backup/stats-sql.ts'
 import { SEED_SQL, sh, world } from './world.ts'
 
@@ -96,7 +97,9 @@ test('backup-verify: drill passes; a manifest that disagrees fails non-zero', ()
   const base = listing()
     .find((f) => /^ktrdr-\d{8}T\d{6}Z\.manifest\.json$/.test(f))!
     .replace('.manifest.json', '')
-  const twin = copyBackup(base, 'ktrdr-20200101T000000Z', (m) => (m.tables[0].rows += 1))
+  const twin = copyBackup(base, 'ktrdr-20200101T000000Z', (m) => {
+    m.tables[0]!.rows += 1
+  })
   const bad = w.make('backup-verify', { FILE: `${twin}.dump` })
   assert.is.not(bad.code, 0)
   assert.match(bad.stdout + bad.stderr, /MISMATCH/)
@@ -105,11 +108,9 @@ test('backup-verify: drill passes; a manifest that disagrees fails non-zero', ()
 
 test('checksums: the drill compares them (a table with json/point columns too); restore does with CHECKSUMS=1', () => {
   const before = { fp: fingerprint(), dbs: w.sql("SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database") }
-  const twin = copyBackup(
-    daily(),
-    'ktrdr-20200105T000000Z',
-    (m) => (m.tables.find((t: { table: string }) => t.table === 'public.notes').checksum = '12345'),
-  )
+  const twin = copyBackup(daily(), 'ktrdr-20200105T000000Z', (m) => {
+    m.tables.find((t) => t.table === 'public.notes')!.checksum = '12345'
+  })
   const drill = w.make('backup-verify', { FILE: `${twin}.dump` })
   assert.is.not(drill.code, 0)
   assert.match(
@@ -151,7 +152,7 @@ test('an older manifest (text-form checksums) still verifies; an unknown algorit
 })
 
 /** Copy a backup under another name, editing its manifest (the dump itself is untouched). */
-function copyBackup(base: string, to: string, edit: (m: any) => void): string {
+function copyBackup(base: string, to: string, edit: (m: Manifest) => void): string {
   for (const ext of ['dump', 'roles.sql'])
     copyFileSync(join(w.backups, `${base}.${ext}`), join(w.backups, `${to}.${ext}`))
   const m = JSON.parse(readFileSync(join(w.backups, `${base}.manifest.json`), 'utf8'))

@@ -62,7 +62,7 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
     edits: [
       {
         file: S,
-        from: /workers:\n  env: \[.*\]/,
+        from: /workers:\n {2}env: \[.*\]/,
         to: 'workers:\n  env:\n    BACKEND_BASE_URL:\n    WORKER_PUBLIC_BASE_URL:\n    WORKER_PORT:\n    SHARED_MOUNT_PATH:\n    BROKER_API_KEY: hunter2-broker',
       },
     ],
@@ -96,7 +96,7 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
     edits: [
       {
         file: S,
-        from: /workers:\n  env: \[.*\]/,
+        from: /workers:\n {2}env: \[.*\]/,
         to: 'workers:\n  env:\n    BACKEND_BASE_URL: http://10.0.0.1:8000\n    WORKER_PUBLIC_BASE_URL:\n    WORKER_PORT:\n    SHARED_MOUNT_PATH:\n    BROKER_API_KEY:',
       },
     ],

@@ -105,7 +105,7 @@ test('deps-check: requirements.lock.txt edited, missing or never exported → no
   writeFileSync(
     join(a.dir, 'requirements.lock.txt'),
     good.replace(
-      /^#    uv export.*$/m,
+      /^# {4}uv export.*$/m,
       '#    uv export --format requirements-txt --no-dev --no-emit-project -o requirements.lock.txt',
     ),
   )

@@ -37,7 +37,7 @@ export function filesSince(roots: string[], since: number): string[] {
     }
     for (const e of entries) {
       const p = join(dir, e)
-      let st
+      let st: ReturnType<typeof statSync>
       try {
         st = statSync(p, { throwIfNoEntry: false })
       } catch {

@@ -98,7 +98,7 @@ test('azure provider reads Key Vault through az, one value per secret, byte for 
 })
 
 test('dev never falls back to the homelab secrets: a secret missing from dev_secrets is named, nothing is read', () => {
-  const dir = configCopy([{ file: 'secrets.yml', from: /^  JWT_SECRET: op:\/\/ktrdr-dev\/.*\n/m, to: '' }])
+  const dir = configCopy([{ file: 'secrets.yml', from: /^ {2}JWT_SECRET: op:\/\/ktrdr-dev\/.*\n/m, to: '' }])
   const op = opWorld()
   const err = devEnv(op.env, { CONFIG: dir })
   assert.match(err, 'JWT_SECRET: secret with no dev reference')

@@ -148,7 +148,9 @@ test('snapshot at nine simulated times: named by UTC time, read-only', async () 
       vars: { CONFIG: CFG, LOCAL: '1', NOW: k === 'h' ? '2026-11-11T10:45:00+01:00' : t },
     })),
   )
-  outs.forEach((r, i) => assert.match(ok(r), `created ${snaps()}/${N(rest[i]![1])} (read-only)`))
+  outs.forEach((r, i) => {
+    assert.match(ok(r), `created ${snaps()}/${N(rest[i]![1])} (read-only)`)
+  })
   assert.equal(ls(snaps()), Object.values(T).map(N))
   for (const n of ls(snaps())) assert.is(must('btrfs', ['property', 'get', '-ts', join(snaps(), n), 'ro']), 'ro=true')
   assert.is.not(run('touch', [join(snaps(), N(T.i), 'results/job-1/x')]).code, 0, 'writing into a snapshot fails')

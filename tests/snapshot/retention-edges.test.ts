@@ -127,7 +127,11 @@ test('5,000 snapshots, shuffled: same plan as sorted, exact counts', () => {
   const newest = Date.parse('2026-11-29T23:30:00Z')
   const snaps = Array.from({ length: 5000 }, (_, i) => snap(new Date(newest - (i * H) / 2).toISOString()))
   let seed = 42
-  const shuffled = [...snaps].sort(() => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5)
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed / 2 ** 31 - 0.5
+  }
+  const shuffled = [...snaps].sort(next)
   const plan = planRetention(shuffled, DEFAULT, new Date('2026-11-30T00:00:00Z'))
   // 24 hourly (the :30 of each hour of 29 Nov) + 29 more daily (28 Nov .. 31 Oct, 23:30)
   // + 3 more weekly (Sundays 25, 18, 11 Oct; 22, 15, 8, 1 Nov are daily already).

@@ -161,9 +161,13 @@ export function parseToml(text) {
       }
       const last = parts[parts.length - 1]
       if (isArray) {
-        ;(t[last] ??= []).push({})
+        t[last] ??= []
+        t[last].push({})
         table = t[last][t[last].length - 1]
-      } else table = t[last] ??= {}
+      } else {
+        t[last] ??= {}
+        table = t[last]
+      }
       tableLines.set(table, [...pos(start), i - start])
     } else {
       const at = i

@@ -74,11 +74,11 @@ export function readProject(dir) {
       throw parseError(src, l + 1 || 1, c, JSON.stringify(text).length, `${e.message}\n${text}\n^`, false)
     }
   }
-  let requiresPython = project['requires-python']
+  const requiresPython = project['requires-python']
   if (requiresPython !== undefined) {
     try {
       parseSpecifiers(requiresPython)
-    } catch (e) {
+    } catch {
       const l = src.split('\n').findIndex((x) => x.startsWith('requires-python'))
       throw parseError(
         src,
