@@ -47,7 +47,7 @@ format: setup ## rewrite every file in the one style (Biome), then run make lint
 test: setup ## typecheck, lint and run the whole test suite against the lab (brought up if needed, and down after)
 	npx tsc --noEmit
 	npx biome ci --colors=off .
-	MAKE_TARGET=test bash lab/with-lab.sh npx tsx node_modules/uvu/bin.js tests '\.test\.ts$$'
+	MAKE_TARGET=test bash lab/with-lab.sh node_modules/.bin/tsx node_modules/uvu/bin.js tests '\.test\.ts$$'
 
 validate: setup ## check config, print nodes, ports, services and their variables [NODE= ENVIRONMENT=]
 	$(call run,validate) $(call flags,NODE ENVIRONMENT,)

@@ -11,13 +11,12 @@ import { REPO } from '../tests/helpers/config-copy.ts'
 import { sh, world } from '../tests/backup/world.ts'
 
 const sizes = (process.env.BENCH_MB ?? '100 1024').split(/\s+/).map(Number)
-const w = world('bk-bench', { dbPort: 15562 })
+const w = world('bk-bench', { backendPort: 18300 })
 const must = (r: { code: number; stdout: string; stderr: string }, what: string) => {
   if (r.code !== 0) throw new Error(`${what} failed:\n${r.stdout}\n${r.stderr}`)
   return r.stdout
 }
-const inDb = (script: string) =>
-  must(sh('docker', ['compose', '-f', w.compose, 'exec', '-T', 'db', 'bash', '-c', script]), script.slice(0, 60))
+const inDb = (script: string) => must(w.dc('exec', '-T', 'db', 'bash', '-c', script), script.slice(0, 60))
 /** Each timed step starts with the page cache written back (`sync`, not timed): no step pays for the writes of the one before it. */
 const timed = <T>(f: () => T): [T, number] => {
   sh('sync', [])
@@ -25,10 +24,14 @@ const timed = <T>(f: () => T): [T, number] => {
   const v = f()
   return [v, (performance.now() - t0) / 1000]
 }
-/** node dist/<script>.mjs under /usr/bin/time: wall seconds and peak RSS (MB) of the toolkit's process tree. */
+/**
+ * node dist/<script>.mjs --local on the core host (as an operator logged in there; the baselines run there too),
+ * under /usr/bin/time: wall seconds and peak RSS (MB) of the toolkit's process tree.
+ */
 const toolkit = (script: string, args: string[]): { s: number; rssMb: number } => {
   const [r, s] = timed(() =>
-    sh('/usr/bin/time', [
+    w.onCore([
+      '/usr/bin/time',
       '-f',
       '::rss %M',
       'node',

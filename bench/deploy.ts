@@ -2,19 +2,21 @@
 //  P1 — a no-change redeploy of one node vs the bare `ssh host 'cd <dir> && docker compose pull && docker compose up -d'`
 //  P4 — SSH connections per host per deploy, counted from that host's sshd log (target 1)
 //  P5 — deploying three nodes vs one (target ≤ 1.3×), beside the same ratio for the bare one-liner run on
-//       three hosts at once: the lab's "hosts" share this machine's cores and one docker engine, so the bare
-//       ratio is what this machine allows, and the gap between the two is what the toolkit adds.
+//       three hosts at once: the lab's hosts (each its own namespaces, sshd and engine) share this machine's
+//       cores, so the bare ratio is what this machine allows, and the gap between the two is what the toolkit adds.
+// Run it on the lab's workstation: bash lab/with-lab.sh node_modules/.bin/tsx bench/deploy.ts
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { quote } from 'zx'
 import { configCopy } from '../tests/helpers/config-copy.ts'
-import { GOOD_TAG, LAB_CONFIG, LAB_DIR, labEnv } from '../tests/helpers/lab.ts'
+import { GOOD_TAG, LAB_CONFIG, LAB_DIR, labEnv, registryPassword, REGISTRY_HOST } from '../tests/helpers/lab.ts'
 
 const runs = Number(process.env.RUNS ?? 5)
 const env = { ...process.env, ...labEnv() }
 const sshConfig = join(LAB_DIR, 'ssh/ssh_config')
-const dirB = join(LAB_DIR, 'hosts/ktrdr-workers-b/opt/ktrdr-workers-b')
+const target = (host: string) => `root@${host}.internal`
 const deploy = (node: string, config = LAB_CONFIG) => {
   const t0 = performance.now()
   const r = spawnSync(
@@ -26,12 +28,12 @@ const deploy = (node: string, config = LAB_CONFIG) => {
   return performance.now() - t0
 }
 const ssh = (host: string, cmd: string, input = '') =>
-  spawnSync('ssh', ['-F', sshConfig, host, cmd], { input, encoding: 'utf8' })
-const hostDir = (host: string) => join(LAB_DIR, 'hosts', host, 'opt', host)
+  spawnSync('ssh', ['-F', sshConfig, target(host), cmd], { input, encoding: 'utf8' })
+const hostDir = (host: string) => `/opt/${host}`
 /** The design's one-liner on one host, as a promise (so three can run at once). */
 const bareOn = (host: string) =>
   new Promise<void>((done, fail) => {
-    const p = spawn('ssh', ['-F', sshConfig, host, 'bash -s'], { stdio: ['pipe', 'ignore', 'pipe'] })
+    const p = spawn('ssh', ['-F', sshConfig, target(host), 'bash -s'], { stdio: ['pipe', 'ignore', 'pipe'] })
     let err = ''
     p.stderr.on('data', (d) => (err += d))
     p.on('close', (code) => (code === 0 ? done() : fail(new Error(`bare one-liner on ${host} failed: ${err}`))))
@@ -54,29 +56,32 @@ const vault = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8'))
 const bareLogin = (host: string) => {
   const login = ssh(
     host,
-    'export DOCKER_CONFIG=/dev/shm/bench-docker; docker login -u ktrdr-ci --password-stdin 127.0.0.1:5000 >/dev/null',
-    vault.vaults['ktrdr-lab'].registry.password,
+    `export DOCKER_CONFIG=/dev/shm/bench-docker; docker login -u ktrdr-ci --password-stdin ${REGISTRY_HOST} >/dev/null`,
+    registryPassword(),
   )
   if (login.status !== 0) throw new Error(login.stderr)
 }
 bareLogin('ktrdr-workers-b')
 // The design's one-liner, with the worker's secret inline as the design has it (§7.3; here on stdin, not argv),
 // so compose sees the same config and recreates nothing — a like-for-like no-change redeploy.
-const broker = JSON.stringify(vault.vaults['ktrdr-lab'].backend.broker_api_key)
+const broker = quote(vault.vaults['ktrdr-lab'].backend.broker_api_key)
 const bareScript = (dir: string) =>
   `export BROKER_API_KEY=${broker}; export DOCKER_CONFIG=/dev/shm/bench-docker; cd ${dir} && docker compose -f docker-compose.workers.yml pull -q && docker compose -f docker-compose.workers.yml up -d`
-const bare = bareScript(dirB)
+const bare = bareScript(hostDir('ktrdr-workers-b'))
 const p1 = { ours: [] as number[], bare: [] as number[] }
 try {
   for (let i = 0; i < runs; i++) {
     p1.ours.push(deploy('B'))
     const t0 = performance.now()
-    const r = spawnSync('ssh', ['-F', sshConfig, 'ktrdr-workers-b', 'bash -s'], { input: bare, encoding: 'utf8' })
+    const r = spawnSync('ssh', ['-F', sshConfig, target('ktrdr-workers-b'), 'bash -s'], {
+      input: bare,
+      encoding: 'utf8',
+    })
     p1.bare.push(performance.now() - t0)
     if (r.status !== 0) throw new Error(`bare one-liner failed: ${r.stderr}`)
   }
 } finally {
-  ssh('ktrdr-workers-b', 'rm -rf /dev/shm/bench-docker') // /dev/shm is this machine's: one removal serves every lab host
+  ssh('ktrdr-workers-b', 'rm -rf /dev/shm/bench-docker') // each host's /dev/shm is its own
 }
 console.log(
   `P1 no-change redeploy of node B, median of ${runs}: ktrdr-ops ${median(p1.ours).toFixed(0)} ms, bare ssh one-liner ${median(p1.bare).toFixed(0)} ms → ${(median(p1.ours) / median(p1.bare)).toFixed(2)}× (target ≤ 1.15×)`,
@@ -88,20 +93,20 @@ console.log(
   `P4 SSH connections per host for one deploy: ktrdr-workers-b ${connections('ktrdr-workers-b') - before.b}, ktrdr-workers-c ${connections('ktrdr-workers-c') - before.c} (target 1)`,
 )
 
-spawnSync('bash', ['lab/lab.sh', 'add-host', 'ktrdr-workers-d', '127.0.0.13'], { stdio: 'ignore' })
+spawnSync('bash', ['lab/lab.sh', 'add-host', 'ktrdr-workers-d', '198.18.50.13'], { stdio: 'ignore' })
 const three = configCopy(
   [
     {
       file: 'worker-nodes.yml',
       from: /$/,
-      to: `  - name: D\n    host: ktrdr-workers-d\n    address: 127.0.0.13\n    ssh: ktrdr-workers-d\n    compose_path: ${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml\n    replicas: 2\n    port: 19200\n`,
+      to: `  - name: D\n    host: ktrdr-workers-d\n    address: 198.18.50.13\n    compose_path: /opt/ktrdr-workers-d/docker-compose.workers.yml\n    replicas: 2\n`,
     },
   ],
   LAB_CONFIG,
 )
 try {
   deploy('all', three)
-  bareLogin('ktrdr-workers-b')
+  for (const h of ['ktrdr-workers-b', 'ktrdr-workers-c', 'ktrdr-workers-d']) bareLogin(h)
   const one: number[] = []
   const all: number[] = []
   const bareOne: number[] = []
@@ -121,11 +126,6 @@ try {
     `   the bare one-liner on the same hosts: one ${median(bareOne).toFixed(0)} ms, three at once ${median(bareAll).toFixed(0)} ms → ${(median(bareAll) / median(bareOne)).toFixed(2)}× (what three lab hosts sharing ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores allow)`,
   )
 } finally {
-  ssh('ktrdr-workers-b', 'rm -rf /dev/shm/bench-docker')
-  spawnSync(
-    'docker',
-    ['compose', '-f', `${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml`, 'down'],
-    { stdio: 'ignore' },
-  )
+  for (const h of ['ktrdr-workers-b', 'ktrdr-workers-c']) ssh(h, 'rm -rf /dev/shm/bench-docker')
   spawnSync('bash', ['lab/lab.sh', 'rm-host', 'ktrdr-workers-d'], { stdio: 'ignore' })
 }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# make demo: the whole flow on the lab — lab up, build and push the sample app's images (as CI would),
-# deploy the core stack and both worker nodes, then show the backend's registered workers.
+# make demo: the whole flow on the lab, from its workstation (lab/with-lab.sh runs it there) — build and push
+# the sample app's images (as CI would), deploy the core stack and both worker nodes (each host logs in and
+# pulls on its first deploy), then show the backend's registered workers.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 LAB_DIR=${KTRDR_LAB_DIR:-/var/lib/ktrdr-lab}
 step() { printf '\n== %s\n' "$*"; }
 
-step "1/5 the lab is up (Docker, compose v2, registry, three SSH hosts, base images, stand-in vault)"
+step "1/5 the lab is up (BIND, TLS registry with tokens, three hosts with their own sshd and engine, stand-in vault)"
 bash lab/lab.sh status
 
 # The lab's 1Password is the stand-in op with the lab's own random secrets (lab/README.md).
@@ -35,9 +36,9 @@ $M deploy-workers NODE=all TAG="$tag"
 
 step "5/5 the backend's registered workers (each with the explicit URL it was given)"
 for _ in $(seq 1 30); do
-  list=$(curl -fsS http://127.0.0.10:18000/workers 2>/dev/null || true)
+  list=$(curl -fsS http://ktrdr-core.internal:8000/workers 2>/dev/null || true)
   n=$(printf '%s' "$list" | python3 -c 'import json,sys; print(sum(1 for w in json.load(sys.stdin) if w["status"] == "ok"))' 2>/dev/null || echo 0)
-  [ "$n" -ge 4 ] && break
+  [ "$n" -ge 5 ] && break
   sleep 1
 done
 printf '%s' "$list" | python3 -c '

@@ -1,13 +1,22 @@
-# Base images from Debian trixie rootfs tarballs (mmdebstrap + docker import; never pulled).
-# Tarballs are cached in $CACHE_DIR so a warm up after down re-imports instead of re-bootstrapping.
+# Images: Debian trixie rootfs tarballs (mmdebstrap, cached in $CACHE_DIR across ups) imported and built in
+# the workstation's engine, then pushed to the lab registry under the names lab/config pins, as Docker Hub
+# would serve the homelab's pins: hosts get every image they run by `docker pull`. The base image for the
+# app builds (ktrdr-lab/python:3.13) stays in the workstation's engine, as a builder's would.
 IMAGES_SRC="$LAB_ROOT/images"
 PY_IMAGE=ktrdr-lab/python:3.13
 PG_IMAGE=ktrdr-lab/postgres:17-timescaledb
+PROBE_IMAGE=$REGISTRY_NAME/ktrdr-lab/probe:1
 PY_PKGS=python3,python3-venv,python3-pip,python3-psycopg,ca-certificates,curl
 PG_PKGS=postgresql-17,postgresql-17-timescaledb,zstd,ca-certificates
 PROM_PKGS=prometheus,ca-certificates
 TRIXIE_APT=(-o "Dir::Etc::SourceList=$CACHE_DIR/trixie.sources" -o Dir::Etc::SourceParts=/dev/null
   -o "Dir::State::Lists=$CACHE_DIR/trixie-lists" -o "Dir::Cache=$CACHE_DIR/apt-cache")
+
+wsdocker() { docker -H "unix://$WS_DIR/docker.sock" "$@"; }
+ws_image_present() { wsdocker image inspect "$1" >/dev/null 2>&1; }
+
+# pinned SERVICE: the image lab/config pins for a core service (what the hosts will pull).
+pinned() { config_value stack-config.yml "core.services.$1.image"; }
 
 # trixie_version PKG: the candidate version in Debian trixie ("" when the package does not exist).
 trixie_version() {
@@ -20,8 +29,8 @@ trixie_version() {
   apt-cache "${TRIXIE_APT[@]}" show --no-all-versions "$1" 2>/dev/null | awk '/^Version:/{print $2; exit}'
 }
 
-# prometheus_tag: upstream part of trixie's prometheus version (cached), "" if unavailable.
-prometheus_tag() {
+# prometheus_version: upstream part of trixie's prometheus version (cached), "" if unavailable.
+prometheus_version() {
   local f="$CACHE_DIR/prometheus.version" v
   if [[ ! -e $f ]]; then
     v=$(trixie_version prometheus)
@@ -48,9 +57,9 @@ rootfs_build() {
 
 # rootfs_import NAME IMAGE [CMD-json]: docker import the cached tarball unless the image exists.
 rootfs_import() {
-  image_present "$2" && return 0
+  ws_image_present "$2" && return 0
   log "images: importing $CACHE_DIR/$1.tar as $2"
-  docker import --change 'ENV LANG=C.UTF-8' \
+  wsdocker import --change 'ENV LANG=C.UTF-8' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change "CMD ${3:-[\"bash\"]}" "$CACHE_DIR/$1.tar" "$2" >/dev/null
 }
@@ -59,27 +68,70 @@ rootfs_import() {
 src_hash() { (cd "$IMAGES_SRC/$1" && sha256sum ./* | sha256sum | cut -c1-16); }
 
 built_current() { # built_current DIR TAG
-  [[ $(docker image inspect -f '{{index .Config.Labels "ktrdr.lab.src"}}' "$2" 2>/dev/null) == "$(src_hash "$1")" ]]
+  [[ $(wsdocker image inspect -f '{{index .Config.Labels "ktrdr.lab.src"}}' "$2" 2>/dev/null) == "$(src_hash "$1")" ]]
 }
 
 image_build() { # image_build DIR TAG (legacy builder: Debian's docker.io ships no buildx)
   log "images: building $2"
   local out
-  out=$(DOCKER_BUILDKIT=0 docker build -q --label "ktrdr.lab.src=$(src_hash "$1")" -t "$2" "$IMAGES_SRC/$1" 2>&1) ||
-    { echo "$out" >&2; die "docker build of $2 failed"; }
+  out=$(DOCKER_BUILDKIT=0 wsdocker build -q --label "ktrdr.lab.src=$(src_hash "$1")" -t "$2" "$IMAGES_SRC/$1" 2>&1) ||
+    {
+      echo "$out" >&2
+      die "docker build of $2 failed"
+    }
+}
+
+# probe_build: a one-file image (a few hundred bytes) that lab-status pulls on every host.
+probe_build() {
+  ws_image_present "$PROBE_IMAGE" && return 0
+  local d
+  d=$(mktemp -d)
+  printf 'ktrdr lab probe\n' >"$d/probe"
+  tar -C "$d" -cf "$d/probe.tar" probe
+  wsdocker import --change 'CMD ["/probe"]' "$d/probe.tar" "$PROBE_IMAGE" >/dev/null
+  rm -rf "$d"
+}
+
+# with_ws_login CMD...: run CMD against the workstation's engine logged in to the registry, in a throwaway
+# DOCKER_CONFIG on tmpfs that is removed afterwards (docker login writes the password into config.json).
+with_ws_login() {
+  local cfg rc=0
+  cfg=$(mktemp -d /dev/shm/ktrdr-lab-login.XXXXXX)
+  local out
+  out=$(vault_get registry password | DOCKER_CONFIG=$cfg wsdocker login -u "$(vault_get registry username)" \
+    --password-stdin "$REGISTRY_NAME" 2>&1) || {
+    rc=$?
+    echo "$out" >&2
+  }
+  ((rc)) || DOCKER_CONFIG=$cfg "$@" || rc=$?
+  rm -rf "$cfg"
+  return $rc
+}
+
+# push_pinned LOCAL PIN: tag and push LOCAL as PIN unless the registry already holds that very image.
+push_pinned() {
+  local id
+  id=$(wsdocker image inspect -f '{{.Id}}' "$1")
+  [[ $(cat "$REG_DIR/pushed-$(printf '%s' "$2" | tr '/:' '__')" 2>/dev/null) == "$id" ]] && return 0
+  log "images: pushing $1 as $2"
+  wsdocker tag "$1" "$2"
+  with_ws_login wsdocker push -q "$2" >/dev/null || die "push of $2 to the lab registry failed"
+  echo "$id" >"$REG_DIR/pushed-$(printf '%s' "$2" | tr '/:' '__')"
 }
 
 images_up() {
   install -d -m 0755 "$CACHE_DIR"
-  local prom pids=() names=() i
-  prom=$(prometheus_tag)
+  local prom pids=() names=() i pg_pin prom_pin
+  prom=$(prometheus_version)
+  pg_pin=$(pinned db)
+  prom_pin=$(pinned prometheus)
+  [[ -z $prom_pin || $prom_pin == *":v$prom" ]] ||
+    die "lab/config pins $prom_pin, but Debian trixie's prometheus is $prom: change the pin in lab/config/stack-config.yml"
   # Bootstrap every missing tarball in parallel (each ~30 s, mostly download and dpkg).
-  if ! image_present "$PY_IMAGE" && [[ ! -s $CACHE_DIR/python.tar ]]; then names+=(python); fi
-  if ! built_current postgres "$PG_IMAGE" && ! image_present ktrdr-lab/rootfs-postgres:trixie &&
-    [[ ! -s $CACHE_DIR/postgres.tar ]]; then names+=(postgres); fi
-  if [[ -n $prom ]] && ! built_current prometheus "ktrdr-lab/prometheus:$prom" &&
-    ! image_present ktrdr-lab/rootfs-prometheus:trixie && [[ ! -s $CACHE_DIR/prometheus.tar ]]; then
-    names+=(prometheus)
+  ws_image_present "$PY_IMAGE" || [[ -s $CACHE_DIR/python.tar ]] || names+=(python)
+  ws_image_present ktrdr-lab/rootfs-postgres:trixie || [[ -s $CACHE_DIR/postgres.tar ]] || names+=(postgres)
+  if [[ -n $prom_pin ]]; then
+    ws_image_present ktrdr-lab/rootfs-prometheus:trixie || [[ -s $CACHE_DIR/prometheus.tar ]] || names+=(prometheus)
   fi
   for i in "${names[@]}"; do
     log "images: mmdebstrap trixie rootfs '$i' (log $CACHE_DIR/$i.log)"
@@ -92,23 +144,32 @@ images_up() {
   done
   for i in "${pids[@]}"; do wait "$i" || die "mmdebstrap failed (logs in $CACHE_DIR)"; done
 
-  image_present "$PY_IMAGE" || rootfs_import python "$PY_IMAGE" '["python3"]'
-  if ! built_current postgres "$PG_IMAGE"; then
-    rootfs_import postgres ktrdr-lab/rootfs-postgres:trixie
-    image_build postgres "$PG_IMAGE"
-  fi
-  if [[ -n $prom ]] && ! built_current prometheus "ktrdr-lab/prometheus:$prom"; then
+  rootfs_import python "$PY_IMAGE" '["python3"]'
+  rootfs_import postgres ktrdr-lab/rootfs-postgres:trixie
+  built_current postgres "$PG_IMAGE" || image_build postgres "$PG_IMAGE"
+  probe_build
+  [[ -z $pg_pin ]] || push_pinned "$PG_IMAGE" "$pg_pin"
+  push_pinned "$PROBE_IMAGE" "$PROBE_IMAGE"
+  if [[ -n $prom_pin ]]; then
     rootfs_import prometheus ktrdr-lab/rootfs-prometheus:trixie
-    image_build prometheus "ktrdr-lab/prometheus:$prom"
+    built_current prometheus "ktrdr-lab/prometheus:$prom" || image_build prometheus "ktrdr-lab/prometheus:$prom"
+    push_pinned "ktrdr-lab/prometheus:$prom" "$prom_pin"
   fi
 }
 
 images_status() {
-  local img rc=0 prom
-  prom=$(cat "$CACHE_DIR/prometheus.version" 2>/dev/null || true)
-  for img in "$PY_IMAGE" "$PG_IMAGE" ${prom:+"ktrdr-lab/prometheus:$prom"}; do
-    if image_present "$img"; then echo "image $img: present"; else echo "image $img: absent"; rc=1; fi
+  local img rc=0
+  for img in "$PY_IMAGE" "$PG_IMAGE"; do
+    if ws_image_present "$img"; then echo "image $img: in the workstation's engine"; else
+      echo "image $img: absent"
+      rc=1
+    fi
   done
-  [[ -n $prom ]] || echo "image ktrdr-lab/prometheus: skipped (no prometheus package in trixie)"
+  for img in $(pinned db) $(pinned prometheus) "$PROBE_IMAGE"; do
+    if [[ -s $REG_DIR/pushed-$(printf '%s' "$img" | tr '/:' '__') ]]; then echo "image $img: in the registry"; else
+      echo "image $img: not pushed"
+      rc=1
+    fi
+  done
   return $rc
 }

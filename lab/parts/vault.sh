@@ -1,6 +1,6 @@
-# Stand-in 1Password vault ($LAB_DIR/op/vault.json) and shared storage ($LAB_DIR/shared).
+# Stand-in 1Password vault ($LAB_DIR/op/vault.json).
 # Secrets are generated once and kept across warm ups. Values reach jq through its environment,
-# never its argv. The DB password and JWT secret carry a quote, a `$` and a space on purpose.
+# never its argv. Every password carries quotes, a `$` and a space on purpose, the registry's a backslash too.
 VAULT_FILE="$LAB_DIR/op/vault.json"
 
 vault_up() {
@@ -11,12 +11,14 @@ vault_up() {
   fi
   log "vault: generating $VAULT_FILE"
   local tmp="$VAULT_FILE.tmp"
+  # shellcheck disable=SC2089,SC2090 # the quotes, backslash and $ are meant literally: hostile values on purpose
   (
     umask 077
-    export PG_PW="$(random_alnum 12)'\$$(random_alnum 6) $(random_alnum 6)"
-    export JWT="$(random_alnum 24)\"\$($(random_alnum 6)) '$(random_alnum 12)"
-    export BROKER="$(random_alnum 32)"
-    export REG_PW="$(random_alnum 32)"
+    PG_PW="$(random_alnum 12)'\$$(random_alnum 6) $(random_alnum 6)"
+    JWT="$(random_alnum 24)\"\$($(random_alnum 6)) '$(random_alnum 12)"
+    BROKER="$(random_alnum 32)"
+    REG_PW="$(random_alnum 16)\"\\'\$ $(random_alnum 16)"
+    export PG_PW JWT BROKER REG_PW
     jq -n '{desktop_session: true, vaults: {"ktrdr-lab": {
       postgres: {password: $ENV.PG_PW},
       backend: {jwt_secret: $ENV.JWT, broker_api_key: $ENV.BROKER},
@@ -26,29 +28,13 @@ vault_up() {
 }
 
 # vault_get ITEM FIELD: print one value (used by the registry part; output stays in memory).
-vault_get() { jq -er --arg i "$1" --arg f "$2" '.vaults["ktrdr-lab"][$i][$f]' "$VAULT_FILE"; }
+vault_get() { jq -ej --arg i "$1" --arg f "$2" '.vaults["ktrdr-lab"][$i][$f]' "$VAULT_FILE"; }
 
 vault_status() {
   if [[ -s $VAULT_FILE ]] && jq -e '.vaults["ktrdr-lab"].postgres.password' "$VAULT_FILE" >/dev/null 2>&1; then
     echo "vault: $VAULT_FILE"
   else
     echo "vault: missing"
-    return 1
-  fi
-}
-
-# Shared storage stands in for the NFS export; containers mount it at /mnt/shared.
-# World-writable like a lab NFS share, so container users (postgres, workers) can write.
-shared_up() {
-  install -d -m 0755 "$LAB_DIR/shared"
-  install -d -m 0777 "$LAB_DIR/shared/db-backups" "$LAB_DIR/shared/results"
-}
-
-shared_status() {
-  if [[ -d $LAB_DIR/shared/db-backups && -d $LAB_DIR/shared/results ]]; then
-    echo "shared: $LAB_DIR/shared"
-  else
-    echo "shared: missing"
     return 1
   fi
 }

@@ -2,7 +2,7 @@
 // the file; secrets are listed by bare name, so compose passes them through from the deploying shell.
 // An operator on the host can run `docker compose ps` / `logs` with no secrets set: nothing is `${VAR:?}`.
 import { stringify } from 'yaml'
-import { type Config, fqdn } from '../config/model.ts'
+import type { Config } from '../config/model.ts'
 import type { PlannedVar } from '../contract/resolve.ts'
 
 export type ComposeService = Record<string, unknown>
@@ -15,10 +15,14 @@ export function environment(vars: PlannedVar[], rename: Record<string, string> =
   })
 }
 
-/** Every host's DNS name resolves from config inside containers (no DNS server needed in the lab). */
-export function extraHosts(cfg: Config, aliases: Record<string, string> = {}): string[] {
-  const hosts = [...cfg.hosts.values()].map((h) => `${fqdn(cfg, h.name)}:${h.address}`)
-  return [...hosts, ...Object.entries(aliases).map(([n, a]) => `${n}:${a}`)].sort()
+/**
+ * Names for containers' /etc/hosts. Peers (<host>.<zone>) resolve through DNS, as design §6.3 has it (BIND):
+ * an address changed or a node added needs its record, not a redeploy of every stack (docs/deploy.md, "Names").
+ * Only aliases that no DNS can give are written: `db` for the backend when the core shares the host's network.
+ */
+export function extraHosts(aliases: Record<string, string>): { extra_hosts?: string[] } {
+  const entries = Object.entries(aliases).map(([n, a]) => `${n}:${a}`)
+  return entries.length ? { extra_hosts: entries.sort() } : {}
 }
 
 /** Network placement: publish on the host's address (bridge), or share the host's network (lab). */

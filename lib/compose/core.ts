@@ -47,13 +47,13 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
   const s = cfg.stack
   const host = hostOf(cfg, s.core.host)
   const hostMode = s.network.mode === 'host'
-  // With the host's network there is no compose DNS: the db service name points at the core host.
-  const hosts = extraHosts(cfg, hostMode ? { db: host.address } : {})
   const base = (ports: number[]): ComposeService => ({
     restart: 'unless-stopped',
-    extra_hosts: hosts,
+    ...extraHosts(hostMode ? { db: host.address } : {}),
     ...network(cfg, host.address, ports),
   })
+  // The server listens on database.port: compose's network in bridge mode, the host's own in host mode.
+  const pgPort = hostMode || s.database.port !== 5432 ? [`PGPORT=${s.database.port}`] : []
   const all: Record<string, ComposeService> = {
     db: {
       ...base([]),
@@ -64,13 +64,13 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
           DB_USER: 'POSTGRES_USER',
           DB_PASSWORD: 'POSTGRES_PASSWORD',
         }),
-        ...(hostMode ? [`PGPORT=${s.database.port}`] : []),
+        ...pgPort,
       ],
       volumes: ['dbdata:/var/lib/postgresql/data', sharedVolume(cfg)],
       healthcheck: {
         test: [
           'CMD-SHELL',
-          `pg_isready -q -h 127.0.0.1 -p ${hostMode ? s.database.port : 5432} -U ${s.database.user} -d ${s.database.name}`,
+          `pg_isready -q -h 127.0.0.1 -p ${s.database.port} -U ${s.database.user} -d ${s.database.name}`,
         ],
         interval: '2s',
         timeout: '5s',

@@ -24,7 +24,7 @@ const fingerprint = () =>
 const listing = (dir = w.backups) => (existsSync(dir) ? readdirSync(dir).sort() : [])
 const node = (script: string, args: string[], config = w.config) =>
   sh('node', [join(REPO, `dist/${script}.mjs`), '--config', config, ...args])
-const inContainer = (...args: string[]) => sh('docker', ['compose', '-f', w.compose, 'exec', '-T', 'db', ...args])
+const inContainer = (...args: string[]) => w.dc('exec', '-T', 'db', ...args)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 let compression = 'not tried'
 
@@ -200,7 +200,7 @@ test('fault: backups directory full (2 MB tmpfs) → failed, nothing left, live 
   const r = node('backup', [], w.smallConfig)
   assert.is.not(r.code, 0)
   assert.match(r.stderr, /No space left on device/)
-  assert.equal(listing(join(w.shared, 'small/db-backups')), [])
+  assert.equal(listing(w.small), [])
   assert.is(fingerprint(), before)
 })
 
@@ -228,9 +228,11 @@ test('fault: truncated dump (manifest says verified, sha256 disagrees) → refus
 test('fault: a plain .sql.gz cut short (passes gzip -t) → refused', () => {
   const before = fingerprint()
   const gz = join(w.backups, 'ktrdr-20200103.sql.gz')
-  const r0 = sh('bash', [
+  const onHost = `${w.hostBackups}/ktrdr-20200103.sql.gz`
+  const r0 = w.onCore([
+    'bash',
     '-c',
-    `docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | head -c 3000000 | gzip > '${gz}' && gzip -t '${gz}'`,
+    `docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | head -c 3000000 | gzip > '${onHost}' && gzip -t '${onHost}'`,
   ])
   assert.is(r0.code, 0, r0.stderr)
   const r = node('restore', ['--yes', '--file', 'ktrdr-20200103.sql.gz'])
@@ -243,9 +245,10 @@ test('fault: a plain .sql.gz cut short (passes gzip -t) → refused', () => {
 test('fault: a complete .sql.gz whose gzip check fails (CRC) → refused, though its SQL ends properly', () => {
   const before = fingerprint()
   const gz = join(w.backups, 'ktrdr-20200108.sql.gz')
-  const r0 = sh('bash', [
+  const r0 = w.onCore([
+    'bash',
     '-c',
-    `set -o pipefail; docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | gzip > '${gz}'`,
+    `set -o pipefail; docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | gzip > '${w.hostBackups}/ktrdr-20200108.sql.gz'`,
   ])
   assert.is(r0.code, 0, r0.stderr)
   const bytes = readFileSync(gz)

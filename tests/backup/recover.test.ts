@@ -8,13 +8,13 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { configCopy, REPO } from '../helpers/config-copy.ts'
 import { make } from '../helpers/run.ts'
-import { ensureAppImages, GOOD_TAG, labMake } from '../helpers/lab.ts'
+import { ensureAppImages, GOOD_TAG, HOSTS, hostDocker, labMake } from '../helpers/lab.ts'
 import { sh, TAG, world } from './world.ts'
 
-const w = world('rc-e2e', { dbPort: 15552 })
+const w = world('rc-e2e', { backendPort: 18200 })
 const LAB = join(REPO, 'lab/config')
 const WORKER = 'ktrdr-workers-b-worker-1-1'
-const inspect = (fmt: string) => sh('docker', ['inspect', '-f', fmt, WORKER]).stdout.trim()
+const inspect = (fmt: string) => hostDocker(HOSTS.b, 'inspect', '-f', fmt, WORKER).stdout.trim()
 const TABLES = ['public.strategies', 'public.bars']
 const fingerprint = () =>
   TABLES.map((t) =>
@@ -36,12 +36,12 @@ test('recover-worker: node B (already deployed) comes back healthy at the tag it
   const r = make('recover-worker', { CONFIG: LAB, NODE: 'B', TAG: tag }, { env: w.env, timeout: 120_000 })
   assert.is(r.code, 0, r.stdout + r.stderr)
   assert.match(r.stdout, /ktrdr-workers-b: docker, compose v2 and the shared mount \S+ are there/)
-  assert.match(r.stdout, /recovered node B on ktrdr-workers-b: worker-1, worker-2 healthy at sha-/)
+  assert.match(r.stdout, /recovered node B on ktrdr-workers-b: worker-1, worker-2, worker-3 healthy at sha-/)
   assert.is(inspect('{{.State.Health.Status}}'), 'healthy')
 })
 
 test('recover-worker: no shared mount → clear refusal, nothing deployed', () => {
-  const missing = '/var/lib/ktrdr-lab/no-such-shared-mount'
+  const missing = '/mnt/no-such-shared-mount'
   const cfg = configCopy([{ file: 'stack-config.yml', from: /host_path: .*/, to: `host_path: ${missing}` }], LAB)
   try {
     const started = inspect('{{.State.StartedAt}}')
@@ -70,17 +70,24 @@ INSERT INTO bars SELECT t, 'EURUSD', random() FROM generate_series(timestamptz '
   const b = w.make('backup')
   assert.is(b.code, 0, b.stdout + b.stderr)
   // The core is lost: containers, the db volume, and the host's /opt/<project> (a fresh LXC has none of them).
-  assert.is(sh('docker', ['compose', '-f', w.compose, 'down', '-v', '-t', '5']).code, 0)
-  rmSync(dirname(w.compose), { recursive: true, force: true })
+  assert.is(w.dc('down', '-v', '-t', '5').code, 0)
+  w.onCore(['rm', '-rf', dirname(w.compose)])
   assert.is(
-    sh('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${w.project}`]).stdout.trim(),
+    hostDocker(
+      HOSTS.core,
+      'volume',
+      'ls',
+      '-q',
+      '--filter',
+      `label=com.docker.compose.project=${w.project}`,
+    ).stdout.trim(),
     '',
   )
 
   const noTty = w.make('recover-core', { TAG })
   assert.is.not(noTty.code, 0)
   assert.match(noTty.stderr, /--yes \(make: YES=1\)/)
-  assert.not.ok(existsSync(w.compose), 'refused before touching the host')
+  assert.not.ok(existsSync(w.composeFile), 'refused before touching the host')
   // FILE= picks the backup (for when the newest is damaged); one that is not there is refused before anything starts.
   const named = w.make('recover-core', { TAG, YES: '1', FILE: 'ktrdr-19990101T000000Z.dump' })
   assert.is.not(named.code, 0)
@@ -88,7 +95,7 @@ INSERT INTO bars SELECT t, 'EURUSD', random() FROM generate_series(timestamptz '
     named.stdout + named.stderr,
     /no backup named "ktrdr-19990101T000000Z\.dump" in .*: the backups there are ktrdr-\d{8}T\d{6}Z\.dump/,
   )
-  assert.not.ok(existsSync(w.compose), 'refused before the db was started')
+  assert.not.ok(existsSync(w.composeFile), 'refused before the db was started')
 
   const t0 = Date.now()
   const r = w.make('recover-core', { TAG, YES: '1' }, { timeout: 180_000 })
@@ -106,10 +113,7 @@ INSERT INTO bars SELECT t, 'EURUSD', random() FROM generate_series(timestamptz '
     assert.match(r.stdout, step)
   assert.is(fingerprint(), before)
   assert.is(w.sql("SELECT hypertable_name || ' ' || num_chunks FROM timescaledb_information.hypertables"), 'bars 3')
-  const ps = sh('docker', ['compose', '-f', w.compose, 'ps', '--format', '{{.Service}} {{.Health}}'])
-    .stdout.trim()
-    .split('\n')
-    .sort()
+  const ps = w.dc('ps', '--format', '{{.Service}} {{.Health}}').stdout.trim().split('\n').sort()
   assert.equal(ps, ['backend healthy', 'db healthy'])
 })
 

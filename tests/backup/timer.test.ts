@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
+import { HOSTS, hostPath, onHost } from '../helpers/lab.ts'
 import { make } from '../helpers/run.ts'
 import { CRON_LINE, installTimerLines } from '../../lib/backup/timer.ts'
 import { renderScript } from '../../lib/remote/script.ts'
@@ -24,7 +25,10 @@ const units = (root: string) => join(root, 'etc/systemd/system')
 const hasAnalyze = spawnSync('sh', ['-c', 'command -v systemd-analyze']).status === 0
 
 test.after(() => {
-  for (const d of roots) rmSync(d, { recursive: true, force: true })
+  for (const d of roots) {
+    rmSync(d, { recursive: true, force: true })
+    onHost(HOSTS.core, ['rm', '-rf', d])
+  }
 })
 
 for (const [how, vars] of [
@@ -42,15 +46,17 @@ for (const [how, vars] of [
         `Installed ktrdr-backup.timer on ${'LOCAL' in vars ? 'local' : 'ktrdr-core'} \\(under ${root}, enabled offline\\)`,
       ),
     )
-    const service = readFileSync(join(units(root), 'ktrdr-backup.service'), 'utf8')
-    assert.match(service, /^RequiresMountsFor=\/var\/lib\/ktrdr-lab\/shared$/m)
+    // The units as the host has them: this machine's (the workstation's) /tmp, or the core host's own.
+    const seen = 'LOCAL' in vars ? root : hostPath(HOSTS.core, root)
+    const service = readFileSync(join(units(seen), 'ktrdr-backup.service'), 'utf8')
+    assert.match(service, /^RequiresMountsFor=\/mnt\/ktrdr-shared$/m)
     assert.match(service, /^ExecStart=\/usr\/bin\/env node dist\/backup\.mjs --local --prune --config infra\/homelab$/m)
     assert.is(
-      readFileSync(join(units(root), 'ktrdr-backup.timer'), 'utf8'),
+      readFileSync(join(units(seen), 'ktrdr-backup.timer'), 'utf8'),
       readFileSync(join(TEMPLATES, 'ktrdr-backup.timer'), 'utf8'),
     )
-    assert.is((statSync(join(units(root), 'ktrdr-backup.service')).mode & 0o777).toString(8), '644')
-    assert.match(readlinkSync(join(units(root), 'timers.target.wants/ktrdr-backup.timer')), /ktrdr-backup\.timer$/)
+    assert.is((statSync(join(units(seen), 'ktrdr-backup.service')).mode & 0o777).toString(8), '644')
+    assert.match(readlinkSync(join(units(seen), 'timers.target.wants/ktrdr-backup.timer')), /ktrdr-backup\.timer$/)
   })
 }
 

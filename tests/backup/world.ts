@@ -1,27 +1,37 @@
-// The backup tests' own corner of the lab: a copy of lab/config whose core project (ktrdr-bk-e2e), db
-// port, backend port and shared directory are its own, so the lab's running core is never touched.
-// The db is started through the real entry point (make deploy-core SERVICE=db).
+// The backup tests' own corner of the lab: a copy of lab/config whose core project (ktrdr-bk-e2e), backend
+// port and shared mount are its own, on the lab's core host, so the lab's running core is never touched.
+// The shared export is the test's own directory, bind-mounted on the core host at /mnt/<project> (as the
+// lab mounts the real one at /mnt/ktrdr-shared). The db is started through the real entry point
+// (make deploy-core SERVICE=db).
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { configCopy, type Edit, REPO } from '../helpers/config-copy.ts'
+import { HOSTS, hostPath, LAB_DIR, onHost } from '../helpers/lab.ts'
 import { make, type RunResult } from '../helpers/run.ts'
 import { STANDIN_BIN } from '../helpers/standins.ts'
 
-export const LAB_DIR = process.env.KTRDR_LAB_DIR ?? '/var/lib/ktrdr-lab'
+export { LAB_DIR }
 export const TAG = 'sha-e2e0001'
+export const CORE = HOSTS.core
 
 export interface World {
-  root: string
   config: string
   /** Same stack, backups.subdir on a 2 MB tmpfs (mounted before the db starts, so the container sees it). */
   smallConfig: string
-  shared: string
-  backups: string
-  compose: string
   project: string
+  /** The compose file and the backups directory as the core host has them. */
+  compose: string
+  hostBackups: string
+  /** The same directories as this machine sees them (through the core host's mount namespace). */
+  composeFile: string
+  backups: string
+  small: string
   env: Record<string, string>
   make(target: string, vars?: Record<string, string>, opts?: { timeout?: number; input?: string }): RunResult
+  /** A command on the core host; `dc(…)` is `docker compose -f <its compose file> …` there. */
+  onCore(args: string[], input?: string): RunResult
+  dc(...args: string[]): RunResult
   /** psql inside the test's db container; returns stdout (-A -t), throws on error. */
   sql(query: string, db?: string): string
   dbUp(): void
@@ -33,30 +43,43 @@ export function sh(cmd: string, args: string[], input = ''): RunResult {
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
 }
 
-export function world(name = 'bk-e2e', opts: { dbPort?: number } = {}): World {
-  const root = mkdtempSync(join(LAB_DIR, `tmp-${name}-`))
+function must(r: RunResult, what: string): RunResult {
+  if (r.code !== 0) throw new Error(`${what} failed: ${r.stdout}${r.stderr}`)
+  return r
+}
+
+export function world(name = 'bk-e2e', opts: { backendPort?: number } = {}): World {
   const project = `ktrdr-${name}`
-  const compose = join(root, 'opt', project, 'docker-compose.core.yml')
-  const shared = join(root, 'shared')
-  mkdirSync(join(shared, 'small'), { recursive: true })
-  const mounted = sh('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0755', 'ktrdr-bk-test', join(shared, 'small')])
-  if (mounted.code !== 0) throw new Error(`cannot mount the test tmpfs: ${mounted.stderr}`)
-  const port = opts.dbPort ?? 15532
+  const root = mkdtempSync(join(LAB_DIR, `tmp-${name}-`))
+  const mnt = `/mnt/${project}`
+  const compose = `/opt/${project}/docker-compose.core.yml`
+  mkdirSync(join(root, 'shared/small'), { recursive: true })
+  const onCore = (args: string[], input?: string) => onHost(CORE, args, { input, timeout: 300_000 })
+  must(onCore(['mkdir', '-p', mnt]), 'mkdir of the mount point')
+  must(onCore(['mount', '--bind', join(root, 'shared'), mnt]), 'the bind mount of the test export')
+  must(onCore(['mount', '-t', 'tmpfs', '-o', 'size=2m,mode=0755', 'ktrdr-bk-test', `${mnt}/small`]), 'the tmpfs')
+  const port = opts.backendPort ?? 18100
   const edits = [
     { file: 'stack-config.yml', from: /compose_path: .*\/docker-compose\.core\.yml/, to: `compose_path: ${compose}` },
-    { file: 'stack-config.yml', from: 'port: 15432', to: `port: ${port}` },
-    { file: 'stack-config.yml', from: 'port: 18000', to: `port: ${port + 2600}` },
-    { file: 'stack-config.yml', from: /export_path: .*/, to: `export_path: ${shared}` },
-    { file: 'stack-config.yml', from: /host_path: .*/, to: `host_path: ${shared}` },
+    { file: 'stack-config.yml', from: 'port: 8000', to: `port: ${port}` },
+    { file: 'stack-config.yml', from: /export_path: .*/, to: `export_path: ${mnt}` },
+    { file: 'stack-config.yml', from: /host_path: .*/, to: `host_path: ${mnt}` },
     {
       file: 'stack-config.yml',
       from: /prometheus:\n\s+image: .*/,
-      to: 'prometheus:\n      disabled: the backup tests share the lab network; 9090 belongs to the lab core',
+      to: 'prometheus:\n      disabled: the backup tests share the core host; 9090 belongs to the lab core',
     },
   ] satisfies Edit[]
   const config = configCopy(edits, join(REPO, 'lab/config'))
   const smallConfig = configCopy(
-    [...edits, { file: 'stack-config.yml', from: /$/, to: '\nbackups:\n  subdir: small/db-backups\n' }],
+    [
+      ...edits,
+      {
+        file: 'stack-config.yml',
+        from: /\nbackups:\n {2}subdir: db-backups/,
+        to: '\nbackups:\n  subdir: small/db-backups',
+      },
+    ],
     join(REPO, 'lab/config'),
   )
   const env = {
@@ -64,27 +87,24 @@ export function world(name = 'bk-e2e', opts: { dbPort?: number } = {}): World {
     OP_STANDIN_VAULT: join(LAB_DIR, 'op/vault.json'),
     KTRDR_OPERATOR: 'backup-e2e@test',
   }
+  const composeCmd = (...args: string[]) => onCore(['docker', 'compose', '-f', compose, ...args])
   const w: World = {
-    root,
     config,
     smallConfig,
-    shared,
-    backups: join(shared, 'db-backups'),
-    compose,
     project,
+    compose,
+    hostBackups: `${mnt}/db-backups`,
+    composeFile: hostPath(CORE, compose),
+    backups: hostPath(CORE, `${mnt}/db-backups`),
+    small: hostPath(CORE, `${mnt}/small/db-backups`),
     env,
     make: (target, vars = {}, o = {}) =>
       make(target, { CONFIG: config, ...vars }, { env, timeout: o.timeout ?? 300_000, input: o.input }),
+    onCore,
+    dc: composeCmd,
     sql: (query, db = 'ktrdr') => {
-      const r = sh(
-        'docker',
-        [
-          'compose',
-          '-f',
-          compose,
-          'exec',
-          '-T',
-          'db',
+      const r = onCore(
+        ['docker', 'compose', '-f', compose, 'exec', '-T', 'db'].concat([
           'psql',
           '-X',
           '-q',
@@ -96,7 +116,7 @@ export function world(name = 'bk-e2e', opts: { dbPort?: number } = {}): World {
           'ktrdr',
           '-d',
           db,
-        ],
+        ]),
         query,
       )
       if (r.code !== 0) throw new Error(`psql failed: ${r.stderr}`)
@@ -107,8 +127,11 @@ export function world(name = 'bk-e2e', opts: { dbPort?: number } = {}): World {
       if (r.code !== 0) throw new Error(`deploy-core SERVICE=db failed:\n${r.stdout}\n${r.stderr}`)
     },
     down: () => {
-      sh('docker', ['compose', '-f', compose, 'down', '-v', '--remove-orphans', '-t', '5'])
-      sh('umount', [join(shared, 'small')])
+      composeCmd('down', '-v', '--remove-orphans', '-t', '5')
+      onCore(['umount', `${mnt}/small`])
+      onCore(['umount', mnt])
+      onCore(['rm', '-rf', `/opt/${project}`])
+      onCore(['rmdir', mnt])
       rmSync(root, { recursive: true, force: true })
       for (const c of [config, smallConfig]) rmSync(c, { recursive: true, force: true })
     },

@@ -1,6 +1,6 @@
-// e2e in the lab (lab/lab.sh up): base, backend and worker built from the templates by the real engine,
-// pushed to the lab registry with auth, pulled by a lab host, and the running container's revision label
-// checked against the app checkout's HEAD. Skipped (with a note) when the lab is not up.
+// e2e in the lab: base, backend and worker built from the templates by the workstation's engine, pushed to
+// the lab registry (TLS, token auth), pulled by a lab host, and the running container's revision label
+// checked against the app checkout's HEAD.
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
@@ -8,46 +8,23 @@ import { spawnSync } from 'node:child_process'
 import { quote } from 'zx'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { configCopy, REPO } from '../helpers/config-copy.ts'
+import { REPO } from '../helpers/config-copy.ts'
+import { LAB_CONFIG, LAB_DIR, REGISTRY_HOST as REGISTRY, registryPassword } from '../helpers/lab.ts'
 import { make, run } from '../helpers/run.ts'
 import { STANDIN_BIN } from '../helpers/standins.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
-const LAB = process.env.KTRDR_LAB_DIR ?? '/var/lib/ktrdr-lab'
-const VAULT = join(LAB, 'op/vault.json')
-const REGISTRY = '127.0.0.1:5000'
-const labUp =
-  run('docker', ['info']).code === 0 &&
-  existsSync(VAULT) &&
-  run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://${REGISTRY}/v2/`]).stdout === '401'
-
-/** lab/config when it points at the lab registry, else a copy of infra/homelab edited to do so. */
-function labConfig(): string {
-  const lab = join(REPO, 'lab/config')
-  if (
-    existsSync(join(lab, 'stack-config.yml')) &&
-    readFileSync(join(lab, 'stack-config.yml'), 'utf8').includes(`${REGISTRY}/ktrdr`)
-  )
-    return lab
-  return configCopy([
-    { file: 'stack-config.yml', from: /url: ghcr\.io\/ktrdr/, to: `url: ${REGISTRY}/ktrdr` },
-    {
-      file: 'secrets.yml',
-      from: 'REGISTRY_PASSWORD: op://ktrdr-homelab/ghcr/token',
-      to: 'REGISTRY_PASSWORD: op://ktrdr-lab/registry/password',
-    },
-  ])
-}
+const VAULT = join(LAB_DIR, 'op/vault.json')
+const labConfig = () => LAB_CONFIG
 
 function host(name: string, script: string) {
-  return run('ssh', ['-F', join(LAB, 'ssh/ssh_config'), name, 'bash', '-s'], {
+  return run('ssh', ['-F', join(LAB_DIR, 'ssh/ssh_config'), `root@${name}.internal`, 'bash', '-s'], {
     input: `set -euo pipefail\n${script}\n`,
     timeout: 300_000,
   })
 }
 
 test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, revision label = HEAD', () => {
-  if (!labUp) return console.log('  (skipped: lab not up — run lab/lab.sh up)')
   const app = tempDir('ktrdr-e2e-app-')
   cpSync(join(REPO, 'examples/ktrdr-app'), app, { recursive: true })
   const git = (...a: string[]) =>
@@ -63,7 +40,7 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
   const env = { PATH: `${STANDIN_BIN}:${process.env.PATH}`, OP_STANDIN_VAULT: VAULT }
   const vars = { APP: app, CONFIG: config, PUSH: '1' }
   const refs = { backend: `${REGISTRY}/ktrdr/ktrdr-backend:${tag}`, worker: `${REGISTRY}/ktrdr/ktrdr-worker:${tag}` }
-  const password: string = JSON.parse(readFileSync(VAULT, 'utf8')).vaults['ktrdr-lab'].registry.password
+  const password = registryPassword()
   const dockerCfgBefore = existsSync(join(homedir(), '.docker/config.json'))
     ? readFileSync(join(homedir(), '.docker/config.json'), 'utf8')
     : undefined
@@ -98,8 +75,6 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
     'throwaway DOCKER_CONFIG removed',
   )
 
-  // The hosts share this engine: drop the local copies so the pull below really comes from the registry.
-  run('docker', ['rmi', refs.backend, refs.worker])
   const anon = host(
     'ktrdr-workers-b',
     `export DOCKER_CONFIG=$(mktemp -d /dev/shm/e2e.XXXXXX); trap 'rm -rf "$DOCKER_CONFIG"' EXIT\ndocker pull ${refs.worker}`,
@@ -112,7 +87,7 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
     'ktrdr-workers-b',
     [
       'export DOCKER_CONFIG=$(mktemp -d /dev/shm/e2e.XXXXXX)',
-      `trap 'docker rm -f ${name}-backend ${name}-worker >/dev/null 2>&1 || true; rm -rf "$DOCKER_CONFIG"' EXIT`,
+      `trap 'docker rm -f ${name}-backend ${name}-worker >/dev/null 2>&1 || true; docker rmi ${refs.backend} ${refs.worker} >/dev/null 2>&1 || true; rm -rf "$DOCKER_CONFIG"' EXIT`,
       `export REGISTRY_PASSWORD=${quote(password)}`,
       `printf '%s' "$REGISTRY_PASSWORD" | docker login ${REGISTRY} --username ktrdr-ci --password-stdin >/dev/null`,
       ...(['backend', 'worker'] as const).flatMap((k) => [
@@ -128,7 +103,6 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
 })
 
 test("lab: a wrong registry password fails the push with docker's reason; nothing left in tmpfs", () => {
-  if (!labUp) return console.log('  (skipped: lab not up)')
   const app = tempDir('ktrdr-e2e-app-')
   cpSync(join(REPO, 'examples/ktrdr-app'), app, { recursive: true })
   spawnSync('git', ['init', '-q', app])

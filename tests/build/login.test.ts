@@ -9,11 +9,10 @@ import * as assert from 'uvu/assert'
 import { openSession } from '../../lib/build/login.ts'
 import { OpsError } from '../../lib/errors.ts'
 import { Secret } from '../../lib/secrets/secret.ts'
-import { LAB_DIR, REGISTRY } from '../helpers/lab.ts'
+import { REGISTRY_HOST as REGISTRY, registryPassword } from '../helpers/lab.ts'
 
-const vault = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8'))
-const PASSWORD: string = vault.vaults['ktrdr-lab'].registry.password
-const REF = `${REGISTRY.split('/')[0]}/ktrdr/login-test:t${process.pid}`
+const PASSWORD = registryPassword()
+const REF = `${REGISTRY}/ktrdr/login-test:t${process.pid}`
 const files = (dir: string): string[] =>
   readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]))
 
@@ -52,7 +51,7 @@ test('a wrong password: docker login is refused, named, and nothing is left behi
     (x: unknown) => x,
   )
   assert.instance(e, OpsError)
-  assert.match((e as OpsError).message, /docker login to 127\.0\.0\.1:5000 as ktrdr-ci failed/)
+  assert.match((e as OpsError).message, /docker login to registry\.internal as ktrdr-ci failed/)
   assert.equal(
     readdirSync('/dev/shm').filter((f) => f.startsWith('ktrdr-docker-')),
     before,

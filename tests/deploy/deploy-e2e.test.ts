@@ -2,39 +2,48 @@
 // unhealthy tag rolled back, node D added by config only — while every process's argv is watched.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { configCopy } from '../helpers/config-copy.ts'
 import {
+  BACKEND,
   BAD_TAG,
+  containers,
   ensureAppImages,
   getJson,
   GOOD_TAG,
+  HOSTS,
+  hostDocker,
+  hostPath,
   LAB_CONFIG,
-  LAB_DIR,
   labSecrets,
+  onHost,
   recordingMake,
+  REGISTRY,
   until,
 } from '../helpers/lab.ts'
 import { filesSince, leaksIn, leaksInFiles, watchArgv, type Watcher } from '../helpers/leaks.ts'
 
 type Worker = { worker_id: string; url: string; status: string }
-const BACKEND = 'http://127.0.0.10:18000'
 const workers = () => getJson<Worker[]>(`${BACKEND}/workers`)
 const LAB_URLS = [
-  'http://ktrdr-workers-b.internal:19000',
-  'http://ktrdr-workers-b.internal:19001',
-  'http://ktrdr-workers-c.internal:19100',
-  'http://ktrdr-workers-c.internal:19101',
+  'http://ktrdr-workers-b.internal:9000',
+  'http://ktrdr-workers-b.internal:9001',
+  'http://ktrdr-workers-b.internal:9002',
+  'http://ktrdr-workers-c.internal:9000',
+  'http://ktrdr-workers-c.internal:9001',
 ]
-const containers = (project: string) =>
-  spawnSync('docker', ['ps', '-q', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`], {
-    encoding: 'utf8',
-  })
-    .stdout.split('\n')
-    .filter(Boolean)
-    .sort()
+const all = () => [
+  ...containers(HOSTS.core, 'ktrdr-core'),
+  ...containers(HOSTS.b, 'ktrdr-workers-b'),
+  ...containers(HOSTS.c, 'ktrdr-workers-c'),
+]
+/** A worker host as a fresh LXC has it: no stack, no images. */
+const freshNode = (host: string) => {
+  onHost(host, ['docker', 'compose', '-f', `/opt/${host}/docker-compose.workers.yml`, 'down', '-t', '5'])
+  const images = hostDocker(host, 'image', 'ls', '-q').stdout.split('\n').filter(Boolean)
+  if (images.length) hostDocker(host, 'image', 'rm', '-f', ...images)
+}
 
 let watcher: Watcher
 let started = 0
@@ -46,23 +55,25 @@ test.before(() => {
   watcher = watchArgv()
 })
 
-test('deploy core all and workers all: the backend lists every replica with its explicit URL', async () => {
+test('deploy core all and workers all: hosts log in and pull; the backend lists every replica by its explicit URL', async () => {
   const core = run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG })
   assert.is(core.code, 0, core.stdout + core.stderr)
-  // The lab's hosts share one engine, where the image was built: untag it so the hosts must log in and pull.
-  spawnSync('docker', ['rmi', '-f', `127.0.0.1:5000/ktrdr/ktrdr-worker:${GOOD_TAG}`], { stdio: 'ignore' })
+  for (const h of [HOSTS.b, HOSTS.c]) freshNode(h)
   const w = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
   assert.is(w.code, 0, w.stdout + w.stderr)
-  assert.match(w.stdout, /node B\s+ok \(tag sha-e2e0001; worker-1, worker-2; logged in and pulled\)/)
-  assert.match(
-    w.stdout,
-    /node C\s+ok \(tag sha-e2e0001; worker-1, worker-2; (logged in and pulled|images were current: no login, no pull)\)/,
-  )
-  assert.is(
-    spawnSync('docker', ['image', 'inspect', `127.0.0.1:5000/ktrdr/ktrdr-worker:${GOOD_TAG}`]).status,
-    0,
-    'the image was pulled back',
-  )
+  assert.match(w.stdout, /node B\s+ok \(tag sha-e2e0001; worker-1, worker-2, worker-3; logged in and pulled\)/)
+  assert.match(w.stdout, /node C\s+ok \(tag sha-e2e0001; worker-1, worker-2; logged in and pulled\)/)
+  for (const h of [HOSTS.b, HOSTS.c]) {
+    const digests = hostDocker(
+      h,
+      'image',
+      'inspect',
+      '-f',
+      '{{json .RepoDigests}}',
+      `${REGISTRY}/ktrdr-worker:${GOOD_TAG}`,
+    )
+    assert.match(digests.stdout, `${REGISTRY}/ktrdr-worker@sha256:`, `${h} pulled the image from the registry`)
+  }
   const listed = await until(workers, (ws) => LAB_URLS.every((u) => ws.some((x) => x.url === u && x.status === 'ok')))
   for (const u of LAB_URLS)
     assert.ok(
@@ -74,13 +85,16 @@ test('deploy core all and workers all: the backend lists every replica with its 
 })
 
 test('a redeploy with no change recreates nothing, and neither logs in nor pulls (the images are at the registry digest)', () => {
-  const before = [...containers('ktrdr-core'), ...containers('ktrdr-workers-b'), ...containers('ktrdr-workers-c')]
+  const before = all()
   const w = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
   assert.is(w.code, 0, w.stdout + w.stderr)
-  assert.match(w.stdout, /node B\s+ok \(tag sha-e2e0001; worker-1, worker-2; images were current: no login, no pull\)/)
+  assert.match(
+    w.stdout,
+    /node B\s+ok \(tag sha-e2e0001; worker-1, worker-2, worker-3; images were current: no login, no pull\)/,
+  )
   assert.match(w.stdout, /node C\s+ok \(tag sha-e2e0001; worker-1, worker-2; images were current: no login, no pull\)/)
   assert.is(run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG }).code, 0)
-  const after = [...containers('ktrdr-core'), ...containers('ktrdr-workers-b'), ...containers('ktrdr-workers-c')]
+  const after = all()
   assert.equal(after, before)
 })
 
@@ -89,15 +103,14 @@ test('a tag that fails its health check is rolled back; the old replicas stay re
   assert.is.not(r.code, 0)
   assert.match(r.stdout + r.stderr, `node B: unhealthy after deploy`)
   assert.match(r.stdout + r.stderr, `rolled back to ${GOOD_TAG}`)
-  const images = spawnSync(
-    'docker',
-    ['ps', '--format', '{{.Image}}', '--filter', 'label=com.docker.compose.project=ktrdr-workers-b'],
-    { encoding: 'utf8' },
+  const images = hostDocker(
+    HOSTS.b,
+    ...['ps', '--format', '{{.Image}}', '--filter', 'label=com.docker.compose.project=ktrdr-workers-b'],
   ).stdout
   assert.not.match(images, BAD_TAG)
   assert.match(images, GOOD_TAG)
   const listed = await until(workers, (ws) => LAB_URLS.every((u) => ws.some((x) => x.url === u && x.status === 'ok')))
-  for (const u of LAB_URLS.slice(0, 2))
+  for (const u of LAB_URLS.slice(0, 3))
     assert.ok(
       listed.some((x) => x.url === u && x.status === 'ok'),
       `${u} lost after rollback`,
@@ -107,34 +120,28 @@ test('a tag that fails its health check is rolled back; the old replicas stay re
   assert.match(status.stdout, `result=rolled-back-to=${GOOD_TAG}`)
 })
 
-test('node D: one entry in worker-nodes.yml and make deploy-workers NODE=D — no compose file by hand, no code', async () => {
-  assert.is(
-    spawnSync('bash', ['lab/lab.sh', 'add-host', 'ktrdr-workers-d', '127.0.0.13'], { stdio: 'ignore' }).status,
-    0,
-  )
-  const entry = `  - name: D\n    host: ktrdr-workers-d\n    address: 127.0.0.13\n    ssh: ktrdr-workers-d\n    compose_path: ${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml\n    port: 19200\n`
+test('node D: a lab host, one entry in worker-nodes.yml, make deploy-workers NODE=D — no compose file by hand, no code', async () => {
+  const add = spawnSync('bash', ['lab/lab.sh', 'add-host', 'ktrdr-workers-d', '198.18.50.13'], { encoding: 'utf8' })
+  assert.is(add.status, 0, add.stderr)
+  const entry = `  - name: D\n    host: ktrdr-workers-d\n    address: 198.18.50.13\n    compose_path: /opt/ktrdr-workers-d/docker-compose.workers.yml\n`
   const dir = configCopy([{ file: 'worker-nodes.yml', from: /$/, to: entry }], LAB_CONFIG)
+  const url = 'http://ktrdr-workers-d.internal:9000'
   try {
     const d = run('deploy-workers', { NODE: 'D', TAG: GOOD_TAG, CONFIG: dir })
     assert.is(d.code, 0, d.stdout + d.stderr)
-    // The worker registered itself with its explicit URL. (The backend's polls reach it once the core is
-    // redeployed with the new config — Prometheus' scrape list and, in the lab, the core's extra_hosts —
-    // which docs/deploy.md says to do after adding a node; the first test already proves polling works.)
-    const listed = await until(workers, (ws) => ws.some((x) => x.url === 'http://ktrdr-workers-d.internal:19200'))
+    assert.match(d.stdout, /node D\s+ok \(tag sha-e2e0001; worker-1; logged in and pulled\)/)
+    // The worker registered with its explicit URL, and the backend reaches it by that name (BIND has the new
+    // host's record: no redeploy of the core is needed for it).
+    const listed = await until(workers, (ws) => ws.some((x) => x.url === url && x.status === 'ok'))
     assert.ok(
-      listed.some((x) => x.url === 'http://ktrdr-workers-d.internal:19200'),
+      listed.some((x) => x.url === url && x.status === 'ok'),
       JSON.stringify(listed),
     )
     assert.match(
-      readFileSync(`${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml`, 'utf8'),
-      'WORKER_PUBLIC_BASE_URL=http://ktrdr-workers-d.internal:19200',
+      readFileSync(hostPath('ktrdr-workers-d', '/opt/ktrdr-workers-d/docker-compose.workers.yml'), 'utf8'),
+      `WORKER_PUBLIC_BASE_URL=${url}`,
     )
   } finally {
-    spawnSync(
-      'docker',
-      ['compose', '-f', `${LAB_DIR}/hosts/ktrdr-workers-d/opt/ktrdr-workers-d/docker-compose.workers.yml`, 'down'],
-      { stdio: 'ignore' },
-    )
     spawnSync('bash', ['lab/lab.sh', 'rm-host', 'ktrdr-workers-d'], { stdio: 'ignore' })
   }
 })
@@ -150,13 +157,17 @@ test('no secret value in any argv, any file the runs created, or any output', as
   // a server process that holds the password in its environment can show it in `ps` at any moment.
   // The server's own processes only (the postmaster, PID 1 of the container, and its children): what `docker
   // exec` starts — the healthcheck's pg_isready — gets the container's configured environment by design.
-  const db = containers('ktrdr-core').find(
+  const db = containers(HOSTS.core, 'ktrdr-core').find(
     (id) =>
-      spawnSync('docker', ['inspect', '-f', '{{index .Config.Labels "com.docker.compose.service"}}', id], {
-        encoding: 'utf8',
-      }).stdout.trim() === 'db',
+      hostDocker(
+        HOSTS.core,
+        'inspect',
+        '-f',
+        '{{index .Config.Labels "com.docker.compose.service"}}',
+        id,
+      ).stdout.trim() === 'db',
   )!
-  const postmaster = spawnSync('docker', ['inspect', '-f', '{{.State.Pid}}', db], { encoding: 'utf8' }).stdout.trim()
+  const postmaster = hostDocker(HOSTS.core, 'inspect', '-f', '{{.State.Pid}}', db).stdout.trim()
   const dbPids = [
     postmaster,
     ...spawnSync('ps', ['-o', 'pid=', '--ppid', postmaster], { encoding: 'utf8' })
@@ -176,15 +187,12 @@ test('no secret value in any argv, any file the runs created, or any output', as
     .join('\n')
   assert.equal(leaksIn(environs, secrets), [], 'a db server process holds a secret in its environment')
   assert.equal(leaksIn(output.join('\n'), secrets), [], 'a secret was printed')
-  const files = filesSince([join(LAB_DIR, 'hosts'), '/tmp', '/dev/shm'], started).filter(
-    (f) => !f.startsWith('/tmp/ktrdr-argv-'),
-  )
+  // Every host's own /opt, /root, /tmp and /dev/shm, and the workstation's /tmp and /dev/shm.
+  const roots = Object.values(HOSTS).flatMap((h) => ['/opt', '/root', '/tmp', '/dev/shm'].map((p) => hostPath(h, p)))
+  const files = filesSince([...roots, '/tmp', '/dev/shm'], started).filter((f) => !f.startsWith('/tmp/ktrdr-argv-'))
   assert.ok(files.some((f) => f.endsWith('deploy-audit.log')))
   assert.equal(leaksInFiles(files, secrets), [], 'a secret landed in a file')
-  assert.not.ok(
-    existsSync(join(LAB_DIR, 'hosts/ktrdr-workers-b/opt/ktrdr-workers-b/.ktrdr-deploy.lock')),
-    'lock left behind',
-  )
+  assert.not.ok(existsSync(hostPath(HOSTS.b, '/opt/ktrdr-workers-b/.ktrdr-deploy.lock')), 'lock left behind')
 })
 
 test.run()

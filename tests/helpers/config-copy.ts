@@ -8,8 +8,9 @@ export const HOMELAB = join(REPO, 'infra/homelab')
 
 export type Edit = { file: 'stack-config.yml' | 'worker-nodes.yml' | 'secrets.yml'; from: string | RegExp; to: string }
 
-export function configCopy(edits: Edit[] = [], source = HOMELAB): string {
-  const dir = tempDir('ktrdr-config-')
+/** A copy of `source` with `edits`, under the system temp dir (or `parent`: one a lab host sees too). */
+export function configCopy(edits: Edit[] = [], source = HOMELAB, parent?: string): string {
+  const dir = tempDir('ktrdr-config-', parent)
   cpSync(source, dir, { recursive: true })
   for (const e of edits) {
     const path = join(dir, e.file)

@@ -1,18 +1,32 @@
-// The lab as tests see it: its config set, the stand-in vault's values (to search for leaks), app images
-// in the lab registry built from the real templates, and a helper to run the real make targets on it.
+// The lab as tests see it: they run on its workstation (lab/with-lab.sh: the lab's resolver, CA and builder
+// engine), reach hosts by name over the lab network as an operator would, and look inside a host through its
+// namespaces (onHost, hostPath) where an operator would log in. Also: the lab's config set, the stand-in
+// vault's values (to search for leaks), app images in the lab registry built from the real templates, and
+// helpers to run the real make targets on it.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO } from './config-copy.ts'
 import { make, type RunResult } from './run.ts'
 import { STANDIN_BIN } from './standins.ts'
+import { tempDir } from './tmp.ts'
 
 export const LAB_DIR = process.env.KTRDR_LAB_DIR ?? '/var/lib/ktrdr-lab'
 export const LAB_CONFIG = join(REPO, 'lab/config')
-export const REGISTRY = '127.0.0.1:5000/ktrdr'
+export const ZONE = 'internal'
+export const REGISTRY_HOST = `registry.${ZONE}`
+export const REGISTRY = `${REGISTRY_HOST}/ktrdr`
 export const GOOD_TAG = 'sha-e2e0001'
 export const BAD_TAG = 'sha-bad0001'
+export const HOSTS = { core: 'ktrdr-core', b: 'ktrdr-workers-b', c: 'ktrdr-workers-c' } as const
+export const BACKEND = `http://${HOSTS.core}.${ZONE}:8000`
+
+/** Tests that use the lab run on its workstation; anywhere else they fail at once, saying how to run them. */
+export function requireWorkstation(): void {
+  if (process.env.KTRDR_LAB_WS !== '1')
+    throw new Error('this suite runs on the lab workstation: use make test, or bash lab/with-lab.sh <command>')
+}
+requireWorkstation()
 
 export function labEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -23,12 +37,13 @@ export function labEnv(extra: Record<string, string> = {}): Record<string, strin
   }
 }
 
+type Vault = { vaults: Record<string, Record<string, Record<string, string>>> }
+const vault = (): Vault => JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8')) as Vault
+export const registryPassword = (): string => vault().vaults['ktrdr-lab']!.registry!.password!
+
 /** Every secret value of the lab's vault (what must never appear in argv, files or output). */
 export function labSecrets(): string[] {
-  const v = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8')) as {
-    vaults: Record<string, Record<string, Record<string, string>>>
-  }
-  return Object.values(v.vaults).flatMap((items) =>
+  return Object.values(vault().vaults).flatMap((items) =>
     Object.values(items).flatMap((f) =>
       Object.entries(f)
         .filter(([k]) => k !== 'username')
@@ -56,22 +71,78 @@ export function recordingMake(): { run: typeof labMake; output: string[] } {
   return { run, output }
 }
 
-function sh(
-  cmd: string,
-  args: string[],
-  opts: { input?: string; env?: Record<string, string>; cwd?: string } = {},
-): string {
+/** The pid whose namespaces are the lab host's (its anchor, lab/parts/anchor.sh). */
+export function anchorOf(host: string): string {
+  return readFileSync(join(LAB_DIR, 'hosts', host, 'anchor.pid'), 'utf8').trim()
+}
+
+/** A path on a lab host as this machine sees it (through the host's own mount namespace). */
+export function hostPath(host: string, path: string): string {
+  return `/proc/${anchorOf(host)}/root${path}`
+}
+
+/** Run a command as root on a lab host, in its namespaces, with a root shell's environment there. */
+export function onHost(host: string, args: string[], opts: { input?: string; timeout?: number } = {}): RunResult {
+  const r = spawnSync(
+    'nsenter',
+    [
+      '-t',
+      anchorOf(host),
+      '-n',
+      '-m',
+      '-u',
+      '--',
+      'env',
+      '-i',
+      'PATH=/usr/local/bin:/usr/bin:/bin',
+      'HOME=/root',
+      ...args,
+    ],
+    { input: opts.input ?? '', encoding: 'utf8', timeout: opts.timeout ?? 120_000, maxBuffer: 64 << 20 },
+  )
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
+}
+
+/** `docker …` against a lab host's own engine. */
+export const hostDocker = (host: string, ...args: string[]): RunResult => onHost(host, ['docker', ...args])
+
+/** Container ids of a compose project on a host (running ones), sorted. */
+export function containers(host: string, project: string): string[] {
+  return hostDocker(host, 'ps', '-q', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`)
+    .stdout.split('\n')
+    .filter(Boolean)
+    .sort()
+}
+
+function sh(cmd: string, args: string[], opts: { input?: string; env?: Record<string, string> } = {}): string {
   const r = spawnSync(cmd, args, {
     input: opts.input ?? '',
     encoding: 'utf8',
     env: { ...process.env, ...opts.env },
-    cwd: opts.cwd ?? REPO,
+    cwd: REPO,
   })
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
   return r.stdout
 }
 
-/** Build base, backend and worker from templates/ (real engine) and a worker whose health check always fails. */
+/** `fn(env)` with the workstation's docker logged in to the lab registry in a throwaway DOCKER_CONFIG. */
+export function withRegistryLogin<T>(fn: (env: Record<string, string>) => T): T {
+  const config = tempDir('ktrdr-push-')
+  try {
+    sh('docker', ['login', '-u', 'ktrdr-ci', '--password-stdin', REGISTRY_HOST], {
+      input: registryPassword(),
+      env: { DOCKER_CONFIG: config },
+    })
+    return fn({ DOCKER_CONFIG: config })
+  } finally {
+    rmSync(config, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Build base, backend and worker from templates/ in the workstation's engine, and a worker whose health
+ * check always fails, and push them to the lab registry: the hosts pull them from there.
+ */
 export function ensureAppImages(): void {
   const app = join(REPO, 'examples/ktrdr-app')
   sh('docker', [
@@ -104,18 +175,10 @@ export function ensureAppImages(): void {
   sh('docker', ['build', '-q', '-t', `${REGISTRY}/ktrdr-worker:${BAD_TAG}`, '-'], {
     input: `FROM ${REGISTRY}/ktrdr-worker:${GOOD_TAG}\nHEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD ["false"]\n`,
   })
-  const config = mkdtempSync(join(tmpdir(), 'ktrdr-push-'))
-  try {
-    const vault = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8'))
-    sh('docker', ['login', '-u', 'ktrdr-ci', '--password-stdin', '127.0.0.1:5000'], {
-      input: vault.vaults['ktrdr-lab'].registry.password,
-      env: { DOCKER_CONFIG: config },
-    })
+  withRegistryLogin((env) => {
     for (const ref of [`ktrdr-backend:${GOOD_TAG}`, `ktrdr-worker:${GOOD_TAG}`, `ktrdr-worker:${BAD_TAG}`])
-      sh('docker', ['push', '-q', `${REGISTRY}/${ref}`], { env: { DOCKER_CONFIG: config } })
-  } finally {
-    rmSync(config, { recursive: true, force: true })
-  }
+      sh('docker', ['push', '-q', `${REGISTRY}/${ref}`], { env })
+  })
 }
 
 export async function getJson<T>(url: string): Promise<T> {

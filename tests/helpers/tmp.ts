@@ -14,9 +14,9 @@ process.once('exit', () => {
     }
 })
 
-/** A fresh directory under the system temp dir, named `<prefix>XXXXXX`. */
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix))
+/** A fresh directory under the system temp dir (or `parent`), named `<prefix>XXXXXX`. */
+export function tempDir(prefix: string, parent = tmpdir()): string {
+  const dir = mkdtempSync(join(parent, prefix))
   made.push(dir)
   return dir
 }
