@@ -16,6 +16,8 @@ export interface CoreTarget {
   exec: Executor
   /** "ktrdr-core" or "local". */
   where: string
+  /** The core host's configured address (for when its name does not resolve). */
+  address: string
   signal: AbortSignal
   /** Run a script; onStep hears each `::ktrdr step <name>` as it happens (for the task's progress line). */
   run(parts: ScriptParts, onStep?: (step: string) => void): Promise<ProcessOutput>
@@ -36,6 +38,7 @@ export function coreTarget(cfg: Config, local: boolean): CoreTarget {
   return {
     exec,
     where: local ? 'local' : host.name,
+    address: host.address,
     signal: abort.signal,
     run: (parts, onStep) =>
       exec.run(renderScript({ ...parts, watchStdin: true }), {
@@ -65,7 +68,7 @@ export function scriptFailure(
     return new OpsError(`${what}: interrupted; the script on ${t.where} was stopped and cleaned up after itself`, {
       exitCode: INTERRUPTED,
     })
-  const ssh = sshFailure(what, t.exec.label, out)
+  const ssh = sshFailure(what, t.exec.label, out, t.address)
   if (ssh) return ssh
   const ev = events(out.stdout)
   const locked = ev.find((e) => e.event === 'locked')

@@ -13,16 +13,35 @@ export interface RunOutput {
 
 const lastLine = lastStderrLine
 
-export function sshFailure(label: string, target: string, out: RunOutput): OpsError | undefined {
+/**
+ * ssh's own failure (exit 255 before the script said anything). A name that does not resolve is told apart:
+ * DNS is down or lacks the record, and the config's address of the host is the way around it.
+ */
+export function sshFailure(label: string, target: string, out: RunOutput, address?: string): OpsError | undefined {
   if (out.exitCode !== 255 || events(out.stdout).length) return undefined
-  return new OpsError(`${label}: cannot reach ${target} over SSH: ${lastLine(out.stderr) || 'connection failed'}`, {
+  const reason = lastLine(out.stderr) || 'connection failed'
+  const unresolved = /Could not resolve hostname ([^:\s]+)/.exec(reason)
+  if (unresolved) {
+    const user = target.includes('@') ? `${target.split('@')[0]}@` : ''
+    return new OpsError(`${label}: cannot resolve ${unresolved[1]} (DNS): ${reason}`, {
+      hint: address
+        ? `its configured address is ${address}: fix the DNS record (or the resolver), or reach it by address with ssh: ${user}${address} for this host in the config`
+        : 'fix the DNS record (or the resolver), or give the host an ssh: target by address in the config',
+    })
+  }
+  return new OpsError(`${label}: cannot reach ${target} over SSH: ${reason}`, {
     hint: `check the host is up and \`ssh ${target} true\` works (ssh config, keys, address in stack-config.yml)`,
   })
 }
 
-export function preflightFailure(label: string, target: string, out: RunOutput): OpsError | undefined {
+export function preflightFailure(
+  label: string,
+  target: string,
+  out: RunOutput,
+  address?: string,
+): OpsError | undefined {
   if (out.exitCode === 0) return undefined
-  const ssh = sshFailure(label, target, out)
+  const ssh = sshFailure(label, target, out, address)
   if (ssh) return ssh
   const missing = events(out.stdout).find((e) => e.event === 'missing')
   return new OpsError(
@@ -35,7 +54,7 @@ export type DeployOutcome = { status: 'ok' } | { status: 'rolled-back'; previous
 export function deployOutcome(d: HostDeploy, out: RunOutput): DeployOutcome {
   const ev = events(out.stdout)
   const find = (name: string) => ev.find((e) => e.event === name)
-  const ssh = sshFailure(d.label, d.host.ssh, out)
+  const ssh = sshFailure(d.label, d.host.ssh, out, d.host.address)
   if (ssh) throw ssh
   if (out.exitCode === 0) return { status: 'ok' }
   if (out.exitCode === LOCK_BUSY_EXIT)

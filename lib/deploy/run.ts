@@ -98,7 +98,7 @@ export async function runDeploy(
                 if (first.ended) {
                   const out = await sessions.get(d.label)!.done
                   throw (
-                    preflightFailure(d.label, d.host.ssh, out) ??
+                    preflightFailure(d.label, d.host.ssh, out, d.host.address) ??
                     new OpsError(`${d.label}: the preflight on ${d.host.name} ended early (exit ${out.exitCode})`)
                   )
                 }

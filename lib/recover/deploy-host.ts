@@ -24,14 +24,14 @@ export function preflightTask<C>(
   cfg: Config,
   label: string,
   exec: Executor,
-  host: { name: string; ssh: string },
+  host: { name: string; ssh: string; address?: string },
   signal: AbortSignal,
 ): ListrTask<C> {
   return {
     title: `Check ${host.name}: SSH, docker, compose v2, shared mount ${cfg.stack.shared.host_path}`,
     task: async (_c, task) => {
       const out = await exec.run(renderScript(preflightScript(cfg)), { signal })
-      const err = preflightFailure(label, host.ssh, out)
+      const err = preflightFailure(label, host.ssh, out, host.address)
       if (err)
         throw err.hint
           ? err

@@ -49,7 +49,7 @@ export function snapshotHost(cfg: Config, host: string, local: boolean, signal?:
       if (signal?.aborted)
         throw new OpsError(`${label}: interrupted; the remote shell was ended and its lock released`, { exitCode: 130 })
       if (target) {
-        const ssh = sshFailure(host, target.target, out)
+        const ssh = sshFailure(host, target.target, out, hostOf(cfg, host).address)
         if (ssh) throw ssh
       }
       const find = (name: string) => ev.find((e) => e.event === name)?.detail

@@ -1,24 +1,29 @@
 // Deploy failures in the lab, each through the real entry point: a held lock (and --force-unlock), a missing
 // tag, a refused registry password, Ctrl-C mid-deploy, and one host's sshd dying mid-run.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
 import {
   BAD_TAG,
+  containers,
   ensureAppImages,
   GOOD_TAG,
+  HOSTS,
+  hostDocker,
+  hostPath,
   LAB_CONFIG,
   LAB_DIR,
   labEnv,
   labSecrets,
   recordingMake,
+  REGISTRY,
 } from '../helpers/lab.ts'
 import { leaksIn } from '../helpers/leaks.ts'
 
-const opt = (host: string) => join(LAB_DIR, 'hosts', host, 'opt', host)
+const opt = (host: string) => hostPath(host, `/opt/${host}`)
 const lockOf = (host: string) => join(opt(host), '.ktrdr-deploy.lock')
 const { run, output } = recordingMake()
 
@@ -50,11 +55,11 @@ test('a tag missing from the registry: clear per-host error before anything chan
   const before = readFileSync(join(opt('ktrdr-workers-b'), 'docker-compose.workers.yml'), 'utf8')
   const r = run('deploy-workers', { NODE: 'B', TAG: 'sha-0000000' })
   assert.is.not(r.code, 0)
-  assert.match(r.stdout, 'node B: image 127.0.0.1:5000/ktrdr/ktrdr-worker:sha-0000000 is not in the registry')
+  assert.match(r.stdout, `node B: image ${REGISTRY}/ktrdr-worker:sha-0000000 is not in the registry`)
   assert.is(readFileSync(join(opt('ktrdr-workers-b'), 'docker-compose.workers.yml'), 'utf8'), before)
 })
 
-test('a refused registry password: clear error, no secret printed', () => {
+test("a wrong registry password: the registry's token service refuses it (401), named; no secret printed", () => {
   const vault = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8'))
   vault.vaults['ktrdr-lab'].registry.password = 'definitely-wrong-password'
   const copy = join(REPO, '.lab-test-vault.json')
@@ -62,12 +67,41 @@ test('a refused registry password: clear error, no secret printed', () => {
   try {
     const r = run('deploy-workers', { NODE: 'B', TAG: GOOD_TAG }, { OP_STANDIN_VAULT: copy })
     assert.is.not(r.code, 0)
-    assert.match(r.stdout, "refused ktrdr-ci's credentials (HTTP 401)")
+    assert.match(
+      r.stdout,
+      "the registry's token service https://registry.internal:5001/token refused ktrdr-ci's credentials (HTTP 401)",
+    )
     assert.not.match(r.stdout + r.stderr, 'definitely-wrong-password')
   } finally {
     spawnSync('rm', ['-f', copy])
   }
 })
+
+for (const [policy, why] of [
+  [
+    { expired: true },
+    /the registry registry\.internal refused the token from https:\/\/registry\.internal:5001\/token \(invalid_token\)/,
+  ],
+  [
+    { grant: 'other' },
+    /the token from https:\/\/registry\.internal:5001\/token does not grant pull on ktrdr\/ktrdr-worker/,
+  ],
+] as const)
+  test(`a token the registry refuses (${JSON.stringify(policy)}): clear error, nothing deployed`, () => {
+    const file = join(LAB_DIR, 'token/policy.json')
+    const compose = join(opt('ktrdr-workers-b'), 'docker-compose.workers.yml')
+    const before = { compose: readFileSync(compose, 'utf8'), ids: containers(HOSTS.b, 'ktrdr-workers-b') }
+    writeFileSync(file, JSON.stringify(policy))
+    try {
+      const r = run('deploy-workers', { NODE: 'B', TAG: GOOD_TAG })
+      assert.is.not(r.code, 0)
+      assert.match(r.stdout, why)
+    } finally {
+      rmSync(file, { force: true })
+    }
+    assert.is(readFileSync(compose, 'utf8'), before.compose)
+    assert.equal(containers(HOSTS.b, 'ktrdr-workers-b'), before.ids)
+  })
 
 test('Ctrl-C mid-deploy: the lock is released and the remote shell ends', async () => {
   const child = spawn(
@@ -100,12 +134,10 @@ test("one host's sshd dies mid-run: clear error for that node, the others finish
   const pidFile = join(LAB_DIR, 'hosts/ktrdr-workers-c/sshd.pid')
   // C's replicas stopped: its deploy must start them and wait out their first health check (interval 3 s),
   // so it holds its lock long enough to be cut mid-run however fast the rest is.
-  const ids = spawnSync('docker', ['ps', '-q', '--filter', 'label=com.docker.compose.project=ktrdr-workers-c'], {
-    encoding: 'utf8',
-  })
+  const ids = hostDocker(HOSTS.c, 'ps', '-q', '--filter', 'label=com.docker.compose.project=ktrdr-workers-c')
     .stdout.split('\n')
     .filter(Boolean)
-  if (ids.length) spawnSync('docker', ['stop', '-t', '5', ...ids], { stdio: 'ignore' })
+  if (ids.length) hostDocker(HOSTS.c, 'stop', '-t', '5', ...ids)
   const child = spawn(
     'node',
     ['dist/deploy-workers.mjs', `--config=${LAB_CONFIG}`, '--node=all', `--tag=${GOOD_TAG}`],
@@ -139,7 +171,7 @@ test("one host's sshd dies mid-run: clear error for that node, the others finish
     await new Promise((r) => setTimeout(r, 50))
   spawnSync('bash', ['lab/lab.sh', 'up'], { cwd: REPO, stdio: 'ignore' })
   assert.is(
-    spawnSync('ssh', ['-F', join(LAB_DIR, 'ssh/ssh_config'), 'ktrdr-workers-c', 'true']).status,
+    spawnSync('ssh', ['-F', join(LAB_DIR, 'ssh/ssh_config'), 'root@ktrdr-workers-c.internal', 'true']).status,
     0,
     "C's sshd is back after the test",
   )
@@ -147,7 +179,7 @@ test("one host's sshd dies mid-run: clear error for that node, the others finish
   assert.match(out, /node B\s+ok/)
   assert.match(
     out,
-    /node C\s+FAILED — node C: (lost the SSH connection to ktrdr-workers-c|cannot reach ktrdr-workers-c over SSH)/,
+    /node C\s+FAILED — node C: (lost the SSH connection to ktrdr-workers-c|cannot reach root@ktrdr-workers-c\.internal over SSH)/,
   )
   for (let i = 0; i < 50 && existsSync(lockOf('ktrdr-workers-c')); i++) await new Promise((r) => setTimeout(r, 200))
   assert.not.ok(existsSync(lockOf('ktrdr-workers-c')), 'lock left behind on C')
