@@ -10,11 +10,17 @@ export interface BackupDirs {
   host: string
   /** The same directory inside the db container (shared.container_path/backups.subdir). */
   container: string
+  /** The shared mount it lives on (shared.host_path): checked to be a mount before anything is read or written. */
+  mount: string
 }
 
 export function backupDirs(cfg: Config): BackupDirs {
   const sub = cfg.stack.backups.subdir
-  return { host: `${cfg.stack.shared.host_path}/${sub}`, container: `${cfg.stack.shared.container_path}/${sub}` }
+  return {
+    host: `${cfg.stack.shared.host_path}/${sub}`,
+    container: `${cfg.stack.shared.container_path}/${sub}`,
+    mount: cfg.stack.shared.host_path,
+  }
 }
 
 /** 2026-11-27T13:05:09.123Z → 20261127T130509Z */

@@ -6,6 +6,7 @@
 import type { Config } from '../config/model.ts'
 import { projectName } from '../compose/workers.ts'
 import { mark } from '../deploy/steps.ts'
+import { mountedCheck } from '../remote/mount.ts'
 import { sh } from '../remote/script.ts'
 import { type BackupDirs, LOCK_NAME } from './layout.ts'
 
@@ -19,7 +20,13 @@ export { mark }
 export const FAIL_FUNCTION = `fail() { echo "::ktrdr failed $*"; exit "\${FAIL_CODE:-1}"; }`
 
 export function dirLines(dirs: BackupDirs): string[] {
-  return ['umask 077', `dir=${sh([dirs.host])}`, `cdir=${sh([dirs.container])}`, FAIL_FUNCTION]
+  return [
+    'umask 077',
+    `dir=${sh([dirs.host])}`,
+    `cdir=${sh([dirs.container])}`,
+    FAIL_FUNCTION,
+    mountedCheck(dirs.mount, (why) => `fail ${sh([`the shared mount ${why}`])}`),
+  ]
 }
 
 /** mkdir is atomic: one backup, prune, restore or drill at a time per backups directory. */

@@ -2,6 +2,7 @@
 // output means. Only names of secrets appear here; values are attached as `env` when the script is rendered.
 import type { Config } from '../config/model.ts'
 import type { ScriptParts } from '../remote/script.ts'
+import { mountedCheck } from '../remote/mount.ts'
 import { sh } from '../remote/script.ts'
 import type { Secret, SecretValues } from '../secrets/secret.ts'
 import type { HostDeploy } from './plan.ts'
@@ -50,7 +51,7 @@ export function preflightScript(cfg: Config, images: string[] = []): ScriptParts
         : [
             `docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || { ${mark('missing', 'the docker daemon is not running (or this user may not use it)')}; exit 1; }`,
           ]),
-      `test -d ${sh([shared])} || { ${mark('missing', `the shared mount ${shared} is not present (design §6.5: mount the NFS export there)`)}; exit 1; }`,
+      mountedCheck(shared, (why) => `{ ${mark('missing', `the shared mount ${why}`)}; exit 1; }`),
       mark('preflight', 'ok'),
     ],
   }

@@ -17,7 +17,11 @@ export function preflightLines(t: SnapshotTarget): string[] {
   if (t.backend === 'btrfs') {
     return [
       `command -v btrfs >/dev/null || ${fail('missing', 'btrfs is not installed on this host (apt install btrfs-progs)')}`,
-      `btrfs subvolume show ${sh([t.source])} >/dev/null 2>&1 || ${fail('missing', `${t.source} is not a btrfs subvolume (create it with: btrfs subvolume create ${t.source}, then move the data in)`)}`,
+      // Not btrfs at all is the bad-day case (the export's disk did not mount): say so, not "create a subvolume".
+      `if ! btrfs subvolume show ${sh([t.source])} >/dev/null 2>&1; then`,
+      `  if [ "$(stat -f -c %T ${sh([t.source])} 2>/dev/null)" != btrfs ]; then ${fail('missing', `${t.source} is not on a btrfs file system: is the export's file system mounted? (mount it, then run this again; docs/snapshots.md)`)}; fi`,
+      `  ${fail('missing', `${t.source} is not a btrfs subvolume (create it with: btrfs subvolume create ${t.source}, then move the data in)`)}`,
+      'fi',
     ]
   }
   return [

@@ -1,14 +1,19 @@
 // The host preflight as it runs on a host (`bash -s`), here against this machine's real docker: one docker
-// call answers both "does the daemon answer" and "which of these images does the host hold".
+// call answers both "does the daemon answer" and "which of these images does the host hold"; the shared
+// path must be a mount (a tmpfs here), not merely a directory.
 import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Config } from '../../lib/config/model.ts'
 import { events, preflightScript } from '../../lib/deploy/scripts.ts'
+import { unmountedReasons } from '../../lib/remote/mount.ts'
 import { renderFirstPart } from '../../lib/remote/script.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const shared = tempDir('ktrdr-preflight-')
+const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'ktrdr-preflight', shared], { encoding: 'utf8' })
+if (mounted.status !== 0) throw new Error(`cannot mount the test's shared tmpfs: ${mounted.stderr}`)
+process.once('exit', () => spawnSync('umount', [shared]))
 const cfg = (hostPath = shared) => ({ stack: { shared: { host_path: hostPath } } }) as unknown as Config
 const held = spawnSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8' })
   .stdout.split('\n')
@@ -50,7 +55,7 @@ test('no daemon behind the socket: the daemon is named, not a missing image', ()
   }
 })
 
-test('no docker on the PATH, or no shared mount: each named', () => {
+test('no docker on the PATH, no shared mount, or an empty directory where the mount should be: each named', () => {
   const noDocker = preflight([held!], { PATH: '/nonexistent' })
   assert.is(noDocker.code, 1)
   assert.equal(noDocker.events, [{ event: 'missing', detail: 'docker is not installed on this host' }])
@@ -58,8 +63,20 @@ test('no docker on the PATH, or no shared mount: each named', () => {
   assert.is(noMount.code, 1)
   assert.equal(noMount.events.at(-1), {
     event: 'missing',
-    detail: 'the shared mount /nonexistent/ktrdr-shared is not present (design §6.5: mount the NFS export there)',
+    detail: `the shared mount ${unmountedReasons('/nonexistent/ktrdr-shared').absent}`,
   })
+  assert.match(
+    unmountedReasons('/x').absent,
+    '/x is not present on this host (design §6.5: mount the NFS export there)',
+  )
+  const empty = tempDir('ktrdr-preflight-empty-')
+  const unmounted = preflight([held!], {}, cfg(empty))
+  assert.is(unmounted.code, 1)
+  assert.equal(unmounted.events.at(-1), {
+    event: 'missing',
+    detail: `the shared mount ${unmountedReasons(empty).empty}`,
+  })
+  assert.match(unmountedReasons('/x').empty, '/x is not mounted on this host: the directory is there but is no mount')
 })
 
 test.run()
