@@ -8,8 +8,8 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { $ } from 'zx/core'
 import { OpsError } from '../errors.ts'
+import { runWithStdin } from '../remote/spawn.ts'
 import type { Secret } from '../secrets/secret.ts'
 import { dockerLoginArgs, registryHost } from './commands.ts'
 
@@ -80,12 +80,8 @@ export async function openSession(registryUrl: string, username: string, passwor
   const base = { ...process.env, DOCKER_CONFIG: dir, PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}` }
   // The docker commands of the job (push) get the credentials in their environment, for the helper's `get`.
   const env = { ...base, KTRDR_REGISTRY_USERNAME: username, KTRDR_REGISTRY_SECRET: password.reveal() }
-  const p = await $({
-    env: base,
-    input: password.reveal(),
-    quiet: true,
-    nothrow: true,
-  })`${dockerLoginArgs(host, username)}`
+  const [cmd, ...args] = dockerLoginArgs(host, username)
+  const p = await runWithStdin(cmd!, args, password.reveal(), { env: base })
   if (p.exitCode !== 0) {
     close()
     throw new OpsError(

@@ -10,6 +10,8 @@ export interface RunOptions {
   signal?: AbortSignal
   /** Called with each stdout line as it arrives (progress markers). */
   onLine?: (line: string) => void
+  /** The child's whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv
 }
 
 export interface Executor {

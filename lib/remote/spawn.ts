@@ -1,5 +1,7 @@
-// Run a command with a script on stdin through zx. With holdStdin the pipe stays open until the command
-// ends (the remote watcher treats EOF as "the operator went away").
+// Run a command with a script (or any input: a template, a password) on stdin through zx. With holdStdin the
+// pipe stays open until the command ends (the remote watcher treats EOF as "the operator went away"). A child
+// that exits before it read everything (op missing: bash answers 127 at once) makes the write fail with EPIPE:
+// that is no crash, the exit code and stderr say what happened.
 import { $, type ProcessOutput } from 'zx/core'
 import type { RunOptions } from './executor.ts'
 
@@ -34,7 +36,9 @@ export function openSession(cmd: string, args: string[], opts: RunOptions): Scri
     nothrow: true,
     signal: opts.signal,
     timeout: opts.timeoutMs ? `${opts.timeoutMs}ms` : undefined,
+    ...(opts.env ? { env: opts.env } : {}),
   })`${cmd} ${args}`
+  p.stdin.on('error', () => {}) // EPIPE: the child went away; its exit is the answer
   let complete = '' // every whole stdout line so far
   let buf = ''
   let finished: ProcessOutput | undefined

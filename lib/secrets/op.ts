@@ -1,7 +1,7 @@
 // 1Password: every reference a run needs is resolved by ONE `op inject` process, with a template of all
 // references on stdin. Values come back on stdout only; nothing secret is ever in argv.
 import { randomBytes } from 'node:crypto'
-import { $ } from 'zx/core'
+import { runWithStdin } from '../remote/spawn.ts'
 import type { SecretProvider, SecretRequest } from './provider.ts'
 import { SecretReadError } from './provider.ts'
 import { Secret } from './secret.ts'
@@ -79,7 +79,7 @@ export const opProvider: SecretProvider = {
   async resolve(requests) {
     if (!requests.length) return new Map()
     const nonce = randomBytes(12).toString('hex')
-    const p = await $({ input: injectTemplate(requests, nonce), quiet: true, nothrow: true })`op inject`
+    const p = await runWithStdin('op', ['inject'], injectTemplate(requests, nonce), {})
     if (p.exitCode !== 0) throw opFailure(p.exitCode, p.stderr, requests)
     return parseInjected(p.stdout, requests, nonce)
   },
