@@ -11,7 +11,15 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { quote } from 'zx'
 import { configCopy } from '../tests/helpers/config-copy.ts'
-import { GOOD_TAG, LAB_CONFIG, LAB_DIR, labEnv, registryPassword, REGISTRY_HOST } from '../tests/helpers/lab.ts'
+import {
+  ensureAppImages,
+  GOOD_TAG,
+  LAB_CONFIG,
+  LAB_DIR,
+  labEnv,
+  registryPassword,
+  REGISTRY_HOST,
+} from '../tests/helpers/lab.ts'
 
 const runs = Number(process.env.RUNS ?? 5)
 const env = { ...process.env, ...labEnv() }
@@ -50,6 +58,7 @@ const connections = (host: string) =>
     .split('\n')
     .filter((l) => l.includes('Connection from')).length
 
+ensureAppImages()
 deploy('all') // converge first: every later run is a no-change redeploy
 // The bare one-liner has no secrets of its own: log the host in once for it (its own config dir), out after.
 const vault = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8'))

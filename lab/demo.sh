@@ -46,4 +46,4 @@ import json, sys
 for w in sorted(json.load(sys.stdin), key=lambda w: w["url"]):
     print("  %-34s %-40s %s" % (w["worker_id"], w["url"], w["status"]))'
 echo
-echo "explore (with KEEP_LAB=1, or when the lab was already up): make status CONFIG=lab/config; make logs CONFIG=lab/config NODE=C SERVICE=worker; make lab-down"
+echo "explore (with KEEP_LAB=1, or when the lab was already up): make lab-shell, then make status CONFIG=lab/config or make logs CONFIG=lab/config NODE=C SERVICE=worker there; make lab-down"
