@@ -2,7 +2,7 @@
 // through the real entry points, plus the faults: pg_dump killed, disk full, truncated dump, TimescaleDB
 // version mismatch, restore interrupted. After each fault: a clear message, the live database as it was,
 // and nothing in the backups directory that looks like a backup.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
@@ -193,6 +193,25 @@ test('fault: pg_dump killed mid-stream → failed, nothing left, live untouched'
   assert.match(out, /pg_dump failed/)
   assert.equal(listing(), before.files)
   assert.is(fingerprint(), before.fp)
+})
+
+test('fault: the shared mount is gone (an empty mount point) → backup and status refuse, nothing written', () => {
+  w.unmountShared()
+  try {
+    for (const target of ['backup', 'backup-status']) {
+      const r = w.make(target)
+      assert.is.not(r.code, 0, r.stdout)
+      assert.match(r.stderr, `the shared mount /mnt/${w.project} is not mounted on this host`)
+    }
+    assert.equal(w.onCore(['ls', '-A', `/mnt/${w.project}`]).stdout, '', "nothing written to the host's own disk")
+  } finally {
+    w.mountShared()
+    // A container keeps the mounts it started with: the db sees the export again once restarted.
+    w.dc('restart', '-t', '10', 'db')
+    for (let i = 0; i < 60 && w.dc('exec', '-T', 'db', 'pg_isready', '-q').code !== 0; i++)
+      spawnSync('sleep', ['0.5'])
+  }
+  assert.ok(listing().length > 0, 'the backups are there again once the mount is back')
 })
 
 test('fault: backups directory full (2 MB tmpfs) → failed, nothing left, live untouched', () => {

@@ -32,6 +32,9 @@ export interface World {
   /** A command on the core host; `dc(…)` is `docker compose -f <its compose file> …` there. */
   onCore(args: string[], input?: string): RunResult
   dc(...args: string[]): RunResult
+  /** The bad day: the export's bind mount on the core host goes, its empty mount point stays (and back). */
+  unmountShared(): void
+  mountShared(): void
   /** psql inside the test's db container; returns stdout (-A -t), throws on error. */
   sql(query: string, db?: string): string
   dbUp(): void
@@ -55,9 +58,13 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number } = {}): Wor
   const compose = `/opt/${project}/docker-compose.core.yml`
   mkdirSync(join(root, 'shared/small'), { recursive: true })
   const onCore = (args: string[], input?: string) => onHost(CORE, args, { input, timeout: 300_000 })
-  must(onCore(['mkdir', '-p', mnt]), 'mkdir of the mount point')
-  must(onCore(['mount', '--bind', join(root, 'shared'), mnt]), 'the bind mount of the test export')
-  must(onCore(['mount', '-t', 'tmpfs', '-o', 'size=2m,mode=0755', 'ktrdr-bk-test', `${mnt}/small`]), 'the tmpfs')
+  const mountShared = () => {
+    if (onCore(['mountpoint', '-q', mnt]).code === 0) return
+    must(onCore(['mkdir', '-p', mnt]), 'mkdir of the mount point')
+    must(onCore(['mount', '--bind', join(root, 'shared'), mnt]), 'the bind mount of the test export')
+    must(onCore(['mount', '-t', 'tmpfs', '-o', 'size=2m,mode=0755', 'ktrdr-bk-test', `${mnt}/small`]), 'the tmpfs')
+  }
+  mountShared()
   const port = opts.backendPort ?? 18100
   const edits = [
     { file: 'stack-config.yml', from: /compose_path: .*\/docker-compose\.core\.yml/, to: `compose_path: ${compose}` },
@@ -102,6 +109,11 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number } = {}): Wor
       make(target, { CONFIG: config, ...vars }, { env, timeout: o.timeout ?? 300_000, input: o.input }),
     onCore,
     dc: composeCmd,
+    unmountShared: () => {
+      must(onCore(['umount', `${mnt}/small`]), 'umount of the test tmpfs')
+      must(onCore(['umount', mnt]), 'umount of the test export')
+    },
+    mountShared,
     sql: (query, db = 'ktrdr') => {
       const r = onCore(
         ['docker', 'compose', '-f', compose, 'exec', '-T', 'db'].concat([
