@@ -208,8 +208,7 @@ test('fault: the shared mount is gone (an empty mount point) → backup and stat
     w.mountShared()
     // A container keeps the mounts it started with: the db sees the export again once restarted.
     w.dc('restart', '-t', '10', 'db')
-    for (let i = 0; i < 60 && w.dc('exec', '-T', 'db', 'pg_isready', '-q').code !== 0; i++)
-      spawnSync('sleep', ['0.5'])
+    for (let i = 0; i < 60 && w.dc('exec', '-T', 'db', 'pg_isready', '-q').code !== 0; i++) spawnSync('sleep', ['0.5'])
   }
   assert.ok(listing().length > 0, 'the backups are there again once the mount is back')
 })
