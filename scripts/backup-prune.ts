@@ -3,7 +3,7 @@ import { main } from '../lib/cli/main.ts'
 import { runTree } from '../lib/cli/tree.ts'
 import { loadConfig } from '../lib/config/load.ts'
 import { printPlan, pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
-import { coreTarget } from '../lib/backup/target.ts'
+import { coreTarget } from '../lib/backup/job.ts'
 
 await main(
   {

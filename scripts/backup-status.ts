@@ -4,7 +4,8 @@ import { say } from '../lib/cli/output.ts'
 import { loadConfig } from '../lib/config/load.ts'
 import { inventoryScript, parseInventory } from '../lib/backup/inventory.ts'
 import { listLines, statusVerdict } from '../lib/backup/status.ts'
-import { coreTarget, scriptFailure } from '../lib/backup/target.ts'
+import { coreTarget } from '../lib/backup/job.ts'
+import { jobFailure } from '../lib/job/failure.ts'
 
 await main(
   {
@@ -19,14 +20,14 @@ await main(
     const t = coreTarget(cfg, Boolean(flags.local))
     try {
       const out = await t.run(inventoryScript(cfg))
-      const err = scriptFailure('backup-status', t, out)
+      const err = jobFailure(t.place('backup-status'), out)
       if (err) throw err
       const entries = parseInventory(out.stdout)
       const now = new Date()
       const v = statusVerdict(entries, cfg.stack.backups.status_max_age_hours, now)
       say(v.line)
       say('')
-      say(`backups in ${cfg.stack.shared.host_path}/${cfg.stack.backups.subdir} on ${t.where}:`)
+      say(`backups in ${cfg.stack.shared.host_path}/${cfg.stack.backups.subdir} on ${t.name}:`)
       for (const l of listLines(entries, now)) say(l)
       return v.ok ? 0 : 1
     } finally {

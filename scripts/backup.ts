@@ -5,7 +5,7 @@ import { runTree } from '../lib/cli/tree.ts'
 import { loadConfig } from '../lib/config/load.ts'
 import { backupTask, type BackupCtx } from '../lib/backup/backup.ts'
 import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
-import { coreTarget } from '../lib/backup/target.ts'
+import { coreTarget } from '../lib/backup/job.ts'
 
 await main(
   {

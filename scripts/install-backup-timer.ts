@@ -6,9 +6,10 @@ import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { runTree } from '../lib/cli/tree.ts'
 import { loadConfig } from '../lib/config/load.ts'
-import { coreTarget, scriptFailure } from '../lib/backup/target.ts'
-import { CRON_LINE, installTimerLines, renderTimerUnits, UNIT } from '../lib/backup/timer.ts'
-import { events } from '../lib/deploy/scripts.ts'
+import { coreTarget } from '../lib/backup/job.ts'
+import { jobFailure } from '../lib/job/failure.ts'
+import { CRON_LINE, installTimerLines, renderTimerUnits, TIMER_LIB, UNIT } from '../lib/backup/timer.ts'
+import { events } from '../lib/job/protocol.ts'
 import { UsageError } from '../lib/errors.ts'
 
 await main(
@@ -36,15 +37,15 @@ await main(
       await runTree(
         [
           {
-            title: `Verify and install ${UNIT}.service + ${UNIT}.timer under ${root} on ${t.where}, enable the timer`,
+            title: `Verify and install ${UNIT}.service + ${UNIT}.timer under ${root} on ${t.name}, enable the timer`,
             task: async (_c, task) => {
-              const out = await t.run({ body: installTimerLines(units, root) })
-              const err = scriptFailure('install-backup-timer', t, out)
+              const out = await t.run({ lib: TIMER_LIB, body: installTimerLines(units, root) })
+              const err = jobFailure(t.place('install-backup-timer'), out)
               if (err) throw err
               for (const e of events(out.stdout))
                 if (['verified', 'installed', 'enabled', 'next'].includes(e.event))
                   seen.push(`${e.event.padEnd(9)} ${e.detail}`)
-              task.title = `Installed ${UNIT}.timer on ${t.where} (${root === '/' ? 'enabled and started' : `under ${root}, enabled offline`})`
+              task.title = `Installed ${UNIT}.timer on ${t.name} (${root === '/' ? 'enabled and started' : `under ${root}, enabled offline`})`
             },
           },
         ],

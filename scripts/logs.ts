@@ -5,8 +5,8 @@ import { loadConfig } from '../lib/config/load.ts'
 import { findNode, hostOf } from '../lib/config/model.ts'
 import { workerServiceNames } from '../lib/compose/workers.ts'
 import { OpsError } from '../lib/errors.ts'
-import { renderScript, sh } from '../lib/remote/script.ts'
-import { closeConnections, sshExecutor, sshTarget } from '../lib/remote/ssh.ts'
+import { renderScript, sh } from '../lib/job/render.ts'
+import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 
 await main(
   {

@@ -10,7 +10,7 @@ import { checkTag, planWorkers } from '../lib/deploy/plan.ts'
 import { UsageError } from '../lib/errors.ts'
 import { type DeployCtx, deployTasks, preflightTask } from '../lib/recover/deploy-host.ts'
 import { RECOVER_FLAGS } from '../lib/recover/flags.ts'
-import { closeConnections, sshExecutor, sshTarget } from '../lib/remote/ssh.ts'
+import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
 
 await main(

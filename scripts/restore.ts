@@ -11,7 +11,7 @@ import { PG_IDENTIFIER } from '../lib/config/schema.ts'
 import { backupDirs } from '../lib/backup/layout.ts'
 import { formatComparison } from '../lib/backup/manifest.ts'
 import { listLines } from '../lib/backup/status.ts'
-import { coreTarget } from '../lib/backup/target.ts'
+import { coreTarget } from '../lib/backup/job.ts'
 import { runTree } from '../lib/cli/tree.ts'
 import { chooseBackup } from '../lib/restore/choose.ts'
 import { dropScratch, type RestoreCtx, restoreTasks, survey } from '../lib/restore/run.ts'
@@ -54,16 +54,16 @@ await main(
     try {
       const s = await survey(cfg, t, live)
       const dir = backupDirs(cfg).host
-      say(`backups in ${dir} on ${t.where}:`)
+      say(`backups in ${dir} on ${t.name}:`)
       for (const l of listLines(s.entries, new Date())) say(l)
       if (flags.list) return 0
       const entry = chooseBackup(s.entries, flags.file as string | undefined, dir)
       say('')
       say(
-        `restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.where}${s.probe.live_exists ? ' (replaces it; a safety dump is taken just before the swap)' : ' (does not exist yet)'}`,
+        `restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.name}${s.probe.live_exists ? ' (replaces it; a safety dump is taken just before the swap)' : ' (does not exist yet)'}`,
       )
       if (
-        !(await confirmOrFlag(`Replace database "${live}" on ${t.where} with ${entry.file}?`, {
+        !(await confirmOrFlag(`Replace database "${live}" on ${t.name} with ${entry.file}?`, {
           yes: Boolean(flags.yes),
         }))
       )

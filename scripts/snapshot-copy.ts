@@ -4,7 +4,7 @@ import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { runTree } from '../lib/cli/tree.ts'
 import { OpsError } from '../lib/errors.ts'
-import { previewScript } from '../lib/remote/script.ts'
+import { previewScript } from '../lib/job/render.ts'
 import type { SnapshotTarget } from '../lib/snapshot/commands.ts'
 import { type CopyDest, type CopyPlan, parseCopyTo, planCopy } from '../lib/snapshot/copy-plan.ts'
 import { copyListScript, copyScript, destTarget } from '../lib/snapshot/copy-script.ts'
@@ -66,7 +66,7 @@ await main(
               const p = c.plan!
               t.title = `Copy ${p.name} to ${dest.dest} (${dest.kind === 'rsync' ? 'rsync' : p.parent ? `incremental from ${p.parent}` : 'full'})`
               if (p.upToDate) return t.skip(`${p.name} is already there`)
-              const script = copyScript(c.target!, dest, p, owner())
+              const script = copyScript(c.target!, dest, p, owner('snapshot-copy'))
               if (dryRun)
                 return t.skip(
                   `[dry run] would run on ${host.label}:\n${previewScript(script)

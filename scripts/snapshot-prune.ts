@@ -46,7 +46,7 @@ await main(
               const names = c.plan!.remove.map((r) => r.name)
               t.title = `Delete ${names.length} of ${c.listing!.own.length} snapshots`
               if (names.length === 0) return t.skip('nothing to delete')
-              const script = deleteScript(s.target, names, s.prefix, owner())
+              const script = deleteScript(s.target, names, s.prefix, owner('snapshot-prune'))
               if (dryRun) return t.skip(`[dry run] would delete ${names.length} on ${host.label} (listed below)`)
               const out = await host.run(script)
               for (const e of out.events)

@@ -2,7 +2,7 @@
 import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { runTree } from '../lib/cli/tree.ts'
-import { previewScript } from '../lib/remote/script.ts'
+import { previewScript } from '../lib/job/render.ts'
 import { snapshotRef } from '../lib/snapshot/commands.ts'
 import { describeTarget } from '../lib/snapshot/config.ts'
 import { DRY_RUN_FLAG, LOCAL_FLAG, NOW_FLAG } from '../lib/snapshot/flags.ts'

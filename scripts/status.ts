@@ -4,9 +4,9 @@ import { say } from '../lib/cli/output.ts'
 import { runTree } from '../lib/cli/tree.ts'
 import { loadConfig } from '../lib/config/load.ts'
 import { hostOf, selectNodes } from '../lib/config/model.ts'
-import { renderScript } from '../lib/remote/script.ts'
-import { closeConnections, sshExecutor, sshTarget } from '../lib/remote/ssh.ts'
-import { parseStatus, type StackStatus, statusBody, tagOf } from '../lib/status/remote.ts'
+import { renderScript } from '../lib/job/render.ts'
+import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
+import { parseStatus, type StackStatus, statusScript, tagOf } from '../lib/status/remote.ts'
 
 await main(
   {
@@ -44,7 +44,7 @@ await main(
       stacks.map((s, i) => ({
         title: `${s.label} on ${s.host.name}`,
         task: async () => {
-          const out = await sshExecutor(targets[i]!).run(renderScript({ body: statusBody(s.path) }))
+          const out = await sshExecutor(targets[i]!).run(renderScript(statusScript(s.path)))
           if (out.exitCode !== 0)
             throw new Error(`cannot read status on ${s.host.name}: ${out.stderr.trim().split('\n').slice(-1)[0]}`)
           results.set(s.label, parseStatus(out.stdout))

@@ -1,22 +1,23 @@
 // `make backup`: the whole backup as one script on the core host (lock → container → dump → manifest).
 import type { ListrTask } from 'listr2'
 import type { Config } from '../config/model.ts'
-import { operator } from '../deploy/plan.ts'
-import { events } from '../deploy/scripts.ts'
-import type { ScriptParts } from '../remote/script.ts'
+import type { JobHost } from '../job/host.ts'
+import { events } from '../job/protocol.ts'
+import { bind, type ScriptParts } from '../job/render.ts'
+import { areaVars, BACKUP_LIB, dumpVars, locks } from './job.ts'
 import { backupDirs, baseName, type BackupKind } from './layout.ts'
-import { dumpLines } from './dump.ts'
-import { containerLines, dirLines, lockLines } from './shell.ts'
-import { type CoreTarget, scriptFailure } from './target.ts'
 
 export function backupScript(cfg: Config, kind: BackupKind, at: Date, host: string): ScriptParts {
   const base = baseName(cfg.stack.database.name, kind, at)
   return {
+    lib: BACKUP_LIB,
     body: [
-      ...dirLines(backupDirs(cfg)),
-      ...lockLines(`${operator()} pid ${process.pid} since ${at.toISOString()} (backup)`),
-      ...containerLines(cfg),
-      ...dumpLines(cfg, { base, kind, database: cfg.stack.database.name, host }),
+      ...bind(areaVars(cfg)),
+      ...dumpVars({ base, kind, database: cfg.stack.database.name, host }),
+      'backups_dir',
+      ...locks('backup'),
+      'db_container',
+      'dump',
     ],
   }
 }
@@ -38,16 +39,14 @@ export interface BackupCtx {
   backup?: BackupResult
 }
 
-export function backupTask<C extends BackupCtx>(cfg: Config, t: CoreTarget): ListrTask<C> {
+export function backupTask<C extends BackupCtx>(cfg: Config, t: JobHost): ListrTask<C> {
   return {
-    title: `Back up database ${cfg.stack.database.name} on ${t.where} into ${backupDirs(cfg).host}`,
+    title: `Back up database ${cfg.stack.database.name} on ${t.name} into ${backupDirs(cfg).host}`,
     task: async (c, task) => {
-      const out = await t.run(
-        backupScript(cfg, 'daily', new Date(), cfg.stack.core.host),
-        (step) => (task.output = step),
-      )
-      const err = scriptFailure('backup', t, out)
-      if (err) throw err
+      const out = await t.runOrThrow(backupScript(cfg, 'daily', new Date(), cfg.stack.core.host), {
+        label: 'backup',
+        onStep: (step) => (task.output = step),
+      })
       c.backup = parseBackupEvent(out.stdout)
       task.title = `Backed up ${cfg.stack.database.name}: ${c.backup?.base}.dump (${humanSize(c.backup?.size ?? 0)}, verified, sha256 ${c.backup?.sha256.slice(0, 12)}…)`
     },

@@ -2,11 +2,11 @@
 // parser turns that into entries. A backup counts as verified only with a valid manifest whose dump is
 // present at the recorded size (the sha256 is checked again before any restore).
 import type { Config } from '../config/model.ts'
-import { events } from '../deploy/scripts.ts'
-import type { ScriptParts } from '../remote/script.ts'
-import { backupDirs, DUMP_RE, LEGACY_RE, parseStamp } from './layout.ts'
+import { events } from '../job/protocol.ts'
+import { bind, type ScriptParts } from '../job/render.ts'
+import { areaVars, BACKUP_LIB } from './job.ts'
+import { DUMP_RE, LEGACY_RE, parseStamp } from './layout.ts'
 import { type Manifest, parseManifest } from './manifest.ts'
-import { dirLines } from './shell.ts'
 
 export interface BackupEntry {
   /** <base> for our dumps; the file name for the design's .sql.gz dumps. */
@@ -24,15 +24,7 @@ export interface BackupEntry {
 }
 
 export function inventoryScript(cfg: Config): ScriptParts {
-  return {
-    body: [
-      ...dirLines(backupDirs(cfg)),
-      '[ -d "$dir" ] || { echo "::ktrdr no-dir"; exit 0; }',
-      'find "$dir" -maxdepth 1 -type f ! -name ".*" -printf "::ktrdr file %s %f\\n"',
-      // Builtins only (read -N: at most 1 MB of each): no process per manifest, however many backups there are.
-      `for m in "$dir"/*.manifest.json; do [ -f "$m" ] || continue; text=; IFS= read -r -N 1000000 text < "$m" || true; printf '::ktrdr manifest %s %s\\n' "\${m##*/}" "\${text//$'\\n'/}"; done`,
-    ],
-  }
+  return { lib: BACKUP_LIB, body: [...bind(areaVars(cfg)), 'backups_dir', 'inventory'] }
 }
 
 export function parseInventory(stdout: string): BackupEntry[] {

@@ -3,14 +3,11 @@
 import type { ListrTask } from 'listr2'
 import type { Config } from '../config/model.ts'
 import { say } from '../cli/output.ts'
-import { operator } from '../deploy/plan.ts'
-import { sh } from '../remote/script.ts'
-import type { ScriptParts } from '../remote/script.ts'
+import type { JobHost } from '../job/host.ts'
+import { bind, type ScriptParts } from '../job/render.ts'
 import { type BackupEntry, inventoryScript, parseInventory } from './inventory.ts'
-import { backupDirs, files } from './layout.ts'
+import { areaVars, BACKUP_LIB, locks } from './job.ts'
 import { planRetention, type RetentionPlan } from './retention.ts'
-import { dirLines, lockLines } from './shell.ts'
-import { type CoreTarget, scriptFailure } from './target.ts'
 
 export interface PruneCtx {
   plan?: RetentionPlan
@@ -23,16 +20,12 @@ export function policyOf(cfg: Config) {
 
 export function deleteScript(cfg: Config, entries: BackupEntry[]): ScriptParts {
   return {
+    lib: BACKUP_LIB,
     body: [
-      ...dirLines(backupDirs(cfg)),
-      ...lockLines(`${operator()} pid ${process.pid} since ${new Date().toISOString()} (prune)`),
-      ...entries.flatMap((e) => {
-        const f = files(e.name)
-        return [
-          `rm -f "$dir"/${sh([f.manifest])} && sync "$dir" && rm -f "$dir"/${sh([f.dump])} "$dir"/${sh([f.roles])} && echo ${sh([`::ktrdr deleted ${e.name}`])}`,
-        ]
-      }),
-      'sync "$dir"',
+      ...bind({ ...areaVars(cfg), doomed: entries.map((e) => e.name) }),
+      'backups_dir',
+      ...locks('backup-prune'),
+      'delete_backups',
     ],
   }
 }
@@ -46,13 +39,11 @@ export function planLines(plan: RetentionPlan): string[] {
   ]
 }
 
-export function pruneTask<C extends PruneCtx>(cfg: Config, t: CoreTarget, o: { dryRun: boolean }): ListrTask<C> {
+export function pruneTask<C extends PruneCtx>(cfg: Config, t: JobHost, o: { dryRun: boolean }): ListrTask<C> {
   return {
     title: `Apply retention (keep ${cfg.stack.backups.keep_days} d, guard ${cfg.stack.backups.prune_guard_hours} h, at most ${cfg.stack.backups.max_deletions_per_run} per run)`,
     task: async (c, task) => {
-      const inv = await t.run(inventoryScript(cfg))
-      const err = scriptFailure('backup-prune', t, inv)
-      if (err) throw err
+      const inv = await t.runOrThrow(inventoryScript(cfg), { label: 'backup-prune' })
       const entries = parseInventory(inv.stdout)
       const plan = planRetention(entries, policyOf(cfg), new Date())
       c.plan = plan
@@ -62,9 +53,7 @@ export function pruneTask<C extends PruneCtx>(cfg: Config, t: CoreTarget, o: { d
         return
       }
       const doomed = entries.filter((e) => plan.delete.some((d) => d.name === e.name))
-      const out = await t.run(deleteScript(cfg, doomed))
-      const derr = scriptFailure('backup-prune', t, out)
-      if (derr) throw derr
+      await t.runOrThrow(deleteScript(cfg, doomed), { label: 'backup-prune' })
       task.title = `Deleted ${plan.delete.length} of ${entries.length} backups`
     },
     rendererOptions: { persistentOutput: true },

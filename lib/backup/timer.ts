@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../config/model.ts'
-import { mark } from '../deploy/steps.ts'
-import { sh } from '../remote/script.ts'
+import { bind } from '../job/render.ts'
 
 export const UNIT = 'ktrdr-backup'
 export const CRON_LINE =
@@ -26,32 +25,9 @@ export function renderTimerUnits(cfg: Config, dir: string): TimerUnits {
   return { service, timer: readFileSync(join(dir, `${UNIT}.timer`), 'utf8') }
 }
 
+/** The install script's body (lib/backup/timer.sh's install_timer) for these units under `root`. */
 export function installTimerLines(u: TimerUnits, root: string): string[] {
-  const live = root === '/'
-  const enable = live
-    ? sh(['systemctl', 'enable', '--now', `${UNIT}.timer`])
-    : sh(['systemctl', `--root=${root}`, 'enable', `${UNIT}.timer`])
-  return [
-    `root=${sh([root])}`,
-    'unitdir="${root%/}/etc/systemd/system"',
-    'stage=$(mktemp -d)',
-    'on_exit \'rm -rf "$stage"\'',
-    `printf '%s' ${sh([u.service])} > "$stage/${UNIT}.service"`,
-    `printf '%s' ${sh([u.timer])} > "$stage/${UNIT}.timer"`,
-    mark('step', 'verify'),
-    'if command -v systemd-analyze >/dev/null; then',
-    `  if ! out=$(systemd-analyze verify "$stage/${UNIT}.service" "$stage/${UNIT}.timer" 2>&1); then printf '%s\\n' "$out" >&2; echo "::ktrdr failed systemd-analyze verify rejected the units: $(printf '%s' "$out" | tail -n 1)"; exit 1; fi`,
-    `  ${mark('verified', 'systemd-analyze verify: ok')}`,
-    `else ${mark('verified', 'skipped (systemd-analyze is not installed on this host)')}; fi`,
-    mark('step', 'install'),
-    'mkdir -p "$unitdir"',
-    `for f in ${UNIT}.service ${UNIT}.timer; do install -m 0644 "$stage/$f" "$unitdir/.$f.new" && mv -f "$unitdir/.$f.new" "$unitdir/$f"; echo "::ktrdr installed $unitdir/$f"; done`,
-    mark('step', 'enable'),
-    ...(live ? ['systemctl daemon-reload'] : []),
-    `if command -v systemctl >/dev/null; then ${enable} 2>&1 | sed 's/^/  /' >&2; ${mark('enabled', live ? 'started' : 'offline')}`,
-    `else mkdir -p "$unitdir/timers.target.wants" && ln -sfn ../${UNIT}.timer "$unitdir/timers.target.wants/${UNIT}.timer" && ${mark('enabled', 'symlink')}; fi`,
-    ...(live
-      ? [`systemctl list-timers ${UNIT}.timer --no-pager | head -n 2 | tail -n 1 | sed 's/^/::ktrdr next /'`]
-      : []),
-  ]
+  return [...bind({ root, unit: UNIT, service_text: u.service, timer_text: u.timer }), 'install_timer']
 }
+
+export const TIMER_LIB = ['backup/timer.sh'] as const

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { OpsError } from '../errors.ts'
-import { runWithStdin } from '../remote/spawn.ts'
+import { runWithStdin } from '../job/spawn.ts'
 import type { Secret } from '../secrets/secret.ts'
 import { dockerLoginArgs, registryHost } from './commands.ts'
 

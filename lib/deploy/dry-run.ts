@@ -1,10 +1,10 @@
 // --dry-run: per host, the exact script that would run, with secret values masked. No SSH, no secrets read.
 import type { Config } from '../config/model.ts'
 import { say } from '../cli/output.ts'
-import { sshArgs, sshTarget } from '../remote/ssh.ts'
-import { previewScript, sh } from '../remote/script.ts'
+import { sshArgs, sshTarget } from '../job/ssh.ts'
+import { previewScript, sh } from '../job/render.ts'
 import type { HostDeploy } from './plan.ts'
-import { type DeployOptions, deployBody, preflightScript } from './scripts.ts'
+import { DEPLOY_LIB, type DeployOptions, deployBody, preflightScript } from './scripts.ts'
 
 export function printDryRun(cfg: Config, deploys: HostDeploy[], opts: DeployOptions): number {
   for (const d of deploys) {
@@ -18,6 +18,7 @@ export function printDryRun(cfg: Config, deploys: HostDeploy[], opts: DeployOpti
     const env = ['REGISTRY_USERNAME', ...Object.keys(d.secretExports)]
     for (const line of previewScript({
       env: Object.fromEntries(env.map((n) => [n, ''])),
+      lib: DEPLOY_LIB,
       body: deployBody(cfg, d, opts),
     }))
       say(`    ${line}`)

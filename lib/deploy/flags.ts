@@ -10,7 +10,10 @@ export const DEPLOY_FLAGS: Record<string, FlagSpec> = {
     type: 'boolean',
     description: 'print per host the exact commands and variable names (values masked); touch nothing',
   },
-  'force-unlock': { type: 'boolean', description: 'remove a deploy lock left by a run that died, then deploy' },
+  'force-unlock': {
+    type: 'boolean',
+    description: "stop the job that holds the host's lock (one that hangs; a dead run holds none), then deploy",
+  },
   'health-timeout': {
     type: 'string',
     description: 'seconds to wait for healthy containers before rolling back',

@@ -1,17 +1,20 @@
 // What one deploy does on each host, as data: the rendered files, the services, the secrets to export.
 // Built before anything runs, so config or contract errors stop the run with nothing touched.
-import { userInfo, hostname } from 'node:os'
 import { parse } from 'yaml'
 import { type Config, enabledCoreServices, type Host, hostOf, imageRef, type WorkerNode } from '../config/model.ts'
 import { planEnv, type PlannedVar } from '../contract/resolve.ts'
 import { renderCoreCompose, type ShippedFile } from '../compose/core.ts'
 import { renderWorkersCompose, workerServiceNames } from '../compose/workers.ts'
 import { UsageError } from '../errors.ts'
+import { type Lock, LOCKS, nodeLock } from '../job/lock.ts'
 import { splitImage } from '../registry/manifest.ts'
 
 export interface HostDeploy {
   /** "node B" or "core". */
   label: string
+  /** The job and the locks it takes on the host (lib/job/lock.ts). */
+  job: 'deploy-core' | 'deploy-workers'
+  locks: readonly Lock[]
   host: Host
   composePath: string
   compose: string
@@ -32,10 +35,6 @@ export interface HostDeploy {
 function imagesOf(compose: string): string[] {
   const services = (parse(compose) as { services?: Record<string, { image?: string }> }).services ?? {}
   return [...new Set(Object.values(services).flatMap((s) => (s.image ? [s.image] : [])))]
-}
-
-export function operator(): string {
-  return process.env.KTRDR_OPERATOR ?? `${userInfo().username}@${hostname()}`
 }
 
 export function registryHost(cfg: Config): string {
@@ -61,6 +60,8 @@ export function planWorkers(cfg: Config, node: WorkerNode, tag: string): HostDep
   const compose = renderWorkersCompose(cfg, node, tag)
   return {
     label: `node ${node.name}`,
+    job: 'deploy-workers',
+    locks: [nodeLock(node.name)],
     host: hostOf(cfg, node.host),
     composePath: node.composePath,
     compose,
@@ -95,6 +96,8 @@ export function planCore(cfg: Config, service: string, tag: string): HostDeploy 
   if (enabled.includes('db')) exports.POSTGRES_PASSWORD = 'DB_PASSWORD'
   return {
     label: 'core',
+    job: 'deploy-core',
+    locks: LOCKS['deploy-core'],
     host: hostOf(cfg, cfg.stack.core.host),
     composePath: cfg.stack.core.compose_path,
     compose,

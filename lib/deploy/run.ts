@@ -3,10 +3,10 @@
 import type { ListrTask } from 'listr2'
 import type { Config } from '../config/model.ts'
 import { runTree } from '../cli/tree.ts'
-import { say } from '../cli/output.ts'
-import type { Executor } from '../remote/executor.ts'
-import { renderFirstPart, renderScript } from '../remote/script.ts'
-import { sshExecutor, sshTarget, type SshTarget } from '../remote/ssh.ts'
+import { say, warn } from '../cli/output.ts'
+import type { Executor } from '../job/executor.ts'
+import { renderFirstPart, renderScript } from '../job/render.ts'
+import { sshExecutor, sshTarget, type SshTarget } from '../job/ssh.ts'
 import { tagDigest } from '../registry/manifest.ts'
 import type { SecretProvider } from '../secrets/provider.ts'
 import { readSecrets, requestsFor } from '../secrets/read.ts'
@@ -14,7 +14,8 @@ import type { SecretValues } from '../secrets/secret.ts'
 import { OpsError } from '../errors.ts'
 import { deployOutcome, preflightFailure } from './outcome.ts'
 import type { HostDeploy } from './plan.ts'
-import { type DeployOptions, deployScript, imagesCurrent, onStepLine, preflightScript } from './scripts.ts'
+import { events, onStepLine } from '../job/protocol.ts'
+import { type DeployOptions, deployScript, imagesCurrent, preflightScript } from './scripts.ts'
 
 interface Ctx {
   secrets: SecretValues
@@ -22,6 +23,8 @@ interface Ctx {
   done: Map<string, string>
   /** hosts (by label) that already hold every image at the registry's digest: no login, no pull */
   current: Set<string>
+  /** `warn` events of the hosts' runs (a lock that was forced, …): printed before the summary. */
+  warnings: string[]
 }
 
 export async function runDeploy(
@@ -38,7 +41,7 @@ export async function runDeploy(
   const onSigint = () => abort.abort()
   process.once('SIGINT', onSigint)
   process.once('SIGTERM', onSigint)
-  const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map(), current: new Set() }
+  const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map(), current: new Set(), warnings: [] }
   const fail = (d: HostDeploy, e: unknown) =>
     ctx.failed.set(
       d.label,
@@ -52,7 +55,7 @@ export async function runDeploy(
       const s = exec
         .get(d.label)!
         .session({ signal: abort.signal, onLine: onStepLine((step) => steps.get(d.label)?.(step)) })
-      s.send(renderFirstPart(preflightScript(cfg, d.composeImages).body))
+      s.send(renderFirstPart(preflightScript(cfg, d.composeImages)))
       return [d.label, s] as const
     }),
   )
@@ -98,7 +101,7 @@ export async function runDeploy(
                 if (first.ended) {
                   const out = await sessions.get(d.label)!.done
                   throw (
-                    preflightFailure(d.label, d.host.ssh, out, d.host.address) ??
+                    preflightFailure(d, out) ??
                     new OpsError(`${d.label}: the preflight on ${d.host.name} ended early (exit ${out.exitCode})`)
                   )
                 }
@@ -127,6 +130,7 @@ export async function runDeploy(
                 const session = sessions.get(d.label)!
                 session.send(renderScript(deployScript(cfg, d, opts, c.secrets, c.current.has(d.label)))) // stdin stays open: see renderScript's watcher
                 const out = await session.done
+                for (const e of events(out.stdout)) if (e.event === 'warn') c.warnings.push(`${d.label}: ${e.detail}`)
                 const outcome = deployOutcome(d, out)
                 if (outcome.status === 'rolled-back') throw outcome.error
                 c.done.set(
@@ -158,6 +162,7 @@ export async function runDeploy(
     await Promise.all([...sessions.values()].map((s) => s.done))
   }
   say('')
+  for (const w of ctx.warnings) warn(w)
   say('summary:')
   for (const d of deploys)
     say(

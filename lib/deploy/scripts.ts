@@ -1,60 +1,23 @@
-// The two remote scripts of a deploy — preflight and deploy — assembled from steps.ts, plus what their
-// output means. Only names of secrets appear here; values are attached as `env` when the script is rendered.
+// The two parts of a deploy's session on a host — preflight, then the deploy — as data: the .sh files that hold
+// their logic (preflight.sh, deploy.sh, lib/job/lock.sh, lib/job/mount.sh) and the variables bound for them.
+// Only names of secrets appear here; their values are attached as `env` when the script is rendered.
+import { dirname } from 'node:path'
+import { projectName } from '../compose/workers.ts'
 import type { Config } from '../config/model.ts'
-import type { ScriptParts } from '../remote/script.ts'
-import { mountedCheck } from '../remote/mount.ts'
-import { sh } from '../remote/script.ts'
+import { lockLines, lockOwner } from '../job/lock.ts'
+import { operator } from '../job/operator.ts'
+import { events } from '../job/protocol.ts'
+import { bind, bindText, type ScriptParts } from '../job/render.ts'
 import type { Secret, SecretValues } from '../secrets/secret.ts'
 import type { HostDeploy } from './plan.ts'
-import { operator, registryHost } from './plan.ts'
-import {
-  auditFunction,
-  healthAndRollbackLines,
-  healthFunction,
-  lockLines,
-  loginLines,
-  mark,
-  pullUpLines,
-  shipLines,
-} from './steps.ts'
+import { registryHost } from './plan.ts'
 
-/** Where the docker CLI finds system-wide plugins (besides $DOCKER_CONFIG/cli-plugins). */
-const COMPOSE_PLUGIN_DIRS = [
-  '/usr/local/lib/docker/cli-plugins',
-  '/usr/local/libexec/docker/cli-plugins',
-  '/usr/lib/docker/cli-plugins',
-  '/usr/libexec/docker/cli-plugins',
-]
+export const PREFLIGHT_LIB = ['job/mount.sh', 'deploy/preflight.sh'] as const
+export const DEPLOY_LIB = ['job/lock.sh', 'deploy/deploy.sh'] as const
 
-/**
- * Read-only checks on the host: docker, the compose v2 plugin, the daemon, the shared mount; and what the
- * host holds of the given images (`::ktrdr image <tags>|<repo digests>`, see imagesCurrent). Every process
- * counts here (~15 ms each on a busy host): one docker call, the rest shell builtins.
- */
+/** Read-only checks on the host, and what it holds of these images (see imagesCurrent). */
 export function preflightScript(cfg: Config, images: string[] = []): ScriptParts {
-  const shared = cfg.stack.shared.host_path
-  return {
-    body: [
-      `command -v docker >/dev/null || { ${mark('missing', 'docker is not installed on this host')}; exit 1; }`,
-      // The plugin's file, where the docker CLI looks for it (running it costs ~0.3 s of CPU; `up` runs it soon enough).
-      `compose=no; for d in "\${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins" ${COMPOSE_PLUGIN_DIRS.join(' ')}; do [ -x "$d/docker-compose" ] && compose=yes && break; done`,
-      `[ $compose = yes ] || { ${mark('missing', 'the docker compose v2 plugin is not installed')}; exit 1; }`,
-      // One docker call asks the daemon both whether it answers and what it holds: an image it does not
-      // have is its answer ("No such image"); anything else that fails means no daemon (for this user).
-      ...(images.length
-        ? [
-            `if ! held=$(docker image inspect -f '::ktrdr image {{range .RepoTags}} {{.}}{{end}} |{{range .RepoDigests}} {{.}}{{end}}' ${sh(images)} 2>&1); then`,
-            `  case "$held" in *'o such image'*) ;; *) ${mark('missing', 'the docker daemon is not running (or this user may not use it)')}; exit 1 ;; esac`,
-            'fi',
-            `while IFS= read -r line; do if [[ $line == '::ktrdr image '* ]]; then printf '%s\n' "$line"; fi; done <<< "$held"`,
-          ]
-        : [
-            `docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || { ${mark('missing', 'the docker daemon is not running (or this user may not use it)')}; exit 1; }`,
-          ]),
-      mountedCheck(shared, (why) => `{ ${mark('missing', `the shared mount ${why}`)}; exit 1; }`),
-      mark('preflight', 'ok'),
-    ],
-  }
+  return { lib: PREFLIGHT_LIB, body: [...bind({ shared: cfg.stack.shared.host_path, images }), 'preflight'] }
 }
 
 /**
@@ -91,24 +54,28 @@ export interface DeployOptions {
   healthTimeoutS: number
 }
 
-/** The deploy; with `current` (see imagesCurrent) the registry login and the pull are left out. */
+/** The deploy's variables and calls; with `current` (see imagesCurrent) the login and the pull are left out. */
 export function deployBody(cfg: Config, d: HostDeploy, o: DeployOptions, current = false): string[] {
   return [
-    ...auditFunction(d.composePath, operator(), o.tag, d.services),
-    ...healthFunction(d.composePath, d.services, o.healthTimeoutS),
-    ...lockLines(
-      d.composePath,
-      `${operator()} pid ${process.pid} since ${new Date().toISOString()} tag ${o.tag}`,
-      o.forceUnlock,
-    ),
-    ...shipLines(d.composePath, d.compose, d.files),
-    ...(current
-      ? [mark('current', 'every image is on the host at the digest the registry has for it: no login, no pull')]
-      : loginLines(registryHost(cfg))),
-    // set -e does not apply inside an `if` condition: chain with && so a failed pull never reaches up.
-    `if ! { ${pullUpLines(d.composePath, d.services, current ? [] : d.pullServices).join(' && ')}; }; then audit compose-failed; ${mark('compose-failed')}; exit 1; fi`,
-    ...healthAndRollbackLines(d.composePath, d.services),
-    'audit ok',
+    ...bind({
+      compose_path: d.composePath,
+      compose_dir: dirname(d.composePath),
+      project: projectName(d.composePath),
+      tag: o.tag,
+      operator: operator(),
+      registry: registryHost(cfg),
+      health_timeout: o.healthTimeoutS,
+      current: current ? 1 : 0,
+      services: d.services,
+      pull_services: current ? [] : d.pullServices,
+      ship_names: d.files.map((f) => f.name),
+    }),
+    // The files as here-documents: the dry run and the script show them as they will be written.
+    ...d.files.flatMap((f, i) => bindText(`ship_text_${i}`, f.content)),
+    `ship_texts=(${d.files.map((_, i) => `"$ship_text_${i}"`).join(' ')})`,
+    ...bindText('compose_text', d.compose),
+    ...lockLines(d.locks, lockOwner(d.job, `tag ${o.tag}`), o.forceUnlock),
+    'deploy',
   ]
 }
 
@@ -135,21 +102,10 @@ export function deployScript(
   secrets: SecretValues,
   current = false,
 ): ScriptParts {
-  return { env: deployEnv(cfg, d, secrets, current), body: deployBody(cfg, d, o, current), watchStdin: true }
-}
-
-/** An onLine handler that hears only the `::ktrdr step <name>` lines (task progress). */
-export const onStepLine =
-  (cb: (step: string) => void) =>
-  (line: string): void => {
-    const e = events(line)[0]
-    if (e?.event === 'step') cb(e.detail)
+  return {
+    env: deployEnv(cfg, d, secrets, current),
+    lib: DEPLOY_LIB,
+    body: deployBody(cfg, d, o, current),
+    watchStdin: true,
   }
-
-/** `::ktrdr <event> <detail>` lines of a run's stdout. */
-export function events(stdout: string): { event: string; detail: string }[] {
-  return stdout.split('\n').flatMap((l) => {
-    const m = /^::ktrdr (\S+) ?(.*)$/.exec(l)
-    return m ? [{ event: m[1]!, detail: m[2]! }] : []
-  })
 }

@@ -4,7 +4,7 @@
 import type { ListrTask } from 'listr2'
 import { backupDirs } from '../backup/layout.ts'
 import { type BackupEntry, inventoryScript, parseInventory } from '../backup/inventory.ts'
-import { type CoreTarget, scriptFailure } from '../backup/target.ts'
+import type { JobHost } from '../job/host.ts'
 import type { Config } from '../config/model.ts'
 import { planCore } from '../deploy/plan.ts'
 import type { DeployOptions } from '../deploy/scripts.ts'
@@ -20,7 +20,7 @@ export interface RecoverCoreCtx extends DeployCtx, RestoreCtx {
 /** `file`: a backup to restore instead of the newest verified one (when that one is damaged). */
 export function recoverCoreTasks(
   cfg: Config,
-  t: CoreTarget,
+  t: JobHost,
   o: DeployOptions,
   provider: SecretProvider,
   file?: string,
@@ -40,9 +40,7 @@ export function recoverCoreTasks(
     {
       title: file ? `Find ${file} in ${dir}` : `Find the newest verified backup in ${dir}`,
       task: async (c, task) => {
-        const out = await t.run(inventoryScript(cfg))
-        const err = scriptFailure('list backups', t, out)
-        if (err) throw err
+        const out = await t.runOrThrow(inventoryScript(cfg), { label: 'list backups' })
         c.entry = chooseBackup(parseInventory(out.stdout), file, dir)
         task.title = `${file ? 'Chosen' : 'Newest verified'} backup: ${c.entry.file} (${c.entry.time.toISOString()}, ${c.entry.size} bytes)`
       },

@@ -5,11 +5,12 @@ import type { ListrTask } from 'listr2'
 import type { Config } from '../config/model.ts'
 import { deployOutcome, preflightFailure } from '../deploy/outcome.ts'
 import type { HostDeploy } from '../deploy/plan.ts'
-import { type DeployOptions, deployScript, onStepLine, preflightScript } from '../deploy/scripts.ts'
+import { onStepLine } from '../job/protocol.ts'
+import { type DeployOptions, deployScript, preflightScript } from '../deploy/scripts.ts'
 import { OpsError } from '../errors.ts'
 import { tagDigest } from '../registry/manifest.ts'
-import type { Executor } from '../remote/executor.ts'
-import { renderScript } from '../remote/script.ts'
+import type { Executor } from '../job/executor.ts'
+import { renderScript } from '../job/render.ts'
 import type { SecretProvider } from '../secrets/provider.ts'
 import { readSecrets, requestsFor } from '../secrets/read.ts'
 import type { SecretValues } from '../secrets/secret.ts'
@@ -31,7 +32,7 @@ export function preflightTask<C>(
     title: `Check ${host.name}: SSH, docker, compose v2, shared mount ${cfg.stack.shared.host_path}`,
     task: async (_c, task) => {
       const out = await exec.run(renderScript(preflightScript(cfg)), { signal })
-      const err = preflightFailure(label, host.ssh, out, host.address)
+      const err = preflightFailure({ label, host: { ...host, address: host.address ?? '' } }, out)
       if (err)
         throw err.hint
           ? err

@@ -1,19 +1,18 @@
-// Restore and restore drill, as listr2 tasks over one CoreTarget. Both restore into a scratch database
+// Restore and restore drill, as listr2 tasks over one JobHost (the core host). Both restore into a scratch database
 // and compare it with the manifest; restore then swaps it in, the drill drops it.
 import type { ListrTask } from 'listr2'
-import { backupDirs, baseName, scratchName } from '../backup/layout.ts'
-import { dumpLines } from '../backup/dump.ts'
 import { type BackupEntry, inventoryScript, parseInventory } from '../backup/inventory.ts'
+import { dumpVars } from '../backup/job.ts'
+import { baseName, scratchName } from '../backup/layout.ts'
 import { type Comparison, compareWithManifest } from '../backup/manifest.ts'
-import { containerLines, dirLines, lockLines } from '../backup/shell.ts'
 import { parseStats } from '../backup/stats-sql.ts'
-import { type CoreTarget, scriptFailure } from '../backup/target.ts'
 import type { Config } from '../config/model.ts'
-import { operator } from '../deploy/plan.ts'
-import { events } from '../deploy/scripts.ts'
 import { OpsError } from '../errors.ts'
+import type { JobHost } from '../job/host.ts'
+import { jobFailure } from '../job/failure.ts'
+import { events } from '../job/protocol.ts'
 import { checkVersions, type Probe } from './choose.ts'
-import { checkDumpLines, dropScratchLines, probeLines, restoreIntoLines, stopBackendLines, swapLines } from './lines.ts'
+import { dropScratchScript, probeScript, restoreIntoScript, swapScript } from './job.ts'
 
 export interface Survey {
   entries: BackupEntry[]
@@ -21,16 +20,12 @@ export interface Survey {
 }
 
 /** Read-only: what is in the backups directory, and what the server would restore into. */
-export async function survey(cfg: Config, t: CoreTarget, live: string): Promise<Survey> {
+export async function survey(cfg: Config, t: JobHost, live: string): Promise<Survey> {
   // Both only read: run them at once.
   const [inv, pr] = await Promise.all([
-    t.run(inventoryScript(cfg)),
-    t.run({ body: [...dirLines(backupDirs(cfg)), ...containerLines(cfg), ...probeLines(cfg, live)] }),
+    t.runOrThrow(inventoryScript(cfg), { label: 'list backups' }),
+    t.runOrThrow(probeScript(cfg, live), { label: 'inspect the db server' }),
   ])
-  const e1 = scriptFailure('list backups', t, inv)
-  if (e1) throw e1
-  const e2 = scriptFailure('inspect the db server', t, pr)
-  if (e2) throw e2
   const line = events(pr.stdout).find((e) => e.event === 'probe')
   return { entries: parseInventory(inv.stdout), probe: JSON.parse(line!.detail) as Probe }
 }
@@ -57,9 +52,7 @@ export interface RestorePlan {
   checksums: boolean
 }
 
-const owner = (what: string) => `${operator()} pid ${process.pid} since ${new Date().toISOString()} (${what})`
-
-export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p: RestorePlan): ListrTask<C>[] {
+export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: JobHost, p: RestorePlan): ListrTask<C>[] {
   const at = new Date()
   const scratch = scratchName(p.live, p.mode, at)
   const safety = p.safetyDump && p.probe.live_exists
@@ -68,17 +61,9 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
       title: `Check ${p.entry.file}, restore it into the scratch database ${scratch}`,
       task: async (c, task) => {
         checkVersions(p.entry, p.probe)
-        const body = [
-          ...dirLines(backupDirs(cfg)),
-          ...lockLines(owner(p.mode)),
-          ...containerLines(cfg),
-          ...checkDumpLines(p.entry),
-          ...restoreIntoLines(cfg, p.entry, scratch, p.mode === 'drill' || p.checksums, p.mode === 'drill'),
-        ]
+        const script = restoreIntoScript(cfg, p.entry, { scratch, mode: p.mode, checksums: p.checksums })
         c.scratch = scratch // from here on, the scratch database may exist: dropped after the tree if not swapped in
-        const out = await t.run({ body }, (step) => (task.output = step))
-        const err = scriptFailure(p.mode, t, out)
-        if (err) throw err
+        const out = await t.runOrThrow(script, { label: p.mode, onStep: (step) => (task.output = step) })
         c.scratchExists = true
         const stats = parseStats(out.stdout.slice(out.stdout.indexOf('::ktrdr stats-begin')).split('\n').slice(1))
         if (p.entry.manifest) {
@@ -99,22 +84,16 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
             task: async (c: C, task) => {
               const old = `${p.live}_old_${scratch.split('_').pop()}`
               c.swapping = { live: p.live }
-              const body = [
-                ...dirLines(backupDirs(cfg)),
-                ...lockLines(owner('swap')),
-                ...containerLines(cfg),
-                ...stopBackendLines(cfg),
-                ...(safety
-                  ? dumpLines(cfg, {
-                      base: baseName(p.live, 'pre-restore', at),
-                      kind: 'pre-restore',
-                      database: p.live,
-                      host: cfg.stack.core.host,
-                    })
-                  : []),
-                ...swapLines(cfg, scratch, p.live, old),
-              ]
-              const out = await t.run({ body }, (step) => (task.output = step))
+              const safetyDump = safety
+                ? dumpVars({
+                    base: baseName(p.live, 'pre-restore', at),
+                    kind: 'pre-restore',
+                    database: p.live,
+                    host: cfg.stack.core.host,
+                  })
+                : undefined
+              const script = swapScript(cfg, { scratch, live: p.live, old, safetyDump })
+              const out = await t.run(script, (step) => (task.output = step))
               c.warnings = [
                 ...(c.warnings ?? []),
                 ...events(out.stdout)
@@ -124,7 +103,7 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
               c.safety = events(out.stdout)
                 .find((e) => e.event === 'backup')
                 ?.detail.split(' ')[0]
-              const err = scriptFailure('restore (swap)', t, out)
+              const err = jobFailure(t.place('restore (swap)'), out)
               if (err) throw err
               c.swapped = true
               c.scratchExists = false
@@ -139,11 +118,9 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: CoreTarget, p
  * After the tree: drop the scratch database when it is still there (drill, mismatch, interrupted). Returns
  * a note when the run stopped during the swap and the scratch database is gone: the swap had committed.
  */
-export async function dropScratch(cfg: Config, t: CoreTarget, c: RestoreCtx): Promise<string | undefined> {
+export async function dropScratch(cfg: Config, t: JobHost, c: RestoreCtx): Promise<string | undefined> {
   if (!c.scratch || c.swapped) return undefined
-  const out = await t.cleanup({
-    body: [...dirLines(backupDirs(cfg)), ...containerLines(cfg), ...dropScratchLines(cfg, c.scratch)],
-  })
+  const out = await t.cleanup(dropScratchScript(cfg, c.scratch))
   if (out.exitCode !== 0)
     throw new OpsError(
       `could not drop the scratch database ${c.scratch}: drop it by hand (DROP DATABASE "${c.scratch}")`,

@@ -1,7 +1,7 @@
 // 1Password: every reference a run needs is resolved by ONE `op inject` process, with a template of all
 // references on stdin. Values come back on stdout only; nothing secret is ever in argv.
 import { randomBytes } from 'node:crypto'
-import { runWithStdin } from '../remote/spawn.ts'
+import { runWithStdin } from '../job/spawn.ts'
 import type { SecretProvider, SecretRequest } from './provider.ts'
 import { SecretReadError } from './provider.ts'
 import { Secret } from './secret.ts'

@@ -1,11 +1,9 @@
 // The two remote scripts of `make snapshot-copy`: list both sides, then send the newest snapshot.
-import { mark } from '../deploy/steps.ts'
-import { sh } from '../remote/script.ts'
-import type { ScriptParts } from '../remote/script.ts'
+import { type ScriptParts, sh } from '../job/render.ts'
 import { listSnapshots, snapshotRef, type SnapshotTarget } from './commands.ts'
 import { rsyncSnapshot, sendSnapshot } from './copy.ts'
 import type { CopyDest, CopyPlan } from './copy-plan.ts'
-import { listLines, lockLines, preflightLines } from './scripts.ts'
+import { listLines, lockLines, SNAPSHOT_LIB, targetVars } from './scripts.ts'
 
 /** The same target shape, pointed at the destination, so the list builder can be reused there. */
 export function destTarget(t: SnapshotTarget, dest: string): SnapshotTarget {
@@ -21,50 +19,30 @@ export function copyListScript(t: SnapshotTarget, dest: CopyDest): ScriptParts {
       ? t.backend === 'btrfs'
         ? listLines(destTarget(t, dest.dest), 'dest')
         : [
-            mark('section', 'dest'),
+            'ktrdr_event section dest',
             `${sh(listSnapshots(destTarget(t, dest.dest)))} 2>/dev/null || true`,
-            mark('section', 'end'),
+            'ktrdr_event section end',
           ]
       : []
   const mountpoint =
     t.backend === 'zfs' && dest.kind === 'rsync'
-      ? [`echo "::ktrdr mountpoint $(${sh(['zfs', 'get', '-H', '-o', 'value', 'mountpoint', t.dataset])})"`]
+      ? [`ktrdr_event mountpoint "$(${sh(['zfs', 'get', '-H', '-o', 'value', 'mountpoint', t.dataset])})"`]
       : []
   return {
-    body: [`echo "::ktrdr now $(date -u +%s)"`, ...preflightLines(t), ...listLines(t), ...atDest, ...mountpoint],
+    lib: SNAPSHOT_LIB,
+    body: [...targetVars(t), 'snap_now', 'snap_preflight', ...listLines(t), ...atDest, ...mountpoint],
   }
 }
 
 export function copyScript(t: SnapshotTarget, dest: CopyDest, plan: CopyPlan, owner: string): ScriptParts {
-  const lines = [...preflightLines(t), ...lockLines(t, 'shared', owner), mark('step', 'copy')]
-  if (dest.kind === 'rsync') {
-    const local = dest.dest.startsWith('/') ? [sh(['mkdir', '-p', dest.dest])] : []
-    lines.push(
-      `command -v rsync >/dev/null || ${`{ ${mark('missing', 'rsync is not installed on this host (apt install rsync)')}; exit 1; }`}`,
-      ...local,
-      `if ! ${sh(rsyncSnapshot(t, plan.name, dest.dest))}; then ${mark('copy-failed', `rsync to ${dest.dest}`)}; exit 1; fi`,
-    )
-  } else if (t.backend === 'btrfs') {
+  const body = [...targetVars(t), 'snap_preflight', ...lockLines('snapshot-copy', owner), 'ktrdr_event step copy']
+  if (dest.kind === 'rsync') body.push(`copy_rsync ${sh([dest.dest, ...rsyncSnapshot(t, plan.name, dest.dest)])}`)
+  else {
     const { send, receive } = sendSnapshot(t, { name: plan.name, parent: plan.parent, dest: dest.dest })
-    const received = snapshotRef(destTarget(t, dest.dest), plan.name)
-    lines.push(
-      sh(['mkdir', '-p', dest.dest]),
-      `[ "$(stat -f -c %T ${sh([dest.dest])})" = btrfs ] || { ${mark('missing', `${dest.dest} is not on a btrfs file system (btrfs receive needs one; use rsync:${dest.dest} for any other)`)}; exit 1; }`,
-      // A failed receive leaves a partial, writable subvolume: remove it so the next run starts clean.
-      `if ! { ${sh(send)} | ${sh(receive)} >/dev/null; }; then if [ -d ${sh([received])} ]; then btrfs subvolume delete ${sh([received])} >/dev/null || true; fi; ${mark('copy-failed', 'btrfs send | btrfs receive')}; exit 1; fi`,
-      `[ "$(btrfs property get -ts ${sh([received])} ro)" = ro=true ] || { ${mark('copy-failed', `${received} is not read-only after receive`)}; exit 1; }`,
-    )
-  } else {
-    const { send, receive } = sendSnapshot(t, { name: plan.name, parent: plan.parent, dest: dest.dest })
-    lines.push(
-      `if ! { ${sh(send)} | ${sh(receive)}; }; then ${mark('copy-failed', 'zfs send | zfs receive')}; exit 1; fi`,
-    )
+    const received = t.backend === 'btrfs' ? snapshotRef(destTarget(t, dest.dest), plan.name) : ''
+    body.push(`copy_send ${sh([dest.dest, received, '--', ...send, '--', ...receive])}`)
   }
-  lines.push(
-    mark(
-      'copied',
-      `${plan.name}${plan.parent ? ` incremental from ${plan.parent}` : dest.kind === 'rsync' ? '' : ' full'}`,
-    ),
-  )
-  return { body: lines, watchStdin: true }
+  const how = plan.parent ? ` incremental from ${plan.parent}` : dest.kind === 'rsync' ? '' : ' full'
+  body.push(`ktrdr_event copied ${sh([`${plan.name}${how}`])}`)
+  return { lib: SNAPSHOT_LIB, body, watchStdin: true }
 }

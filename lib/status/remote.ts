@@ -1,7 +1,6 @@
 // What is running on a host's stack: the tag its compose file was rendered for, each container's image,
 // state and health, and the last audit line — read in one SSH session, no secrets needed.
-import { dirname } from 'node:path'
-import { sh } from '../remote/script.ts'
+import { bind, type ScriptParts } from '../job/render.ts'
 
 export interface ServiceStatus {
   service: string
@@ -17,13 +16,9 @@ export interface StackStatus {
   absent: boolean
 }
 
-export function statusBody(composePath: string): string[] {
-  return [
-    `if [ ! -f ${sh([composePath])} ]; then echo '::ktrdr absent'; exit 0; fi`,
-    `echo "::ktrdr file-tag $(sed -n 's/^# ktrdr-tag: //p' ${sh([composePath])})"`,
-    `docker compose -f ${sh([composePath])} ps -a --format json | sed 's/^/::ktrdr ps /'`,
-    `echo "::ktrdr audit $(tail -n1 ${sh([`${dirname(composePath)}/deploy-audit.log`])} 2>/dev/null || true)"`,
-  ]
+/** The status script of one stack (lib/status/status.sh). */
+export function statusScript(composePath: string): ScriptParts {
+  return { lib: ['status/status.sh'], body: [...bind({ compose_path: composePath }), 'stack_status'] }
 }
 
 export function parseStatus(stdout: string): StackStatus {

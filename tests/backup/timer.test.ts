@@ -10,8 +10,9 @@ import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
 import { HOSTS, hostPath, onHost } from '../helpers/lab.ts'
 import { make } from '../helpers/run.ts'
-import { CRON_LINE, installTimerLines } from '../../lib/backup/timer.ts'
-import { renderScript } from '../../lib/remote/script.ts'
+import { CRON_LINE, installTimerLines, TIMER_LIB } from '../../lib/backup/timer.ts'
+import { stubs } from '../helpers/stubs.ts'
+import { renderScript } from '../../lib/job/render.ts'
 
 const LAB = join(REPO, 'lab/config')
 const TEMPLATES = join(REPO, 'templates/systemd')
@@ -71,6 +72,7 @@ test('a unit systemd-analyze rejects is not installed', () => {
   const root = tempRoot()
   const timer = readFileSync(join(TEMPLATES, 'ktrdr-backup.timer'), 'utf8')
   const script = renderScript({
+    lib: TIMER_LIB,
     body: installTimerLines({ service: '[Service]\nType=oneshot\nExecStart=relative-no-such-binary\n', timer }, root),
   })
   const r = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8' })
@@ -79,24 +81,64 @@ test('a unit systemd-analyze rejects is not installed', () => {
   assert.not.ok(existsSync(units(root)), 'nothing installed')
 })
 
-test('installTimerLines: / reloads and enables --now; another root only enables offline', () => {
-  const u = { service: '[Service]\n', timer: '[Timer]\n' }
-  const live = installTimerLines(u, '/')
-  assert.ok(live.includes('systemctl daemon-reload'))
-  assert.ok(
-    live.some((l) => l.includes('then systemctl enable --now ktrdr-backup.timer 2>&1')),
-    live.join('\n'),
+test('the install body binds the units and calls install_timer (exact text)', () => {
+  assert.equal(installTimerLines({ service: '[Service]\n', timer: '[Timer]\n' }, '/tmp/r'), [
+    'root=/tmp/r',
+    'unit=ktrdr-backup',
+    "service_text=$'[Service]\\n'",
+    "timer_text=$'[Timer]\\n'",
+    'install_timer',
+  ])
+})
+
+// The middle layer: timer.sh under bash with systemctl and systemd-analyze stood in for.
+const install = (root: string, env: Record<string, string>) =>
+  spawnSync('bash', ['-s'], {
+    input: renderScript({
+      lib: TIMER_LIB,
+      body: installTimerLines({ service: '[Service]\n', timer: '[Timer]\n' }, root),
+    }),
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  })
+
+test('another root only enables offline (systemctl --root), never reloads or starts', () => {
+  const s = stubs({ systemctl: '', 'systemd-analyze': '' })
+  const root = tempRoot()
+  const r = install(root, { PATH: s.path })
+  assert.is(r.status, 0, r.stderr)
+  assert.equal(
+    s.calls().map((c) => c.replace(/\/tmp\/[^ ]*\/ktrdr-backup/g, 'STAGE/ktrdr-backup')),
+    [
+      'systemd-analyze verify STAGE/ktrdr-backup.service STAGE/ktrdr-backup.timer',
+      `systemctl --root=${root} enable ktrdr-backup.timer`,
+    ],
   )
-  const off = installTimerLines(u, '/tmp/r')
-  assert.is(off[0], 'root=/tmp/r')
-  assert.not.ok(
-    off.some((l) => /daemon-reload|--now|list-timers/.test(l)),
-    off.join('\n'),
-  )
-  assert.ok(
-    off.some((l) => l.includes('then systemctl --root=/tmp/r enable ktrdr-backup.timer 2>&1')),
-    off.join('\n'),
-  )
+  assert.match(r.stdout, '::ktrdr enabled offline')
+  assert.is(readFileSync(join(units(root), 'ktrdr-backup.timer'), 'utf8'), '[Timer]\n')
+})
+
+test('root / reloads systemd, enables --now and reports the next run (in a mount namespace of its own)', () => {
+  const s = stubs({
+    systemctl: '[ "$1" != list-timers ] || printf "NEXT LEFT\\nTue 2026-12-02 02:00:00 UTC 5h left\\n"',
+    'systemd-analyze': '',
+  })
+  const script = renderScript({
+    lib: TIMER_LIB,
+    body: installTimerLines({ service: '[Service]\n', timer: '[Timer]\n' }, '/'),
+  })
+  const r = spawnSync('unshare', ['--mount', 'bash', '-c', 'mount -t tmpfs t /etc/systemd && bash -s'], {
+    input: script,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: s.path },
+  })
+  assert.is(r.status, 0, r.stderr)
+  assert.equal(s.calls().slice(1), [
+    'systemctl daemon-reload',
+    'systemctl enable --now ktrdr-backup.timer',
+    'systemctl list-timers ktrdr-backup.timer --no-pager',
+  ])
+  assert.match(r.stdout, '::ktrdr next Tue 2026-12-02 02:00:00 UTC 5h left')
 })
 
 test('the cron line in docs/backup.md and the timer template is CRON_LINE', () => {

@@ -1,7 +1,7 @@
 // Deploy in the lab through the real make targets: core and every worker node, a no-change redeploy, an
 // unhealthy tag rolled back, node D added by config only — while every process's argv is watched.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { configCopy } from '../helpers/config-copy.ts'
@@ -192,7 +192,8 @@ test('no secret value in any argv, any file the runs created, or any output', as
   const files = filesSince([...roots, '/tmp', '/dev/shm'], started).filter((f) => !f.startsWith('/tmp/ktrdr-argv-'))
   assert.ok(files.some((f) => f.endsWith('deploy-audit.log')))
   assert.equal(leaksInFiles(files, secrets), [], 'a secret landed in a file')
-  assert.not.ok(existsSync(hostPath(HOSTS.b, '/opt/ktrdr-workers-b/.ktrdr-deploy.lock')), 'lock left behind')
+  const lock = onHost(HOSTS.b, ['bash', '-c', 'exec 9>>/run/lock/ktrdr/node-b.lock; flock -n -x 9 && echo free'])
+  assert.is(lock.stdout.trim(), 'free', 'lock left behind')
 })
 
 test.run()

@@ -1,12 +1,14 @@
 // Deploy failures in the lab, each through the real entry point: a held lock (and --force-unlock), a missing
 // tag, a refused registry password, Ctrl-C mid-deploy, and one host's sshd dying mid-run.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { quote } from 'zx'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
 import {
+  anchorOf,
   BAD_TAG,
   containers,
   ensureAppImages,
@@ -18,13 +20,18 @@ import {
   LAB_DIR,
   labEnv,
   labSecrets,
+  onHost,
   recordingMake,
   REGISTRY,
 } from '../helpers/lab.ts'
 import { leaksIn } from '../helpers/leaks.ts'
 
 const opt = (host: string) => hostPath(host, `/opt/${host}`)
-const lockOf = (host: string) => join(opt(host), '.ktrdr-deploy.lock')
+/** Whether a job holds the host's lock of this scope (lib/job/lock.sh), asked the way ktrdr_lock asks. */
+const held = (host: string, scope: string) =>
+  onHost(host, ['bash', '-c', `exec 9>>/run/lock/ktrdr/${scope}.lock; flock -n -x 9 || echo held`]).stdout.includes(
+    'held',
+  )
 const { run, output } = recordingMake()
 
 test.before(() => {
@@ -32,23 +39,41 @@ test.before(() => {
   assert.is(run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG }).code, 0)
 })
 
-test('a lock held by another run: refused, naming who and since when; --force-unlock deploys', () => {
-  mkdirSync(lockOf('ktrdr-workers-c'), { recursive: true })
-  writeFileSync(
-    join(lockOf('ktrdr-workers-c'), 'owner'),
-    'alice@mac pid 4242 since 2026-11-27T10:00:00Z tag sha-0000000\n',
+test('a lock held by another job: refused, naming the job, who and since when; FORCE_UNLOCK stops it, then deploys', async () => {
+  // A job on C that holds C's node lock the way lib/job/lock.sh takes it, and says who it is.
+  const owner = 'deploy-workers by alice@mac pid 4242 since 2026-11-27T10:00:00Z tag sha-0000000'
+  const holder = spawn(
+    'nsenter',
+    [
+      '-t',
+      anchorOf(HOSTS.c),
+      '-n',
+      '-m',
+      '-u',
+      '--',
+      'setsid',
+      'bash',
+      '-c',
+      `mkdir -p /run/lock/ktrdr; exec 9>>/run/lock/ktrdr/node-c.lock; flock -x 9; echo ${quote(owner)} > /run/lock/ktrdr/node-c.owner.$$; echo ready; exec sleep 300`,
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
   )
-  const r = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
-  assert.is.not(r.code, 0)
-  assert.match(r.stdout, 'node C: refused — locked by alice@mac pid 4242 since 2026-11-27T10:00:00Z')
-  assert.match(r.stdout, 'FORCE_UNLOCK=1')
-  assert.match(r.stdout, /node B\s+ok/)
-  assert.ok(existsSync(lockOf('ktrdr-workers-c')), "someone else's lock is left alone")
-  const f = run('deploy-workers', { NODE: 'C', TAG: GOOD_TAG, FORCE_UNLOCK: '1' })
-  const left = existsSync(lockOf('ktrdr-workers-c'))
-  spawnSync('rm', ['-rf', lockOf('ktrdr-workers-c')]) // never leave the fake lock behind, even on failure
-  assert.is(f.code, 0, f.stdout + f.stderr)
-  assert.not.ok(left, 'the forced lock is gone after the deploy')
+  await new Promise((ready) => holder.stdout.once('data', ready))
+  try {
+    const r = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
+    assert.is.not(r.code, 0)
+    assert.match(r.stdout, `node C: refused — held by ${owner}`)
+    assert.match(r.stdout, 'FORCE_UNLOCK=1')
+    assert.match(r.stdout, /node B\s+ok/)
+    assert.is(holder.exitCode, null, "someone else's job is left alone")
+    const f = run('deploy-workers', { NODE: 'C', TAG: GOOD_TAG, FORCE_UNLOCK: '1' })
+    assert.is(f.code, 0, f.stdout + f.stderr)
+    assert.match(f.stdout + f.stderr, `stopping the job that held node-c: ${owner}`)
+  } finally {
+    holder.kill('SIGKILL')
+  }
+  const again = run('deploy-workers', { NODE: 'C', TAG: GOOD_TAG })
+  assert.is(again.code, 0, 'the lock went with the job that held it')
 })
 
 test('a tag missing from the registry: clear per-host error before anything changes', () => {
@@ -117,13 +142,13 @@ test('Ctrl-C mid-deploy: the lock is released and the remote shell ends', async 
     out += d
   })
   for (let i = 0; i < 200 && !out.includes('health'); i++) await new Promise((r) => setTimeout(r, 100))
-  assert.ok(existsSync(lockOf('ktrdr-workers-b')), `lock should be held mid-deploy:\n${out}`)
+  assert.ok(held(HOSTS.b, 'node-b'), `lock should be held mid-deploy:\n${out}`)
   child.kill('SIGINT')
   const code = await new Promise<number | null>((r) => child.once('exit', r))
   output.push(out)
   assert.is(code, 130, out)
-  for (let i = 0; i < 50 && existsSync(lockOf('ktrdr-workers-b')); i++) await new Promise((r) => setTimeout(r, 200))
-  assert.not.ok(existsSync(lockOf('ktrdr-workers-b')), 'lock left behind after Ctrl-C')
+  for (let i = 0; i < 50 && held(HOSTS.b, 'node-b'); i++) await new Promise((r) => setTimeout(r, 200))
+  assert.not.ok(held(HOSTS.b, 'node-b'), 'lock left behind after Ctrl-C')
   const remote = spawnSync('pgrep', ['-f', 'wait_healthy|__ktrdr_main'], { encoding: 'utf8' }).stdout.trim()
   assert.is(remote, '', 'a remote shell is still running')
   assert.match(out, 'interrupted')
@@ -153,9 +178,8 @@ test("one host's sshd dies mid-run: clear error for that node, the others finish
   const exited = new Promise<number | null>((r) => child.once('exit', r))
   let ended = false
   void exited.then(() => (ended = true))
-  for (let i = 0; i < 1500 && !ended && !existsSync(lockOf('ktrdr-workers-c')); i++)
-    await new Promise((r) => setTimeout(r, 20))
-  assert.ok(existsSync(lockOf('ktrdr-workers-c')), `C's deploy never took its lock:\n${out}`)
+  for (let i = 0; i < 1500 && !ended && !held(HOSTS.c, 'node-c'); i++) await new Promise((r) => setTimeout(r, 20))
+  assert.ok(held(HOSTS.c, 'node-c'), `C's deploy never took its lock:\n${out}`)
   // Kill C's sshd and every session it forked: the connection drops mid-deploy.
   const pid = readFileSync(pidFile, 'utf8').trim()
   spawnSync('pkill', ['-KILL', '-P', pid])
@@ -179,10 +203,10 @@ test("one host's sshd dies mid-run: clear error for that node, the others finish
   assert.match(out, /node B\s+ok/)
   assert.match(
     out,
-    /node C\s+FAILED — node C: (lost the SSH connection to ktrdr-workers-c|cannot reach root@ktrdr-workers-c\.internal over SSH)/,
+    /node C\s+FAILED — node C: (lost the SSH connection to root@ktrdr-workers-c\.internal|cannot reach root@ktrdr-workers-c\.internal over SSH)/,
   )
-  for (let i = 0; i < 50 && existsSync(lockOf('ktrdr-workers-c')); i++) await new Promise((r) => setTimeout(r, 200))
-  assert.not.ok(existsSync(lockOf('ktrdr-workers-c')), 'lock left behind on C')
+  for (let i = 0; i < 50 && held(HOSTS.c, 'node-c'); i++) await new Promise((r) => setTimeout(r, 200))
+  assert.not.ok(held(HOSTS.c, 'node-c'), 'lock left behind on C')
 })
 
 test('no secret printed by any of these runs', () => {

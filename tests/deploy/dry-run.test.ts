@@ -28,15 +28,18 @@ test('make deploy-workers NODE=all DRY_RUN=1: every node, its ssh command, the p
     assert.ok(from >= 0, `no plan for node ${node}:\n${r.stdout}`)
     const plan = r.stdout.slice(from, r.stdout.indexOf('[dry run]', from + 1) >>> 0)
     const order = [
-      'docker image inspect',
-      `ghcr.io/ktrdr/ktrdr-worker:sha-a1b2c3d`,
-      '::ktrdr preflight ok',
+      '# the functions of lib/job/mount.sh, lib/deploy/preflight.sh, then:',
+      'shared=/mnt/ktrdr-shared',
+      `images=(ghcr.io/ktrdr/ktrdr-worker:sha-a1b2c3d)`,
+      '    preflight\n',
+      '# the functions of lib/job/lock.sh, lib/deploy/deploy.sh, then:',
       'env: REGISTRY_USERNAME=••• BROKER_API_KEY=••• REGISTRY_PASSWORD=•••',
-      'step lock',
-      'docker login --username "$REGISTRY_USERNAME" --password-stdin',
-      `/opt/${host}/docker-compose.workers.yml pull --quiet`,
-      'up -d --remove-orphans',
-      'audit ok',
+      `compose_path=/opt/${host}/docker-compose.workers.yml`,
+      'current=0',
+      'pull_services=(worker-1 worker-2',
+      `WORKER_PUBLIC_BASE_URL=http://${host}.internal:9000`,
+      `ktrdr_lock node-${node!.toLowerCase()} x $'deploy-workers by`,
+      '    deploy\n',
     ]
     let at = 0
     for (const s of order) {
@@ -57,7 +60,13 @@ test('make deploy-core SERVICE=backend DRY_RUN=1: the core host, the rendered fi
   assert.match(r.stdout, '[dry run] core on ktrdr-core: would run `ssh ')
   assert.match(r.stdout, /env: REGISTRY_USERNAME=•••( \w+=•••)+/)
   assert.match(r.stdout, 'image: ghcr.io/ktrdr/ktrdr-backend:sha-a1b2c3d')
-  assert.match(r.stdout, 'up -d --remove-orphans backend')
+  assert.match(r.stdout, 'services=(backend)')
+  assert.match(r.stdout, "ktrdr_lock core x $'deploy-core by")
+  // The shipped files read as they will be written (here-documents), not as one escaped line.
+  assert.match(
+    r.stdout,
+    /\n {4}\{ IFS= read -r -d '' compose_text \|\| true; \} <<'KTRDR_[0-9A-F]{12}'\n {4}# Rendered by ktrdr-ops/,
+  )
 })
 
 test.run()

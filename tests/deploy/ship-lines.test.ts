@@ -1,22 +1,33 @@
-// The deploy's file shipping as bash runs it (set -euo pipefail, see lib/remote/script.ts): the exact text,
-// a file already holding it left alone, the previous config kept as .prev, and a write that fails stops the
-// script before anything after it (compose) could run.
+// The deploy's file shipping (lib/deploy/deploy.sh: ship, ship_file) as bash runs it (set -euo pipefail, see
+// lib/job/render.ts): the exact text, a file already holding it left alone, the previous config kept as
+// .prev, and a write that fails stops the script before anything after it (compose) could run.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { shipLines, writeFileLines } from '../../lib/deploy/steps.ts'
-import { renderScript } from '../../lib/remote/script.ts'
+import { dirname } from 'node:path'
+import { bind, renderScript, sh } from '../../lib/job/render.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const run = (body: string[]) => {
   const r = spawnSync('/bin/bash', ['-s'], {
-    input: renderScript({ body: [...body, 'echo "::ktrdr after"'] }),
+    input: renderScript({ lib: ['deploy/deploy.sh'], body: [...body, 'echo "::ktrdr after"'] }),
     encoding: 'utf8',
   })
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
+const writeFileLines = (path: string, text: string) => [`ship_file ${sh([path, text])}`]
+const shipLines = (composePath: string, text: string, files: { name: string; content: string }[]) => [
+  ...bind({
+    compose_path: composePath,
+    compose_dir: dirname(composePath),
+    compose_text: text,
+    ship_names: files.map((f) => f.name),
+    ship_texts: files.map((f) => f.content),
+  }),
+  'ship',
+]
 const TEXT = "services:\n  w:\n    image: 'a:$TAG' # `x` \\n ${NOT_EXPANDED}\n  \n"
 
 test('writes the exact text (no expansion), then leaves a file that already holds it untouched', () => {

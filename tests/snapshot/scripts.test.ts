@@ -17,97 +17,86 @@ const btrfs: SnapshotTarget = {
 const zfs: SnapshotTarget = { backend: 'zfs', dataset: 'tank/ktrdr-shared' }
 const NAME = 'ktrdr-2026-11-27T12-00-00Z'
 
-test('lock: flock on fd 9, shared or exclusive, names the holder', () => {
-  assert.equal(lockLines(btrfs, 'exclusive', 'ops@laptop'), [
-    "echo $'::ktrdr step lock'",
-    'exec 9>>/srv/.snapshots/ktrdr-shared/.ktrdr-snapshot.lock',
-    'if ! flock -x -w 30 9; then echo "::ktrdr locked $(head -n1 /srv/.snapshots/ktrdr-shared/.ktrdr-snapshot.lock 2>/dev/null || echo unknown)"; exit 75; fi',
-    "printf '%s\\n' $'ops@laptop (exclusive)' > /srv/.snapshots/ktrdr-shared/.ktrdr-snapshot.lock",
-  ])
-  assert.is(lockLines(zfs, 'shared', 'x')[1], 'exec 9>>/run/lock/ktrdr-snapshot-tank_ktrdr-shared.lock')
-  assert.match(lockLines(zfs, 'shared', 'x')[2]!, 'flock -s -w 30 9')
+const btrfsVars = [
+  'backend=btrfs',
+  'source=/srv/ktrdr-shared',
+  'snapshot_dir=/srv/.snapshots/ktrdr-shared',
+  "dataset=$''",
+  "list_cmd=(find /srv/.snapshots/ktrdr-shared -mindepth 1 -maxdepth 1 -type d -printf $'%f\\\\n')",
+]
+const zfsList = "zfs list -H -p -t snapshot -o $'name,creation' -s creation -d 1 tank/ktrdr-shared"
+const S = '/srv/.snapshots/ktrdr-shared'
+
+test('lock: the job engine lock, shared for create and copy, exclusive for prune, waiting up to 30 s', () => {
+  assert.equal(lockLines('snapshot-prune', 'ops@laptop'), ['ktrdr_lock snapshots x ops@laptop 30'])
+  assert.equal(lockLines('snapshot', 'ops@laptop'), ['ktrdr_lock snapshots s ops@laptop 30'])
+  assert.equal(lockLines('snapshot-copy', 'x'), ['ktrdr_lock snapshots s x 30'])
 })
 
 test('list: host clock, then the listing between section markers', () => {
   assert.equal(listScript(btrfs).body, [
-    'echo "::ktrdr now $(date -u +%s)"',
-    "echo $'::ktrdr section snapshots'",
-    "if [ -d /srv/.snapshots/ktrdr-shared ]; then find /srv/.snapshots/ktrdr-shared -mindepth 1 -maxdepth 1 -type d -printf $'%f\\\\n'; fi",
-    "echo $'::ktrdr section end'",
+    ...btrfsVars,
+    'snap_now',
+    `snap_list snapshots ${S} find ${S} -mindepth 1 -maxdepth 1 -type d -printf $'%f\\\\n'`,
   ])
-  assert.is(
-    listScript(zfs).body[2],
-    "zfs list -H -p -t snapshot -o $'name,creation' -s creation -d 1 tank/ktrdr-shared",
-  )
+  assert.equal(listScript(zfs).body, [
+    'backend=zfs',
+    "source=$''",
+    "snapshot_dir=$''",
+    'dataset=tank/ktrdr-shared',
+    `list_cmd=(${zfsList})`,
+    'snap_now',
+    `snap_list snapshots $'' ${zfsList}`,
+  ])
   assert.equal(section('x\n::ktrdr section snapshots\na\nb\n::ktrdr section end\nc\n', 'snapshots'), ['a', 'b'])
 })
 
-test('create: btrfs snapshot -r, checked read-only, removed if not', () => {
-  const body = createScript(btrfs, NAME, 'me').body
-  assert.ok(
-    body.includes(`btrfs subvolume snapshot -r /srv/ktrdr-shared /srv/.snapshots/ktrdr-shared/${NAME} >/dev/null`),
-  )
-  assert.ok(
-    body.includes(
-      `if [ "$(btrfs property get -ts /srv/.snapshots/ktrdr-shared/${NAME} ro)" != ro=true ]; then btrfs subvolume delete /srv/.snapshots/ktrdr-shared/${NAME} >/dev/null; echo $'::ktrdr not-readonly /srv/.snapshots/ktrdr-shared/${NAME}'; exit 1; fi`,
-    ),
-  )
-  assert.ok(
-    body.indexOf('mkdir -p /srv/.snapshots/ktrdr-shared') <
-      body.indexOf('exec 9>>/srv/.snapshots/ktrdr-shared/.ktrdr-snapshot.lock'),
-  )
-  const zbody = createScript(zfs, NAME, 'me').body
-  assert.ok(zbody.includes(`zfs snapshot tank/ktrdr-shared@${NAME} >/dev/null`))
-  assert.ok(!zbody.some((l) => l.includes('property')))
+test('create: preflight, the directory, the lock, then btrfs snapshot -r with its undo for a writable one', () => {
+  assert.equal(createScript(btrfs, NAME, 'me').body, [
+    ...btrfsVars,
+    'ktrdr_event step preflight',
+    'snap_preflight',
+    `mkdir -p ${S}`,
+    'ktrdr_lock snapshots s me 30',
+    `snap_create ${S}/${NAME} -- btrfs subvolume snapshot -r /srv/ktrdr-shared ${S}/${NAME} -- btrfs subvolume delete ${S}/${NAME}`,
+  ])
+  const z = createScript(zfs, NAME, 'me').body
+  assert.equal(z.slice(-2), [
+    'ktrdr_lock snapshots s me 30',
+    `snap_create tank/ktrdr-shared@${NAME} -- zfs snapshot tank/ktrdr-shared@${NAME} -- zfs destroy tank/ktrdr-shared@${NAME}`,
+  ])
 })
 
-test('delete: newest guard from what exists now, then one line per planned name', () => {
-  const body = deleteScript(btrfs, [NAME], 'ktrdr', 'me').body
-  assert.ok(
-    body.includes(
-      "newest=$(find /srv/.snapshots/ktrdr-shared -mindepth 1 -maxdepth 1 -type d -printf $'%f\\\\n' | { grep -E $'^ktrdr-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2}Z$' || true; } | LC_ALL=C sort | tail -n 1)",
-    ),
-  )
-  assert.equal(body.slice(-2), [
-    `if [ ${NAME} = "$newest" ]; then echo $'::ktrdr refused-newest ${NAME}'; exit 1; fi`,
-    `if [ -d /srv/.snapshots/ktrdr-shared/${NAME} ]; then btrfs subvolume delete /srv/.snapshots/ktrdr-shared/${NAME} >/dev/null; echo $'::ktrdr deleted ${NAME}'; else echo $'::ktrdr gone ${NAME}'; fi`,
+test('delete: newest guard from what exists now, then one call per planned name', () => {
+  assert.equal(deleteScript(btrfs, [NAME], 'ktrdr', 'me').body, [
+    ...btrfsVars,
+    "own_re=$'^ktrdr-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2}Z$'",
+    'snap_nothing_to_delete',
+    'ktrdr_lock snapshots x me 30',
+    'snap_newest',
+    `snap_delete ${NAME} ${S}/${NAME} btrfs subvolume delete ${S}/${NAME}`,
   ])
-  const zbody = deleteScript(zfs, [NAME], 'ktrdr', 'me').body
-  assert.ok(
-    zbody.some((l) =>
-      l.startsWith(
-        "newest=$(zfs list -H -p -t snapshot -o $'name,creation' -s creation -d 1 tank/ktrdr-shared | cut -f1 | sed ",
-      ),
-    ),
+  assert.is(
+    deleteScript(zfs, [NAME], 'ktrdr', 'me').body.at(-1),
+    `snap_delete ${NAME} tank/ktrdr-shared@${NAME} zfs destroy tank/ktrdr-shared@${NAME}`,
   )
-  assert.match(zbody.at(-1)!, `zfs destroy tank/ktrdr-shared@${NAME} >/dev/null`)
   assert.is(ownNameRegex('a.b'), '^a\\.b-[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2}Z$')
 })
 
 test('copy: send | receive with -p parent; zfs send -i; rsync', () => {
-  const b = copyScript(
-    btrfs,
-    { kind: 'receive', dest: '/mnt/usb' },
-    { name: NAME, parent: 'ktrdr-2026-11-27T11-00-00Z', upToDate: false },
-    'me',
-  ).body
-  assert.ok(
-    b.some((l) =>
-      l.startsWith(
-        `if ! { btrfs send -p /srv/.snapshots/ktrdr-shared/ktrdr-2026-11-27T11-00-00Z /srv/.snapshots/ktrdr-shared/${NAME} | btrfs receive /mnt/usb >/dev/null; }; then if [ -d /mnt/usb/${NAME} ]; then btrfs subvolume delete /mnt/usb/${NAME}`,
-      ),
-    ),
-  )
-  const z = copyScript(
-    zfs,
-    { kind: 'receive', dest: 'backup/ktrdr' },
-    { name: NAME, parent: 'ktrdr-2026-11-27T11-00-00Z', upToDate: false },
-    'me',
-  ).body
-  assert.ok(
-    z.includes(
-      `if ! { zfs send -i @ktrdr-2026-11-27T11-00-00Z tank/ktrdr-shared@${NAME} | zfs receive -F backup/ktrdr; }; then echo $'::ktrdr copy-failed zfs send | zfs receive'; exit 1; fi`,
-    ),
+  const plan = { name: NAME, parent: 'ktrdr-2026-11-27T11-00-00Z', upToDate: false }
+  assert.equal(copyScript(btrfs, { kind: 'receive', dest: '/mnt/usb' }, plan, 'me').body, [
+    ...btrfsVars,
+    'snap_preflight',
+    'ktrdr_lock snapshots s me 30',
+    'ktrdr_event step copy',
+    `copy_send /mnt/usb /mnt/usb/${NAME} -- btrfs send -p ${S}/${plan.parent} ${S}/${NAME} -- btrfs receive /mnt/usb`,
+    `ktrdr_event copied $'${NAME} incremental from ${plan.parent}'`,
+  ])
+  const z = copyScript(zfs, { kind: 'receive', dest: 'backup/ktrdr' }, plan, 'me').body
+  assert.is(
+    z.at(-2),
+    `copy_send backup/ktrdr $'' -- zfs send -i @${plan.parent} tank/ktrdr-shared@${NAME} -- zfs receive -F backup/ktrdr`,
   )
   const r = copyScript(
     { ...zfs, mountpoint: '/tank/ktrdr-shared' },
@@ -115,11 +104,10 @@ test('copy: send | receive with -p parent; zfs send -i; rsync', () => {
     { name: NAME, upToDate: false },
     'me',
   ).body
-  assert.ok(
-    r.includes(
-      `if ! rsync -a --delete /tank/ktrdr-shared/.zfs/snapshot/${NAME}/ nas:/v/ktrdr/; then echo $'::ktrdr copy-failed rsync to nas:/v/ktrdr'; exit 1; fi`,
-    ),
-  )
+  assert.equal(r.slice(-2), [
+    `copy_rsync nas:/v/ktrdr rsync -a --delete /tank/ktrdr-shared/.zfs/snapshot/${NAME}/ nas:/v/ktrdr/`,
+    `ktrdr_event copied ${NAME}`,
+  ])
 })
 
 test('clock: --now beats KTRDR_NOW; a zone is required', () => {

@@ -1,0 +1,169 @@
+# The backup area's jobs on the core host: the backups directory, the running db container and the stoppable
+# jobs inside it, one backup (pg_dump -Fc inside the container, straight into the shared backups directory),
+# the listing, the deletion of pruned backups. Variables, bound by lib/backup/job.ts: dir cdir mount project
+# db_user; for a dump: base kind database host dump_file roles_file manifest_file partial compression
+# manifest_format checksum_algorithm stats_sql; for a deletion: doomed=() (base names).
+# shellcheck disable=SC2154 # the variables are bound by lib/backup/job.ts (bind) ahead of this file
+
+# backups_dir: the shared mount must be a mount (lib/job/mount.sh), files private to root.
+backups_dir() {
+  umask 077
+  ktrdr_require_mount "$mount"
+}
+
+# TimescaleDB's own pg_dump noise (its catalog has circular foreign keys): not a problem, never shown.
+dump_noise() {
+  grep -v -e 'circular foreign-key constraints' -e '^pg_dump: detail: \(hypertable\|chunk\|continuous_agg\)$' \
+    -e 'You might not be able to restore the dump without' -e 'Consider using a full dump instead' || true
+}
+
+# db_container: cid = the running db container of the core project, found by the labels compose puts on it
+# (one `docker ps`, a fifth of `docker compose ps`); dx runs in it; `job NAME CMD…` runs CMD in its own
+# session in it, which killjobs (on exit) ends: `docker exec` does not forward signals, so after a Ctrl-C
+# pg_dump or pg_restore would otherwise carry on inside the container.
+db_container() {
+  ktrdr_event step container
+  cid=$(docker ps -q --filter "label=com.docker.compose.project=$project" --filter label=com.docker.compose.service=db \
+    --filter label=com.docker.compose.oneoff=False --filter status=running 2>/dev/null | head -n 1 || true)
+  [ -n "$cid" ] || fail "the db container is not running ($compose_path, service db): start it with" \
+    "make deploy-core SERVICE=db, or run make recover-core"
+  run_id="$$-$RANDOM"
+  on_exit killjobs
+}
+dx() { docker exec -i "$cid" "$@"; }
+# shellcheck disable=SC2016 # $0, $$ and $@ belong to the container's bash
+job() {
+  local n=$1
+  shift
+  docker exec -i "$cid" setsid -w bash -c 'echo $$ > "/tmp/ktrdr-job-$0.pid"; "$@"; rc=$?; rm -f "/tmp/ktrdr-job-$0.pid"; exit $rc' \
+    "$run_id-$n" "$@"
+}
+# shellcheck disable=SC2016 # as above
+killjobs() {
+  docker exec "$cid" bash -c 'for f in /tmp/ktrdr-job-"$0"-*.pid; do [ -f "$f" ] || continue; kill -TERM -- "-$(cat "$f")" 2>/dev/null; rm -f "$f"; done' \
+    "$run_id" 2>/dev/null || true
+}
+# Long steps run in the background and are waited for: bash then acts on TERM at once (a foreground child
+# would have to finish first).
+bg() {
+  "$@" &
+  wait $!
+}
+# psql_in DB [ARG…]: psql inside the container as the configured user: -X (no psqlrc), stop at the first error.
+psql_in() {
+  local db=$1
+  shift
+  dx psql -X -q -v ON_ERROR_STOP=1 -U "$db_user" -d "$db" "$@"
+}
+
+# dump: one backup under a .partial- name, then, concurrently, its full read, sha256 and fsync; then rename →
+# fsync dir → manifest (temp, fsync, rename) last. The row counts and checksums are taken in the same snapshot
+# as the dump (a psql session that exports it). Ends with `backup <base> <size> <sha256>`.
+dump() {
+  local p="$dir/$partial$base" cp="$cdir/$partial$base" log psql_log started snap at line err
+  local dump_pid roles_pid sum_pid sync_pid sums dump_sha roles_sha dump_size roles_size tables sin sout
+  local stats=()
+  mkdir -p "$dir" || fail "cannot create the backups directory $dir"
+  rm -f "$dir/$partial"* 2>/dev/null || true # what a run that died left (we hold the lock)
+  on_exit "rm -f $(printf '%q' "$p").*"
+  # Renamed but no manifest yet (killed in between): not a backup, so not left looking like one.
+  on_exit "[ -f $(printf '%q' "$dir/$manifest_file") ] || rm -f $(printf '%q %q' "$dir/$dump_file" "$dir/$roles_file")"
+  # Logs live outside the backups directory: on a full disk they are what says why.
+  log=$(mktemp /tmp/ktrdr-backup-log.XXXXXX) && psql_log=$(mktemp /tmp/ktrdr-backup-log.XXXXXX)
+  on_exit "rm -f $log $log.roles $psql_log"
+  started=$SECONDS
+  ktrdr_event step snapshot
+  coproc SNAP { dx psql -X -q -A -t -v ON_ERROR_STOP=1 -U "$db_user" -d "$database" 2>"$psql_log"; }
+  # Own copies of the coproc's pipes (bash drops SNAP[] when it ends); close the originals so psql sees EOF.
+  exec {sin}>&"${SNAP[1]}" {sout}<&"${SNAP[0]}"
+  eval "exec ${SNAP[1]}>&- ${SNAP[0]}<&-"
+  # No parallel workers for the statistics: pg_dump and its server process need the cores meanwhile.
+  printf '%s\n' 'SET max_parallel_workers_per_gather = 0;' 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;' \
+    'SELECT pg_export_snapshot();' >&"$sin"
+  snap=""
+  read -r -t 120 snap <&"$sout" || true
+  [[ $snap =~ ^[0-9A-F]+-[0-9A-F]+-[0-9]+$ ]] || fail "cannot open a snapshot of database $database:" "$(tail -n 1 "$psql_log")"
+  at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  ktrdr_event step dump
+  job dump pg_dump -Fc -Z "$compression" -U "$db_user" -d "$database" --snapshot="$snap" -f "$cp.dump" 2>"$log" &
+  dump_pid=$!
+  # The roles (not part of any snapshot) meanwhile: a small file, its own log.
+  dx pg_dumpall --globals-only --no-role-passwords -U "$db_user" -f "$cp.roles.sql" 2>"$log.roles" &
+  roles_pid=$!
+  ktrdr_event step statistics
+  printf '%s\n' "$stats_sql" >&"$sin"
+  line=""
+  while IFS= read -r line <&"$sout"; do
+    [ "$line" = ::end ] && break
+    stats+=("$line")
+  done
+  [ "$line" = ::end ] || {
+    wait $dump_pid 2>/dev/null
+    fail "the statistics query failed: $(tail -n 1 "$psql_log")"
+  }
+  if ! wait $dump_pid; then
+    err=$(dump_noise <"$log" | tail -n 3 | tr '\n' ' ')
+    fail "pg_dump failed: ${err:-killed}"
+  fi
+  printf 'COMMIT;\n' >&"$sin"
+  exec {sin}>&-
+  wait "$SNAP_PID" 2>/dev/null || true
+  ktrdr_event step roles
+  wait $roles_pid || fail "pg_dumpall --globals-only failed: $(tail -n 1 "$log.roles")"
+  # Three reads of the file just written, at once (two cores): the full read (every entry decoded), the
+  # checksums, the fsync. Each must succeed; all must end before the rename.
+  ktrdr_event step verify
+  sums=$(mktemp /tmp/ktrdr-backup-sum.XXXXXX)
+  on_exit "rm -f $sums"
+  { sha256sum <"$p.dump" && sha256sum <"$p.roles.sql"; } >"$sums" 2>>"$log" &
+  sum_pid=$!
+  chmod 0600 "$p.dump" "$p.roles.sql" && sync "$p.dump" "$p.roles.sql" 2>>"$log" &
+  sync_pid=$!
+  bg job verify pg_restore -f /dev/null "$cp.dump" 2>>"$log" ||
+    fail "the dump does not read back in full (pg_restore -f /dev/null): $(tail -n 1 "$log")"
+  wait $sum_pid || fail "cannot read the dump back for its checksum"
+  wait $sync_pid || fail "fsync of the dump failed: $(tail -n 1 "$log")"
+  { read -r dump_sha _ && read -r roles_sha _; } <"$sums" || fail "cannot read the dump back for its checksum"
+  dump_size=$(stat -c %s "$p.dump")
+  roles_size=$(stat -c %s "$p.roles.sql")
+  mv -T "$p.dump" "$dir/$dump_file" && mv -T "$p.roles.sql" "$dir/$roles_file" && sync "$dir" ||
+    fail "rename into place failed"
+  ktrdr_event step manifest
+  tables=$(
+    IFS=,
+    printf '%s' "${stats[*]:2}"
+  )
+  printf '{"format":"%s","kind":"%s","time":"%s","host":"%s","server":%s,"hypertables":%s,"tables":[%s],"checksum_algorithm":"%s","dump":{"file":"%s","size":%s,"sha256":"%s","format":"custom","compression":"%s"},"roles":{"file":"%s","size":%s,"sha256":"%s"},"duration_s":%s}\n' \
+    "$manifest_format" "$kind" "$at" "$host" "${stats[0]}" "${stats[1]}" "$tables" "$checksum_algorithm" "$dump_file" \
+    "$dump_size" "$dump_sha" "$compression" "$roles_file" "$roles_size" "$roles_sha" "$((SECONDS - started))" \
+    >"$p.manifest.json" || fail "cannot write the manifest (disk full?)"
+  sync "$p.manifest.json" && mv -T "$p.manifest.json" "$dir/$manifest_file" && sync "$dir" ||
+    fail "cannot put the manifest in place"
+  ktrdr_event backup "$base $dump_size $dump_sha"
+}
+
+# inventory: every file of the backups directory and every manifest, as events (builtins only: read -N, at
+# most 1 MB of each — no process per manifest, however many backups there are).
+inventory() {
+  local m text
+  [ -d "$dir" ] || {
+    ktrdr_event no-dir
+    exit 0
+  }
+  find "$dir" -maxdepth 1 -type f ! -name ".*" -printf "::ktrdr file %s %f\n"
+  for m in "$dir"/*.manifest.json; do
+    [ -f "$m" ] || continue
+    text=
+    IFS= read -r -N 1000000 text <"$m" || true
+    printf '::ktrdr manifest %s %s\n' "${m##*/}" "${text//$'\n'/}"
+  done
+}
+
+# delete_backups: each doomed backup's manifest first (a half-deleted backup never looks verified), then its files.
+delete_backups() {
+  local b
+  for b in "${doomed[@]}"; do
+    rm -f "$dir/$b.manifest.json" && sync "$dir" && rm -f "$dir/$b.dump" "$dir/$b.roles.sql" && ktrdr_event deleted "$b"
+  done
+  sync "$dir"
+}
