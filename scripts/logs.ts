@@ -5,7 +5,8 @@ import { loadConfig } from '../lib/config/load.ts'
 import { findNode, hostOf } from '../lib/config/model.ts'
 import { workerServiceNames } from '../lib/compose/workers.ts'
 import { OpsError } from '../lib/errors.ts'
-import { renderScript, sh } from '../lib/job/render.ts'
+import { renderScript } from '../lib/job/render.ts'
+import { logsScript } from '../lib/status/remote.ts'
 import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 
 await main(
@@ -27,11 +28,7 @@ await main(
     const service = flags.service as string
     const services = node && service === 'worker' ? workerServiceNames(node) : [service]
     const t = sshTarget(cfg, host)
-    const out = await sshExecutor(t).run(
-      renderScript({
-        body: [sh(['docker', 'compose', '-f', path, 'logs', '--no-color', '--tail', String(flags.tail), ...services])],
-      }),
-    )
+    const out = await sshExecutor(t).run(renderScript(logsScript(path, services, String(flags.tail))))
     await closeConnections([t])
     if (out.exitCode !== 0)
       throw new OpsError(

@@ -66,6 +66,12 @@ export interface ScriptParts {
 }
 
 const prelude = () => libFile('job/prelude.sh').trimEnd().split('\n')
+/**
+ * A library holds the functions of several jobs; a job binds what the functions it calls read, so the others'
+ * variables are unbound in its script — shellcheck's SC2154 says nothing useful there, and only that is off.
+ */
+const UNBOUND_OK = '# shellcheck disable=SC2154 # each job binds the variables of the functions it calls'
+const header = (parts: Pick<ScriptParts, 'lib'>) => (parts.lib?.length ? [UNBOUND_OK] : [])
 const library = (files: readonly string[] = []) => files.flatMap((f) => libFile(f).trimEnd().split('\n'))
 
 /**
@@ -81,6 +87,7 @@ export function renderScript(parts: ScriptParts): string {
     : []
   return [
     ...prelude(),
+    ...header(parts),
     '__ktrdr_main() {',
     ...watch,
     'exec 3<&-',
@@ -100,6 +107,7 @@ export function renderScript(parts: ScriptParts): string {
 export function renderFirstPart(parts: Pick<ScriptParts, 'lib' | 'body'>): string {
   return [
     ...prelude(),
+    ...header(parts),
     '__ktrdr_part() {',
     ...library(parts.lib),
     ...parts.body,

@@ -16,6 +16,11 @@ export interface StackStatus {
   absent: boolean
 }
 
+/** The recent logs of some services of one stack (lib/status/status.sh). */
+export function logsScript(composePath: string, services: string[], tail: number | string): ScriptParts {
+  return { lib: ['status/status.sh'], body: [...bind({ compose_path: composePath, tail, services }), 'stack_logs'] }
+}
+
 /** The status script of one stack (lib/status/status.sh). */
 export function statusScript(composePath: string): ScriptParts {
   return { lib: ['status/status.sh'], body: [...bind({ compose_path: composePath }), 'stack_status'] }
