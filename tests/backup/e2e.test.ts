@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
 import type { Manifest } from '../../lib/backup/manifest.ts'
 import { CHECKSUM_ALGORITHM, CHECKSUM_ALGORITHMS } from '../../lib/backup/stats-sql.ts'
-import { SEED_SQL, sh, world } from './world.ts'
+import { SEED_SQL, sh, TAG, world } from './world.ts'
 
 const w = world()
 // notes has json and point columns (no hash opclass): its checksum takes the text form.
@@ -88,6 +88,40 @@ test('restore: damage, restore with YES=1, every table equal, hypertables still 
     listing().some((f) => /^ktrdr-pre-restore-.*\.manifest\.json$/.test(f)),
     'safety dump with manifest',
   )
+})
+
+test("one lock per host: deploy-core during a restore's swap is refused, naming the restore; the restore completes", async () => {
+  const before = fingerprint()
+  const p = spawn('node', [join(REPO, 'dist/restore.mjs'), '--config', w.config, '--yes'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...w.env },
+  })
+  let out = ''
+  p.stdout.on('data', (d) => (out += d))
+  p.stderr.on('data', (d) => (out += d))
+  const done = new Promise<number>((r) => p.on('close', (c) => r(c ?? -1)))
+  // The swap's phase (backend stopped) begins with the safety dump: hold its pg_dump where it is.
+  const k = inContainer(
+    'bash',
+    '-c',
+    'for i in $(seq 12000); do pkill -STOP -x pg_dump && exit 0; sleep 0.005; done; exit 1',
+  )
+  assert.is(k.code, 0, `the safety dump's pg_dump was running:\n${out}`)
+  try {
+    const d = w.make('deploy-core', { SERVICE: 'db', TAG })
+    assert.is.not(d.code, 0)
+    assert.match(
+      d.stdout + d.stderr,
+      /core: refused — held by restore by backup-e2e@test pid \d+ since \S+/,
+      d.stdout + d.stderr,
+    )
+  } finally {
+    inContainer('pkill', '-CONT', '-x', 'pg_dump')
+    await done
+  }
+  assert.is(await done, 0, out)
+  assert.match(out, /Swap ktrdr_restore_\S+ in as ktrdr/)
+  assert.is(fingerprint(), before)
 })
 
 test('backup-verify: drill passes; a manifest that disagrees fails non-zero', () => {
