@@ -17,7 +17,10 @@ const must = (r: { code: number; stdout: string; stderr: string }, what: string)
   return r.stdout
 }
 const inDb = (script: string) => must(w.dc('exec', '-T', 'db', 'bash', '-c', script), script.slice(0, 60))
-/** Each timed step starts with the page cache written back (`sync`, not timed): no step pays for the writes of the one before it. */
+/**
+ * Each timed step starts with the page cache written back (`sync`, not timed): no step pays for the writes of the
+ * one before it.
+ */
 const timed = <T>(f: () => T): [T, number] => {
   sh('sync', [])
   const t0 = performance.now()
@@ -54,8 +57,12 @@ function grow(targetMb: number): number {
   const have = () => Number(w.sql("SELECT pg_database_size('ktrdr')"))
   while (have() < targetMb * 1048576) {
     const b = batch++
-    w.sql(`INSERT INTO bars SELECT timestamptz '2026-01-01' + (${b} * 200000 + g) * interval '1 second', 'SYM' || (g % 40), random() * 100, (random() * 1e6)::bigint FROM generate_series(1, 200000) g;
-INSERT INTO results SELECT ${b} * 100000 + g, 'job-' || (g % 97), md5(g::text || '${b}') || md5((g * 7)::text) || md5(random()::text) FROM generate_series(1, 100000) g;`)
+    w.sql(
+      `INSERT INTO bars SELECT timestamptz '2026-01-01' + (${b} * 200000 + g) * interval '1 second', ` +
+        `'SYM' || (g % 40), random() * 100, (random() * 1e6)::bigint FROM generate_series(1, 200000) g;\n` +
+        `INSERT INTO results SELECT ${b} * 100000 + g, 'job-' || (g % 97), md5(g::text || '${b}') || ` +
+        `md5((g * 7)::text) || md5(random()::text) FROM generate_series(1, 100000) g;`,
+    )
   }
   w.sql('VACUUM ANALYZE')
   return have()
@@ -93,15 +100,26 @@ psql -X -q -U ktrdr -d bench_plain -c 'SELECT timescaledb_post_restore()' >/dev/
     const liveRows = w.sql('SELECT count(*) FROM bars')
     inDb("psql -X -q -U ktrdr -d postgres -c 'DROP DATABASE bench_plain'; rm -f /mnt/shared/db-backups/plain.sql.gz")
     rows.push(
-      `database ${mb(dbBytes)} (pg_database_size; bars ${liveRows} rows in ${manifest.hypertables[0]?.chunks} chunks, results ${manifest.tables.find((t: { table: string }) => t.table === 'public.results').rows} rows)`,
-      `  backup   toolkit ${bk.s.toFixed(1)} s, ${mb(manifest.dump.size)} (+ roles, manifest; includes row checksums, full read, sha256)   pg_dump|gzip -6 ${gzS.toFixed(1)} s, ${mb(gzBytes)}   → ${ratio(gzS, bk.s)} faster, ${ratio(manifest.dump.size, gzBytes)} the size`,
-      `  restore  toolkit ${rs.s.toFixed(1)} s (sha256 + pg_restore -j2 + row/chunk counts vs manifest + swap)   gunzip|psql ${plainS.toFixed(1)} s (bars ${plainRows} rows)   → ${ratio(rs.s, plainS)} the time`,
-      `  peak RSS of the toolkit (node + bash + docker exec, largest process): backup ${bk.rssMb.toFixed(0)} MB, restore ${rs.rssMb.toFixed(0)} MB`,
+      `database ${mb(dbBytes)} (pg_database_size; bars ${liveRows} rows in ` +
+        `${manifest.hypertables[0]?.chunks} chunks, ` +
+        `results ${manifest.tables.find((t: { table: string }) => t.table === 'public.results').rows} rows)`,
+      `  backup   toolkit ${bk.s.toFixed(1)} s, ${mb(manifest.dump.size)} ` +
+        `(+ roles, manifest; includes row checksums, full read, sha256)   ` +
+        `pg_dump|gzip -6 ${gzS.toFixed(1)} s, ${mb(gzBytes)}   ` +
+        `→ ${ratio(gzS, bk.s)} faster, ${ratio(manifest.dump.size, gzBytes)} the size`,
+      `  restore  toolkit ${rs.s.toFixed(1)} s (sha256 + pg_restore -j2 + row/chunk counts vs manifest + swap)   ` +
+        `gunzip|psql ${plainS.toFixed(1)} s (bars ${plainRows} rows)   ` +
+        `→ ${ratio(rs.s, plainS)} the time`,
+      `  peak RSS of the toolkit (node + bash + docker exec, largest process): ` +
+        `backup ${bk.rssMb.toFixed(0)} MB, restore ${rs.rssMb.toFixed(0)} MB`,
     )
     console.log(rows.slice(-4).join('\n'))
   }
   console.log(
-    `\nbackup-size bench, ${new Date().toISOString()}, ${sh('nproc', []).stdout.trim()} cores, PostgreSQL ${w.sql('SHOW server_version')}, TimescaleDB ${w.sql("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")}\n${rows.join('\n')}`,
+    `\nbackup-size bench, ${new Date().toISOString()}, ${sh('nproc', []).stdout.trim()} cores, ` +
+      `PostgreSQL ${w.sql('SHOW server_version')}, ` +
+      `TimescaleDB ${w.sql("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")}` +
+      `\n${rows.join('\n')}`,
   )
 } finally {
   w.down()

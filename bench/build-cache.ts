@@ -70,7 +70,8 @@ for (const kind of ['backend', 'worker'] as const) {
     `    image layers shared with before: ${shared(warm.layers, code.layers)}/${code.layers.length}` +
       (depsCached === undefined
         ? ''
-        : `; dependency step image ${code.depsId!.slice(7, 19)} ${depsCached ? '= before (from cache)' : '≠ before (rebuilt)'}`),
+        : `; dependency step image ${code.depsId!.slice(7, 19)} ` +
+          `${depsCached ? '= before (from cache)' : '≠ before (rebuilt)'}`),
     `  after touching requirements.lock.txt (contrast) ${lock.wall.toFixed(2)} s wall   ${lock.build}`,
   )
   git('checkout', '-q', '--', '.')
@@ -78,6 +79,8 @@ for (const kind of ['backend', 'worker'] as const) {
 for (const kind of ['backend', 'worker'])
   spawnSync('docker', ['rmi', ...[1, 2, 3].map((n) => `ghcr.io/ktrdr/ktrdr-${kind}:bench-${n}`)], { stdio: 'ignore' })
 console.log(
-  `engine: docker ${sh('docker', ['version', '--format', '{{.Server.Version}}']).trim()} (${spawnSync('docker', ['buildx', 'version']).status === 0 ? 'BuildKit' : 'legacy builder'}); base ${labBase ? 'ktrdr-lab/python:3.13, INSTALL_UV=0' : 'Dockerfile default'}`,
+  `engine: docker ${sh('docker', ['version', '--format', '{{.Server.Version}}']).trim()} ` +
+    `(${spawnSync('docker', ['buildx', 'version']).status === 0 ? 'BuildKit' : 'legacy builder'}); ` +
+    `base ${labBase ? 'ktrdr-lab/python:3.13, INSTALL_UV=0' : 'Dockerfile default'}`,
 )
 console.log(rows.join('\n'))

@@ -1,5 +1,6 @@
 // bench (needs the lab up and the e2e images: run the deploy e2e once, or make demo):
-//  P1 — a no-change redeploy of one node vs the bare `ssh host 'cd <dir> && docker compose pull && docker compose up -d'`
+//  P1 — a no-change redeploy of one node vs the bare
+//       `ssh host 'cd <dir> && docker compose pull && docker compose up -d'`
 //  P4 — SSH connections per host per deploy, counted from that host's sshd log (target 1)
 //  P5 — deploying three nodes vs one (target ≤ 1.3×), beside the same ratio for the bare one-liner run on
 //       three hosts at once: the lab's hosts (each its own namespaces, sshd and engine) share this machine's
@@ -75,7 +76,9 @@ bareLogin('ktrdr-workers-b')
 // so compose sees the same config and recreates nothing — a like-for-like no-change redeploy.
 const broker = quote(vault.vaults['ktrdr-lab'].backend.broker_api_key)
 const bareScript = (dir: string) =>
-  `export BROKER_API_KEY=${broker}; export DOCKER_CONFIG=/dev/shm/bench-docker; cd ${dir} && docker compose -f docker-compose.workers.yml pull -q && docker compose -f docker-compose.workers.yml up -d`
+  `export BROKER_API_KEY=${broker}; export DOCKER_CONFIG=/dev/shm/bench-docker; ` +
+  `cd ${dir} && docker compose -f docker-compose.workers.yml pull -q && ` +
+  `docker compose -f docker-compose.workers.yml up -d`
 const bare = bareScript(hostDir('ktrdr-workers-b'))
 const p1 = { ours: [] as number[], bare: [] as number[] }
 try {
@@ -93,13 +96,16 @@ try {
   ssh('ktrdr-workers-b', 'rm -rf /dev/shm/bench-docker') // each host's /dev/shm is its own
 }
 console.log(
-  `P1 no-change redeploy of node B, median of ${runs}: ktrdr-ops ${median(p1.ours).toFixed(0)} ms, bare ssh one-liner ${median(p1.bare).toFixed(0)} ms → ${(median(p1.ours) / median(p1.bare)).toFixed(2)}× (target ≤ 1.15×)`,
+  `P1 no-change redeploy of node B, median of ${runs}: ktrdr-ops ${median(p1.ours).toFixed(0)} ms, ` +
+    `bare ssh one-liner ${median(p1.bare).toFixed(0)} ms ` +
+    `→ ${(median(p1.ours) / median(p1.bare)).toFixed(2)}× (target ≤ 1.15×)`,
 )
 
 const before = { b: connections('ktrdr-workers-b'), c: connections('ktrdr-workers-c') }
 deploy('all')
 console.log(
-  `P4 SSH connections per host for one deploy: ktrdr-workers-b ${connections('ktrdr-workers-b') - before.b}, ktrdr-workers-c ${connections('ktrdr-workers-c') - before.c} (target 1)`,
+  `P4 SSH connections per host for one deploy: ktrdr-workers-b ${connections('ktrdr-workers-b') - before.b}, ` +
+    `ktrdr-workers-c ${connections('ktrdr-workers-c') - before.c} (target 1)`,
 )
 
 spawnSync('bash', ['lab/lab.sh', 'add-host', 'ktrdr-workers-d', '198.18.50.13'], { stdio: 'ignore' })
@@ -108,7 +114,9 @@ const three = configCopy(
     {
       file: 'worker-nodes.yml',
       from: /$/,
-      to: `  - name: D\n    host: ktrdr-workers-d\n    address: 198.18.50.13\n    compose_path: /opt/ktrdr-workers-d/docker-compose.workers.yml\n    replicas: 2\n`,
+      to:
+        `  - name: D\n    host: ktrdr-workers-d\n    address: 198.18.50.13\n` +
+        `    compose_path: /opt/ktrdr-workers-d/docker-compose.workers.yml\n    replicas: 2\n`,
     },
   ],
   LAB_CONFIG,
@@ -129,10 +137,15 @@ try {
     )
   }
   console.log(
-    `P5 no-change deploy, median of ${runs}: one node ${median(one).toFixed(0)} ms, three nodes ${median(all).toFixed(0)} ms → ${(median(all) / median(one)).toFixed(2)}× (target ≤ 1.3×)`,
+    `P5 no-change deploy, median of ${runs}: one node ${median(one).toFixed(0)} ms, ` +
+      `three nodes ${median(all).toFixed(0)} ms ` +
+      `→ ${(median(all) / median(one)).toFixed(2)}× (target ≤ 1.3×)`,
   )
   console.log(
-    `   the bare one-liner on the same hosts: one ${median(bareOne).toFixed(0)} ms, three at once ${median(bareAll).toFixed(0)} ms → ${(median(bareAll) / median(bareOne)).toFixed(2)}× (what three lab hosts sharing ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores allow)`,
+    `   the bare one-liner on the same hosts: one ${median(bareOne).toFixed(0)} ms, ` +
+      `three at once ${median(bareAll).toFixed(0)} ms ` +
+      `→ ${(median(bareAll) / median(bareOne)).toFixed(2)}× (what three lab hosts sharing ` +
+      `${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} cores allow)`,
   )
 } finally {
   for (const h of ['ktrdr-workers-b', 'ktrdr-workers-c']) ssh(h, 'rm -rf /dev/shm/bench-docker')

@@ -34,5 +34,7 @@ const three = await measure(3)
 const thirty = await measure(30)
 console.log(`op processes per run:  3 secrets → ${three.procs}   30 secrets → ${thirty.procs}   (target 1 and 1)`)
 console.log(
-  `resolution wall time (median of 5): 3 secrets ${three.median.toFixed(0)} ms, 30 secrets ${thirty.median.toFixed(0)} ms, ratio 30/3 = ${(thirty.median / three.median).toFixed(2)}×`,
+  `resolution wall time (median of 5): 3 secrets ${three.median.toFixed(0)} ms, ` +
+    `30 secrets ${thirty.median.toFixed(0)} ms, ` +
+    `ratio 30/3 = ${(thirty.median / three.median).toFixed(2)}×`,
 )

@@ -24,6 +24,7 @@ const base = median(times['node -e 0']!)
 console.log(`start-up, median of ${runs} runs (node ${process.version})`)
 for (const name of Object.keys(cases))
   console.log(
-    `  ${name.padEnd(34)} ${median(times[name]!).toFixed(0).padStart(5)} ms   ${(median(times[name]!) / base).toFixed(2)}× bare node`,
+    `  ${name.padEnd(34)} ${median(times[name]!).toFixed(0).padStart(5)} ms   ` +
+      `${(median(times[name]!) / base).toFixed(2)}× bare node`,
   )
 console.log('  target: dist/validate.mjs ≤ 2.00× bare node')

@@ -37,7 +37,9 @@ $M deploy-workers NODE=all TAG="$tag"
 step "5/5 the backend's registered workers (each with the explicit URL it was given)"
 for _ in $(seq 1 30); do
   list=$(curl -fsS http://ktrdr-core.internal:8000/workers 2>/dev/null || true)
-  n=$(printf '%s' "$list" | python3 -c 'import json,sys; print(sum(1 for w in json.load(sys.stdin) if w["status"] == "ok"))' 2>/dev/null || echo 0)
+  n=$(printf '%s' "$list" |
+    python3 -c 'import json,sys; print(sum(1 for w in json.load(sys.stdin) if w["status"] == "ok"))' 2>/dev/null ||
+    echo 0)
   [ "$n" -ge 5 ] && break
   sleep 1
 done
@@ -46,4 +48,5 @@ import json, sys
 for w in sorted(json.load(sys.stdin), key=lambda w: w["url"]):
     print("  %-34s %-40s %s" % (w["worker_id"], w["url"], w["status"]))'
 echo
-echo "explore (with KEEP_LAB=1, or when the lab was already up): make lab-shell, then make status CONFIG=lab/config or make logs CONFIG=lab/config NODE=C SERVICE=worker there; make lab-down"
+echo "explore (with KEEP_LAB=1, or when the lab was already up): make lab-shell," \
+  "then make status CONFIG=lab/config or make logs CONFIG=lab/config NODE=C SERVICE=worker there; make lab-down"

@@ -10,7 +10,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-PACKAGES=(docker.io openssh-server docker-registry bind9 bind9-dnsutils shellcheck mmdebstrap btrfs-progs
+PACKAGES=(docker.io openssh-server docker-registry bind9 bind9-dnsutils shellcheck systemd mmdebstrap btrfs-progs
   postgresql-client iproute2 jq curl openssl)
 PLUGIN=/usr/libexec/docker/cli-plugins/docker-compose
 

@@ -70,10 +70,13 @@ t=$SECONDS
   printf 'export DB_PASSWORD=%q REGISTRY_PASSWORD=%q\n' "$pw" "$regpw"
   echo 'export DOCKER_CONFIG=$(mktemp -d /dev/shm/st.XXXXXX); trap '"'"'rm -rf "$DOCKER_CONFIG"'"'"' EXIT'
   echo 'printf "%s" "$REGISTRY_PASSWORD" | docker login -u ktrdr-ci --password-stdin registry.internal >/dev/null 2>&1'
-  echo 'cd /opt/ktrdr-core && docker compose -p ktrdr-core -f docker-compose.core.yml up -d --wait --quiet-pull 2>&1 | tail -2'
-  echo 'docker compose -p ktrdr-core -f docker-compose.core.yml exec -T db sh -c "pg_dump -U ktrdr -Fc -Z zstd:3 ktrdr > /mnt/shared/db-backups/smoke.dump"'
+  echo 'cd /opt/ktrdr-core && docker compose -p ktrdr-core -f docker-compose.core.yml up -d --wait --quiet-pull' \
+    '2>&1 | tail -2'
+  echo 'docker compose -p ktrdr-core -f docker-compose.core.yml exec -T db sh -c' \
+    '"pg_dump -U ktrdr -Fc -Z zstd:3 ktrdr > /mnt/shared/db-backups/smoke.dump"'
 } | $LAB ws ssh -F "$L/ssh/ssh_config" root@ktrdr-core.internal bash -s
-echo "   compose db pulled and healthy over ssh by name in $((SECONDS - t)) s; dump: $(stat -c %s "$L/shared/db-backups/smoke.dump") bytes"
+echo "   compose db pulled and healthy over ssh by name in $((SECONDS - t)) s;" \
+  "dump: $(stat -c %s "$L/shared/db-backups/smoke.dump") bytes"
 truncate -s 200M "$W/snap.img" && mkfs.btrfs -q "$W/snap.img" >/dev/null 2>&1
 dev=$(losetup -f --show "$W/snap.img")
 $LAB on ktrdr-core mkdir -p /srv/snap
@@ -90,7 +93,9 @@ grep '^lab:' "$W/last.log" | sed 's/^/   /'
 links=$(ip -o link show | grep -vc ': lo:' || true)
 mounted=$(grep -c "$W" /proc/self/mountinfo || true)
 rules=$(($(iptables-save 2>/dev/null | grep -c '^-A' || true) - iptables_before))
-echo "   after down: lab dir $([ -e "$L" ] && echo EXISTS || echo gone), netns $(ip netns list | wc -l), links $links, processes $(in_lab_ns "$inodes"), mounts $mounted, loop $(losetup "$dev" >/dev/null 2>&1 && echo attached || echo detached), iptables rules +$rules"
+echo "   after down: lab dir $([ -e "$L" ] && echo EXISTS || echo gone), netns $(ip netns list | wc -l)," \
+  "links $links, processes $(in_lab_ns "$inodes"), mounts $mounted," \
+  "loop $(losetup "$dev" >/dev/null 2>&1 && echo attached || echo detached), iptables rules +$rules"
 echo "   cache kept: $(find /var/cache/ktrdr-lab -maxdepth 1 -name '*.tar' | wc -l) tarballs"
 
 if [ "${SELFTEST_ONE_CYCLE:-0}" = 1 ]; then # the test suite's mode: one up/up/down cycle is the contract

@@ -134,7 +134,8 @@ function serve(configPath) {
     }
     const policy = readPolicy(cfg.policyFile)
     const t = makeToken(cfg, signer, creds.user, scopes, policy)
-    const note = `${policy.expired ? ' (expired by policy)' : ''}${policy.grant ? ` (grant ${policy.grant} by policy)` : ''}`
+    const note =
+      `${policy.expired ? ' (expired by policy)' : ''}` + `${policy.grant ? ` (grant ${policy.grant} by policy)` : ''}`
     log(`200 account=${creds.user} scope=${scopeText}${note}`)
     reply(200, { token: t.token, access_token: t.token, expires_in: t.expires_in, issued_at: t.issued_at })
   })

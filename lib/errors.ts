@@ -1,5 +1,5 @@
 // Typed errors thrown by lib/. Only scripts' entry points turn them into exit codes (STYLE: changesets).
-import { redact } from './secrets/redactor.ts'
+import { redact } from './redactor.ts'
 
 /** An error the operator can act on: a message, and optionally the command or edit that fixes it. */
 export class OpsError extends Error {

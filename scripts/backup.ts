@@ -21,7 +21,19 @@ await main(
         description: 'after a successful backup, apply the retention policy (see backup-prune)',
       },
     },
-    notes: ['Runs: lock → snapshot → pg_dump → row counts/checksums → full read → sha256 → fsync → rename → manifest.'],
+    notes: [
+      `Runs: ${[
+        'lock',
+        'snapshot',
+        'pg_dump',
+        'row counts/checksums',
+        'full read',
+        'sha256',
+        'fsync',
+        'rename',
+        'manifest',
+      ].join(' → ')}.`,
+    ],
   },
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)

@@ -1,4 +1,6 @@
-// build — build (and optionally push) ktrdr-base, ktrdr-backend or ktrdr-worker from templates/Dockerfile.* (design §4).
+// build — build (and optionally push) ktrdr-base, ktrdr-backend or ktrdr-worker from templates/Dockerfile.*
+// (design §4).
+import { SECRET_PROVIDERS } from '../lib/config/schema.ts'
 import { join } from 'node:path'
 import { main } from '../lib/cli/main.ts'
 import { say, warn } from '../lib/cli/output.ts'
@@ -66,7 +68,7 @@ await main(
       'secrets-provider': {
         type: 'string',
         description: 'where REGISTRY_PASSWORD comes from (default: provider: in secrets.yml)',
-        choices: ['op', 'env', 'azure'],
+        choices: [...SECRET_PROVIDERS],
       },
       'dry-run': { type: 'boolean', description: 'print the docker commands instead of running them' },
     },
@@ -145,12 +147,16 @@ await main(
             c.id = id
             if (facts && label !== facts.head)
               throw new OpsError(
-                `${spec.ref} carries revision "${label}", expected ${facts.head}: is ${spec.dockerfile} missing the LABEL?`,
+                `${spec.ref} carries revision "${label}", expected ${facts.head}: ` +
+                  `is ${spec.dockerfile} missing the LABEL?`,
               )
           },
         },
         {
-          title: `Push ${spec.ref} (login to ${host} as ${user}: password on stdin, kept by no file — a credential helper answers from the push's environment; DOCKER_CONFIG in ${tmpfsRoot()}, removed after)`,
+          title:
+            `Push ${spec.ref} (login to ${host} as ${user}: password on stdin, ` +
+            `kept by no file — a credential helper answers from the push's environment; ` +
+            `DOCKER_CONFIG in ${tmpfsRoot()}, removed after)`,
           enabled: () => Boolean(flags.push),
           skip: () => wouldRun(dockerPushArgs(spec.ref)),
           task: async (c) => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
-import { APP_VARIABLES } from '../lib/contract/variables.ts'
+import { APP_VARIABLES } from '../lib/config/contract.ts'
 import { OpsError } from '../lib/errors.ts'
 import { templateKeys } from '../lib/secrets/dotenv.ts'
 

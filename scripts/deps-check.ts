@@ -18,7 +18,8 @@ await main(
       app: { type: 'string', description: 'path to the KTRDR checkout (holds pyproject.toml)', default: '../ktrdr' },
     },
     notes: [
-      'Exit 0: both fresh. 1: requirements.lock.txt differs from uv export. 2: uv.lock stale/missing or pyproject.toml invalid.',
+      'Exit 0: both fresh. 1: requirements.lock.txt differs from uv export. ' +
+        '2: uv.lock stale/missing or pyproject.toml invalid.',
     ],
   },
   async (flags) => {

@@ -12,7 +12,8 @@ import { writeFileAtomic } from '../lib/fs/atomic.ts'
 await main(
   {
     name: 'deps-lock',
-    summary: 'uv lock, then uv export → <APP>/requirements.lock.txt (pip-compatible, with hashes, written atomically)',
+    summary:
+      'uv lock, then uv export → <APP>/requirements.lock.txt (pip-compatible, ' + 'with hashes, written atomically)',
     flags: {
       app: { type: 'string', description: 'path to the KTRDR checkout (holds pyproject.toml)', default: '../ktrdr' },
     },
@@ -50,7 +51,8 @@ await main(
     )
     const diff = diffLock(before, ctx.exported)
     say(
-      `wrote ${target}: ${pins(ctx.exported).length} pinned packages${diff.same ? ' (unchanged)' : before === undefined ? ' (new)' : ` (changed:\n${describeDiff(diff)})`}`,
+      `wrote ${target}: ${pins(ctx.exported).length} pinned packages` +
+        `${diff.same ? ' (unchanged)' : before === undefined ? ' (new)' : ` (changed:\n${describeDiff(diff)})`}`,
     )
     say(`next: commit pyproject.toml, uv.lock and ${LOCK_FILE}`)
   },

@@ -1,4 +1,5 @@
 // dev-env — write <APP>/.env.dev from env.dev.example and the dev secrets (design §5.3 mode 2).
+import { SECRET_PROVIDERS } from '../lib/config/schema.ts'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { confirmOrFlag } from '../lib/cli/confirm.ts'
@@ -12,7 +13,7 @@ import { OpsError } from '../lib/errors.ts'
 import { writeFileAtomic } from '../lib/fs/atomic.ts'
 import { fillTemplate } from '../lib/secrets/dotenv.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
-import { readSecrets, requestsFor } from '../lib/secrets/read.ts'
+import { readSecrets, requestsFor } from '../lib/contract/read.ts'
 import type { SecretValues } from '../lib/secrets/secret.ts'
 
 const TEMPLATE = join(import.meta.dirname, '..', 'templates', 'env.dev.example')
@@ -27,7 +28,7 @@ await main(
       'secrets-provider': {
         type: 'string',
         description: 'where secrets come from (default: provider: in secrets.yml)',
-        choices: ['op', 'env', 'azure'],
+        choices: [...SECRET_PROVIDERS],
       },
     },
     notes: ['Refuses when .env.dev is not git-ignored in the checkout. Prints the variables it filled, by name only.'],

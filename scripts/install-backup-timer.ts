@@ -45,7 +45,9 @@ await main(
               for (const e of events(out.stdout))
                 if (['verified', 'installed', 'enabled', 'next'].includes(e.event))
                   seen.push(`${e.event.padEnd(9)} ${e.detail}`)
-              task.title = `Installed ${UNIT}.timer on ${t.name} (${root === '/' ? 'enabled and started' : `under ${root}, enabled offline`})`
+              task.title =
+                `Installed ${UNIT}.timer on ${t.name} ` +
+                `(${root === '/' ? 'enabled and started' : `under ${root}, enabled offline`})`
             },
           },
         ],

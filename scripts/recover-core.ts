@@ -18,7 +18,8 @@ await main(
   {
     name: 'recover-core',
     summary:
-      'scenario B (docs/runbook.md): shared mount, db alone, restore the newest verified backup (or FILE=), deploy core',
+      'scenario B (docs/runbook.md): shared mount, db alone, restore the newest verified backup ' +
+      '(or FILE=), deploy core',
     flags: {
       ...RECOVER_FLAGS,
       file: {
@@ -29,7 +30,8 @@ await main(
       yes: { type: 'boolean', description: 'answer the confirmation (required without a terminal)' },
     },
     notes: [
-      'make recover-core TAG=sha-… YES=1 — after restoring/recreating the core LXC and mounting the shared storage.',
+      'make recover-core TAG=sha-… YES=1 — ' +
+        'after restoring/recreating the core LXC and mounting the shared storage.',
     ],
   },
   async (flags) => {
@@ -41,7 +43,9 @@ await main(
     const file = flags.file as string | undefined
     if (
       !(await confirmOrFlag(
-        `Recover the core on ${host}: start the db, replace database "${live}" with ${file ?? 'the newest verified backup'}, deploy every service at ${tag}?`,
+        `Recover the core on ${host}: start the db, ` +
+          `replace database "${live}" with ${file ?? 'the newest verified backup'}, ` +
+          `deploy every service at ${tag}?`,
         { yes: Boolean(flags.yes) },
       ))
     )
@@ -72,7 +76,8 @@ await main(
     say('')
     say(`core recovered on ${host}:`)
     say(
-      `  database  "${live}" restored from ${ctx.entry!.file} (taken ${ctx.entry!.time.toISOString()}); writes since then are lost (RPO)`,
+      `  database  "${live}" restored from ${ctx.entry!.file} (taken ${ctx.entry!.time.toISOString()}); ` +
+        `writes since then are lost (RPO)`,
     )
     if (ctx.safety) say(`  safety    what the fresh database held is in ${ctx.safety}.dump`)
     for (const d of ctx.deployed ?? []) say(`  deployed  ${d}`)

@@ -22,7 +22,8 @@ await main(
       ...RECOVER_FLAGS,
     },
     notes: [
-      'make recover-worker NODE=B TAG=sha-… — after recreating the LXC and mounting the NFS export (docs/runbook.md).',
+      'make recover-worker NODE=B TAG=sha-… — ' +
+        'after recreating the LXC and mounting the NFS export (docs/runbook.md).',
     ],
   },
   async (flags) => {
@@ -64,7 +65,8 @@ await main(
       await closeConnections([target])
     }
     say(
-      `recovered ${d.label} on ${d.host.name}: ${d.services.join(', ')} healthy at ${tag}; check with make status NODE=${node.name}`,
+      `recovered ${d.label} on ${d.host.name}: ${d.services.join(', ')} healthy at ${tag}; ` +
+        `check with make status NODE=${node.name}`,
     )
   },
 )

@@ -24,7 +24,8 @@ await main(
       file: {
         type: 'string',
         description:
-          'backup to restore (file or base name; default: the newest verified); a ktrdr-YYYYMMDD.sql.gz is accepted by name',
+          'backup to restore (file or base name; default: the newest verified); ' +
+          'a ktrdr-YYYYMMDD.sql.gz is accepted by name',
       },
       database: { type: 'string', description: 'database to replace (default: database.name in stack-config.yml)' },
       yes: { type: 'boolean', description: 'answer the confirmation (required without a terminal)' },
@@ -36,7 +37,8 @@ await main(
       checksums: {
         type: 'boolean',
         description:
-          "compare every table's checksum with the manifest too, not only row and chunk counts (a full scan; make backup-verify always does)",
+          "compare every table's checksum with the manifest too, not only row and chunk counts " +
+          '(a full scan; make backup-verify always does)',
       },
       local: { type: 'boolean', description: 'run on this machine (the core host) instead of over SSH' },
     },
@@ -46,7 +48,8 @@ await main(
     const live = (flags.database as string | undefined) ?? cfg.stack.database.name
     if (!PG_IDENTIFIER.test(live))
       throw new OpsError(
-        `--database ${JSON.stringify(live)}: a restore replaces a database named by a plain lower-case identifier (letters, digits, _)`,
+        `--database ${JSON.stringify(live)}: a restore replaces a database ` +
+          `named by a plain lower-case identifier (letters, digits, _)`,
         { hint: 'pass the database name as PostgreSQL stores it, e.g. DATABASE=ktrdr', exitCode: 2 },
       )
     const t = coreTarget(cfg, Boolean(flags.local))
@@ -60,7 +63,12 @@ await main(
       const entry = chooseBackup(s.entries, flags.file as string | undefined, dir)
       say('')
       say(
-        `restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.name}${s.probe.live_exists ? ' (replaces it; a safety dump is taken just before the swap)' : ' (does not exist yet)'}`,
+        `restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.name}` +
+          `${
+            s.probe.live_exists
+              ? ' (replaces it; a safety dump is taken just before the swap)'
+              : ' (does not exist yet)'
+          }`,
       )
       if (
         !(await confirmOrFlag(`Replace database "${live}" on ${t.name} with ${entry.file}?`, {

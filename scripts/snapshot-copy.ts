@@ -31,7 +31,8 @@ await main(
       },
     },
     notes: [
-      "The copy runs on the core host: a host:/dir destination uses that host's ssh config and keys (docs/snapshots.md).",
+      'The copy runs on the core host: a host:/dir destination ' +
+        "uses that host's ssh config and keys (docs/snapshots.md).",
     ],
   },
   (flags) =>
@@ -64,7 +65,9 @@ await main(
             title: `Copy to ${dest.dest}`,
             task: async (c, t) => {
               const p = c.plan!
-              t.title = `Copy ${p.name} to ${dest.dest} (${dest.kind === 'rsync' ? 'rsync' : p.parent ? `incremental from ${p.parent}` : 'full'})`
+              t.title =
+                `Copy ${p.name} to ${dest.dest} ` +
+                `(${dest.kind === 'rsync' ? 'rsync' : p.parent ? `incremental from ${p.parent}` : 'full'})`
               if (p.upToDate) return t.skip(`${p.name} is already there`)
               const script = copyScript(c.target!, dest, p, owner('snapshot-copy'))
               if (dryRun)

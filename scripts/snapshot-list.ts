@@ -44,12 +44,14 @@ await main(
       else for (const l of formatTable(planRows(plan, s.policy, now))) say(l)
       if (listing.foreign.length) say(`\nnot ours, never touched: ${listing.foreign.join(', ')}`)
       say(
-        `\n${listing.own.length} snapshots: keep ${plan.keep.length}, remove ${plan.remove.length} (make snapshot-prune DRY_RUN=1 shows the same plan)`,
+        `\n${listing.own.length} snapshots: keep ${plan.keep.length}, remove ${plan.remove.length} ` +
+          `(make snapshot-prune DRY_RUN=1 shows the same plan)`,
       )
       const newest = plan.keep.find((k) => k.time.getTime() <= now.getTime())
       if (newest && now.getTime() - newest.time.getTime() > STALE_MS)
         say(
-          `note: the newest snapshot is ${formatAge(now.getTime() - newest.time.getTime())} old: is the hourly timer running? (systemctl list-timers ktrdr-snapshot.timer)`,
+          `note: the newest snapshot is ${formatAge(now.getTime() - newest.time.getTime())} old: ` +
+            `is the hourly timer running? (systemctl list-timers ktrdr-snapshot.timer)`,
         )
     }),
 )

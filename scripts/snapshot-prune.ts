@@ -1,4 +1,5 @@
-// snapshot-prune — delete the snapshots the retention policy does not keep (restic forget semantics, never the newest).
+// snapshot-prune — delete the snapshots the retention policy does not keep (restic forget semantics, never the
+// newest).
 import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { runTree } from '../lib/cli/tree.ts'
@@ -24,7 +25,8 @@ await main(
     summary: 'delete the snapshots the retention policy (snapshots.keep) does not keep; never the newest one',
     flags: { ...LOCAL_FLAG, ...NOW_FLAG, ...DRY_RUN_FLAG },
     notes: [
-      'Semantics: restic forget --keep-hourly/--keep-daily/--keep-weekly, in UTC (lib/snapshot/retention.ts, docs/snapshots.md).',
+      'Semantics: restic forget --keep-hourly/--keep-daily/--keep-weekly, in UTC ' +
+        '(lib/snapshot/retention.ts, docs/snapshots.md).',
     ],
   },
   (flags) =>
@@ -66,7 +68,9 @@ await main(
       else say('no snapshots yet (make snapshot takes one)')
       const removed = dryRun ? plan.remove.length : ctx.deleted.length
       say(
-        `\n${dryRun ? '[dry run] would remove' : 'removed'} ${removed}, ${dryRun ? 'keep' : 'kept'} ${plan.keep.length}${ctx.gone.length ? `; ${ctx.gone.length} were already gone: ${ctx.gone.join(', ')}` : ''}`,
+        `\n${dryRun ? '[dry run] would remove' : 'removed'} ${removed}, ` +
+          `${dryRun ? 'keep' : 'kept'} ${plan.keep.length}` +
+          `${ctx.gone.length ? `; ${ctx.gone.length} were already gone: ${ctx.gone.join(', ')}` : ''}`,
       )
     }),
 )

@@ -1,4 +1,5 @@
 // status — per node and service: running tag, health, last audit line, and drift from the expected tag.
+import { OpsError } from '../lib/errors.ts'
 import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { runTree } from '../lib/cli/tree.ts'
@@ -46,7 +47,7 @@ await main(
         task: async () => {
           const out = await sshExecutor(targets[i]!).run(renderScript(statusScript(s.path)))
           if (out.exitCode !== 0)
-            throw new Error(`cannot read status on ${s.host.name}: ${out.stderr.trim().split('\n').slice(-1)[0]}`)
+            throw new OpsError(`cannot read status on ${s.host.name}: ${out.stderr.trim().split('\n').slice(-1)[0]}`)
           results.set(s.label, parseStatus(out.stdout))
         },
       })),
@@ -74,7 +75,8 @@ await main(
         const off = ours && expected && tagOf(svc.image) !== expected
         if (off || svc.state !== 'running' || (svc.health !== '-' && svc.health !== 'healthy')) drift++
         say(
-          `  ${svc.service.padEnd(12)} ${svc.state.padEnd(8)} ${svc.health.padEnd(9)} ${svc.image}${off ? `   DRIFT: expected ${expected}` : ''}`,
+          `  ${svc.service.padEnd(12)} ${svc.state.padEnd(8)} ${svc.health.padEnd(9)} ` +
+            `${svc.image}${off ? `   DRIFT: expected ${expected}` : ''}`,
         )
       }
       say(`  last deploy: ${r.audit ?? '(no audit line)'}`)

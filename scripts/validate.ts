@@ -3,8 +3,8 @@ import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { loadConfig } from '../lib/config/load.ts'
 import { selectNodes } from '../lib/config/model.ts'
-import { summarise } from '../lib/config/summary.ts'
-import type { Environment } from '../lib/contract/variables.ts'
+import { summarise } from '../lib/contract/summary.ts'
+import type { Environment } from '../lib/config/contract.ts'
 
 await main(
   {

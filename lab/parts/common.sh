@@ -95,7 +95,8 @@ wait_for() {
 ensure_lab_dir() {
   case $LAB_DIR/ in
     /tmp/* | /run/* | /opt/* | /root/* | /mnt/* | /srv/* | /etc/* | /dev/*)
-      die "KTRDR_LAB_DIR=$LAB_DIR is under a directory each lab host gets its own copy of; pick another (e.g. /var/tmp/…)"
+      die "KTRDR_LAB_DIR=$LAB_DIR is under a directory each lab host gets its own copy of;" \
+        "pick another (e.g. /var/tmp/…)"
       ;;
   esac
   if [[ ! -d $LAB_DIR ]]; then
@@ -128,8 +129,8 @@ reenter_home() {
 in_ns() {
   local dir=$1
   shift
-  nsenter -t "$(<"$dir/anchor.pid")" -n -m -u -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root LANG=C.UTF-8 "$@"
+  nsenter -t "$(<"$dir/anchor.pid")" -n -m -u -- \
+    env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"
 }
 
 # in_ws CMD...: run CMD on the workstation (the lab's resolver, its CA, its engine).

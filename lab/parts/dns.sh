@@ -52,7 +52,8 @@ EOF
   fi
   named-checkconf "$DNS_DIR/named.conf"
   log "dns: starting named on $INFRA_ADDR:53 for zone $ZONE"
-  nsenter --net="/run/netns/$NET_NS" -- /usr/sbin/named -4 -c "$DNS_DIR/named.conf" </dev/null >>"$DNS_DIR/named.out" 2>&1
+  nsenter --net="/run/netns/$NET_NS" -- /usr/sbin/named -4 -c "$DNS_DIR/named.conf" \
+    </dev/null >>"$DNS_DIR/named.out" 2>&1
   wait_for 10 dns_answers "$REGISTRY_NAME" || {
     tail -n 20 "$DNS_DIR/named.log" "$DNS_DIR/named.out" >&2
     die "named did not answer for $REGISTRY_NAME"

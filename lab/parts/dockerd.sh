@@ -16,7 +16,9 @@ engine_start() {
     --cgroup-parent "/ktrdr-lab-$LAB_ID-$name" </dev/null >>"$dir/dockerd.log" 2>&1 &
 }
 
-engine_answers() { timeout 10 docker -H "unix://$1/docker.sock" version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+engine_answers() {
+  timeout 10 docker -H "unix://$1/docker.sock" version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
 
 engine_wait() {
   wait_for 60 engine_answers "$2" && return 0
@@ -36,7 +38,8 @@ engine_memory() {
 
 engine_status() {
   local name=$1 dir=$2 v
-  if pid_alive "$dir/dockerd.pid" dockerd && v=$(docker -H "unix://$dir/docker.sock" version --format '{{.Server.Version}}' 2>/dev/null); then
+  if pid_alive "$dir/dockerd.pid" dockerd &&
+    v=$(docker -H "unix://$dir/docker.sock" version --format '{{.Server.Version}}' 2>/dev/null); then
     echo "up (dockerd $v, pid $(<"$dir/dockerd.pid"), $(engine_memory "$dir") MB)"
   else
     echo "down"

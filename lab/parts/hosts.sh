@@ -177,7 +177,9 @@ host_pull() {
 }
 
 # The parts of a host that lab-status checks: each takes DIR NAME ADDR.
-host_ssh_ok() { pid_alive "$1/sshd.pid" sshd && in_ws ssh -F "$SSH_DIR/ssh_config" "root@$2.$ZONE" true </dev/null 2>/dev/null; }
+host_ssh_ok() {
+  pid_alive "$1/sshd.pid" sshd && in_ws ssh -F "$SSH_DIR/ssh_config" "root@$2.$ZONE" true </dev/null 2>/dev/null
+}
 host_dns_ok() { [[ $(dns_answers "$2.$ZONE") == "$3" ]]; }
 host_mount_ok() { in_ns "$1" mountpoint -q "$SHARED_HOST_PATH"; }
 host_pull_ok() { host_pull "$1"; }

@@ -126,7 +126,8 @@ images_up() {
   pg_pin=$(pinned db)
   prom_pin=$(pinned prometheus)
   [[ -z $prom_pin || $prom_pin == *":v$prom" ]] ||
-    die "lab/config pins $prom_pin, but Debian trixie's prometheus is $prom: change the pin in lab/config/stack-config.yml"
+    die "lab/config pins $prom_pin, but Debian trixie's prometheus is $prom:" \
+      "change the pin in lab/config/stack-config.yml"
   # Bootstrap every missing tarball in parallel (each ~30 s, mostly download and dpkg).
   ws_image_present "$PY_IMAGE" || [[ -s $CACHE_DIR/python.tar ]] || names+=(python)
   ws_image_present ktrdr-lab/rootfs-postgres:trixie || [[ -s $CACHE_DIR/postgres.tar ]] || names+=(postgres)

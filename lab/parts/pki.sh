@@ -13,8 +13,10 @@ pki_up() {
   openssl req -x509 "${ec[@]}" -keyout "$PKI_DIR/ca.key" -out "$CA_CRT" -days 3650 \
     -subj "/CN=ktrdr lab CA" -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
     2>/dev/null
-  openssl req "${ec[@]}" -keyout "$PKI_DIR/registry.key" -out "$PKI_DIR/registry.csr" -subj "/CN=$REGISTRY_NAME" 2>/dev/null
-  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' "$REGISTRY_NAME" >"$PKI_DIR/registry.ext"
+  openssl req "${ec[@]}" -keyout "$PKI_DIR/registry.key" -out "$PKI_DIR/registry.csr" \
+    -subj "/CN=$REGISTRY_NAME" 2>/dev/null
+  printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' "$REGISTRY_NAME" \
+    >"$PKI_DIR/registry.ext"
   openssl x509 -req -in "$PKI_DIR/registry.csr" -CA "$CA_CRT" -CAkey "$PKI_DIR/ca.key" -CAcreateserial -days 825 \
     -extfile "$PKI_DIR/registry.ext" -out "$PKI_DIR/registry.crt" 2>/dev/null
   openssl req -x509 "${ec[@]}" -keyout "$PKI_DIR/token-signer.key" -out "$PKI_DIR/token-signer.crt" -days 825 \

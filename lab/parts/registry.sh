@@ -12,7 +12,8 @@ token_up() {
   install -d -m 0700 "$TOKEN_DIR"
   local user
   user=$(vault_get registry username)
-  printf '%s:%s\n' "$user" "$(vault_get registry password | node "$LAB_ROOT/token-service.mjs" hash)" >"$TOKEN_DIR/users.new"
+  printf '%s:%s\n' "$user" "$(vault_get registry password | node "$LAB_ROOT/token-service.mjs" hash)" \
+    >"$TOKEN_DIR/users.new"
   mv "$TOKEN_DIR/users.new" "$TOKEN_DIR/users"
   cat >"$TOKEN_DIR/config.json" <<EOF
 {"host": "$INFRA_ADDR", "port": $TOKEN_PORT, "key": "$PKI_DIR/registry.key", "cert": "$PKI_DIR/registry.crt",
@@ -70,7 +71,8 @@ EOF
 
 # basic_header: "Authorization: Basic …" for the vault's registry credentials (builtins and base64's stdin).
 basic_header() {
-  printf 'Authorization: Basic %s' "$(printf '%s:%s' "$(vault_get registry username)" "$(vault_get registry password)" | base64 -w0)"
+  printf 'Authorization: Basic %s' "$(printf '%s:%s' "$(vault_get registry username)" "$(vault_get registry password)" |
+    base64 -w0)"
 }
 
 # True when an anonymous /v2/ gets the Bearer challenge, the token service gives the vault's credentials a

@@ -35,13 +35,15 @@ dx() { docker exec -i "$cid" "$@"; }
 job() {
   local n=$1
   shift
-  docker exec -i "$cid" setsid -w bash -c 'echo $$ > "/tmp/ktrdr-job-$0.pid"; "$@"; rc=$?; rm -f "/tmp/ktrdr-job-$0.pid"; exit $rc' \
+  docker exec -i "$cid" setsid -w \
+    bash -c 'echo $$ > "/tmp/ktrdr-job-$0.pid"; "$@"; rc=$?; rm -f "/tmp/ktrdr-job-$0.pid"; exit $rc' \
     "$run_id-$n" "$@"
 }
 # shellcheck disable=SC2016 # as above
 killjobs() {
-  docker exec "$cid" bash -c 'for f in /tmp/ktrdr-job-"$0"-*.pid; do [ -f "$f" ] || continue; kill -TERM -- "-$(cat "$f")" 2>/dev/null; rm -f "$f"; done' \
-    "$run_id" 2>/dev/null || true
+  local kill_all='for f in /tmp/ktrdr-job-"$0"-*.pid; do [ -f "$f" ] || continue; '
+  kill_all+='kill -TERM -- "-$(cat "$f")" 2>/dev/null; rm -f "$f"; done'
+  docker exec "$cid" bash -c "$kill_all" "$run_id" 2>/dev/null || true
 }
 # Long steps run in the background and are waited for: bash then acts on TERM at once (a foreground child
 # would have to finish first).
@@ -82,7 +84,8 @@ dump() {
     'SELECT pg_export_snapshot();' >&"$sin"
   snap=""
   read -r -t 120 snap <&"$sout" || true
-  [[ $snap =~ ^[0-9A-F]+-[0-9A-F]+-[0-9]+$ ]] || fail "cannot open a snapshot of database $database:" "$(tail -n 1 "$psql_log")"
+  [[ $snap =~ ^[0-9A-F]+-[0-9A-F]+-[0-9]+$ ]] ||
+    fail "cannot open a snapshot of database $database:" "$(tail -n 1 "$psql_log")"
   at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   ktrdr_event step dump
   job dump pg_dump -Fc -Z "$compression" -U "$db_user" -d "$database" --snapshot="$snap" -f "$cp.dump" 2>"$log" &
@@ -133,10 +136,14 @@ dump() {
     IFS=,
     printf '%s' "${stats[*]:2}"
   )
-  printf '{"format":"%s","kind":"%s","time":"%s","host":"%s","server":%s,"hypertables":%s,"tables":[%s],"checksum_algorithm":"%s","dump":{"file":"%s","size":%s,"sha256":"%s","format":"custom","compression":"%s"},"roles":{"file":"%s","size":%s,"sha256":"%s"},"duration_s":%s}\n' \
-    "$manifest_format" "$kind" "$at" "$host" "${stats[0]}" "${stats[1]}" "$tables" "$checksum_algorithm" "$dump_file" \
-    "$dump_size" "$dump_sha" "$compression" "$roles_file" "$roles_size" "$roles_sha" "$((SECONDS - started))" \
-    >"$p.manifest.json" || fail "cannot write the manifest (disk full?)"
+  {
+    printf '{"format":"%s","kind":"%s","time":"%s","host":"%s","server":%s,"hypertables":%s,"tables":[%s],' \
+      "$manifest_format" "$kind" "$at" "$host" "${stats[0]}" "${stats[1]}" "$tables" &&
+      printf '"checksum_algorithm":"%s","dump":{"file":"%s","size":%s,"sha256":"%s","format":"custom",' \
+        "$checksum_algorithm" "$dump_file" "$dump_size" "$dump_sha" &&
+      printf '"compression":"%s"},"roles":{"file":"%s","size":%s,"sha256":"%s"},"duration_s":%s}\n' \
+        "$compression" "$roles_file" "$roles_size" "$roles_sha" "$((SECONDS - started))"
+  } >"$p.manifest.json" || fail "cannot write the manifest (disk full?)"
   sync "$p.manifest.json" && mv -T "$p.manifest.json" "$dir/$manifest_file" && sync "$dir" ||
     fail "cannot put the manifest in place"
   ktrdr_event backup "$base $dump_size $dump_sha"

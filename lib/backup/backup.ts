@@ -48,7 +48,9 @@ export function backupTask<C extends BackupCtx>(cfg: Config, t: JobHost): ListrT
         onStep: (step) => (task.output = step),
       })
       c.backup = parseBackupEvent(out.stdout)
-      task.title = `Backed up ${cfg.stack.database.name}: ${c.backup?.base}.dump (${humanSize(c.backup?.size ?? 0)}, verified, sha256 ${c.backup?.sha256.slice(0, 12)}…)`
+      task.title =
+        `Backed up ${cfg.stack.database.name}: ${c.backup?.base}.dump ` +
+        `(${humanSize(c.backup?.size ?? 0)}, verified, sha256 ${c.backup?.sha256.slice(0, 12)}…)`
     },
   }
 }

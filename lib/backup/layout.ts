@@ -42,7 +42,6 @@ export const files = (base: string) => ({
 })
 
 export const PARTIAL_PREFIX = '.partial-'
-export const LOCK_NAME = '.ktrdr-backup.lock'
 
 /** The design's original pipeline (§8.2): ktrdr-YYYYMMDD.sql.gz, plain SQL through gzip. */
 export const LEGACY_RE = /^[A-Za-z0-9_]+-(\d{8})\.sql\.gz$/

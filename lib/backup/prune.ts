@@ -41,7 +41,10 @@ export function planLines(plan: RetentionPlan): string[] {
 
 export function pruneTask<C extends PruneCtx>(cfg: Config, t: JobHost, o: { dryRun: boolean }): ListrTask<C> {
   return {
-    title: `Apply retention (keep ${cfg.stack.backups.keep_days} d, guard ${cfg.stack.backups.prune_guard_hours} h, at most ${cfg.stack.backups.max_deletions_per_run} per run)`,
+    title:
+      `Apply retention (keep ${cfg.stack.backups.keep_days} d, ` +
+      `guard ${cfg.stack.backups.prune_guard_hours} h, ` +
+      `at most ${cfg.stack.backups.max_deletions_per_run} per run)`,
     task: async (c, task) => {
       const inv = await t.runOrThrow(inventoryScript(cfg), { label: 'backup-prune' })
       const entries = parseInventory(inv.stdout)
@@ -49,7 +52,9 @@ export function pruneTask<C extends PruneCtx>(cfg: Config, t: JobHost, o: { dryR
       c.plan = plan
       task.output = planLines(plan).join('\n')
       if (o.dryRun || !plan.delete.length) {
-        task.title = `${o.dryRun ? '[dry run] would delete' : 'Nothing to delete:'} ${plan.delete.length} of ${entries.length} backups`
+        task.title =
+          `${o.dryRun ? '[dry run] would delete' : 'Nothing to delete:'} ` +
+          `${plan.delete.length} of ${entries.length} backups`
         return
       }
       const doomed = entries.filter((e) => plan.delete.some((d) => d.name === e.name))

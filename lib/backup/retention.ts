@@ -40,7 +40,11 @@ export function planRetention(entries: RetainInput[], policy: RetentionPolicy, n
   let guard: string | undefined
   if (!newest) guard = 'no verified backup exists: nothing is pruned'
   else if (now.getTime() - newest.time.getTime() > policy.guardHours * HOUR)
-    guard = `the newest verified backup (${newest.name}) is ${Math.floor((now.getTime() - newest.time.getTime()) / HOUR)} h old, more than prune_guard_hours (${policy.guardHours} h): backups may have stopped, nothing is pruned`
+    guard =
+      `the newest verified backup (${newest.name}) is ` +
+      `${Math.floor((now.getTime() - newest.time.getTime()) / HOUR)} h old, ` +
+      `more than prune_guard_hours (${policy.guardHours} h): ` +
+      `backups may have stopped, nothing is pruned`
   for (const e of byTime) {
     const k = (reason: string) => keep.push({ name: e.name, time: e.time, reason })
     if (!e.verified)

@@ -11,7 +11,11 @@ export function listLines(entries: BackupEntry[], now: Date): string[] {
   if (!entries.length) return ['  (no backups)']
   return entries.map((e, i) => {
     const state = e.verified ? 'verified' : `NOT verified: ${e.problem}`
-    return `  ${String(i + 1).padStart(2)}. ${e.time.toISOString().replace('.000Z', 'Z')}  ${ageText(now.getTime() - e.time.getTime()).padStart(7)} ago  ${humanSize(e.size).padStart(9)}  ${e.kind.padEnd(11)} ${e.file}  ${state}`
+    return (
+      `  ${String(i + 1).padStart(2)}. ${e.time.toISOString().replace('.000Z', 'Z')}  ` +
+      `${ageText(now.getTime() - e.time.getTime()).padStart(7)} ago  ` +
+      `${humanSize(e.size).padStart(9)}  ${e.kind.padEnd(11)} ${e.file}  ${state}`
+    )
   })
 }
 
@@ -25,11 +29,17 @@ export function statusVerdict(entries: BackupEntry[], maxAgeHours: number, now: 
   if (!n)
     return {
       ok: false,
-      line: `CRITICAL: no verified backup (of ${entries.length} files) — run make backup, and check the timer (systemctl status ktrdr-backup.timer)`,
+      line:
+        `CRITICAL: no verified backup (of ${entries.length} files) — run make backup, ` +
+        `and check the timer (systemctl status ktrdr-backup.timer)`,
     }
   const age = now.getTime() - n.time.getTime()
   const m = n.manifest!
-  const what = `newest verified backup ${n.file}: ${ageText(age)} old, ${humanSize(n.size)}, sha256 ${m.dump.sha256.slice(0, 12)}…, ${m.tables.length} tables, PostgreSQL ${m.server.server_version.split(' ')[0]}, TimescaleDB ${m.server.timescaledb ?? 'none'}`
+  const what =
+    `newest verified backup ${n.file}: ${ageText(age)} old, ${humanSize(n.size)}, ` +
+    `sha256 ${m.dump.sha256.slice(0, 12)}…, ${m.tables.length} tables, ` +
+    `PostgreSQL ${m.server.server_version.split(' ')[0]}, ` +
+    `TimescaleDB ${m.server.timescaledb ?? 'none'}`
   if (age > maxAgeHours * 3_600_000)
     return { ok: false, line: `CRITICAL: ${what} — older than status_max_age_hours (${maxAgeHours} h)` }
   return { ok: true, line: `OK: ${what}` }

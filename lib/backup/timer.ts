@@ -9,7 +9,8 @@ import { bind } from '../job/render.ts'
 
 export const UNIT = 'ktrdr-backup'
 export const CRON_LINE =
-  '0 2 * * * root cd /opt/ktrdr-ops && NO_COLOR=1 CI=1 node dist/backup.mjs --local --prune --config infra/homelab >>/var/log/ktrdr-backup.log 2>&1'
+  '0 2 * * * root cd /opt/ktrdr-ops && NO_COLOR=1 CI=1 node dist/backup.mjs ' +
+  '--local --prune --config infra/homelab >>/var/log/ktrdr-backup.log 2>&1'
 
 export interface TimerUnits {
   service: string

@@ -28,7 +28,8 @@ export function credHelperSource(node = process.execPath): string {
     "  if (op !== 'get') return // store, erase: the credentials are dropped",
     '  const secret = process.env.KTRDR_REGISTRY_SECRET',
     "  if (!secret) { process.stdout.write('credentials not found in native keychain'); process.exitCode = 1; return }",
-    "  process.stdout.write(JSON.stringify({ ServerURL: input.trim(), Username: process.env.KTRDR_REGISTRY_USERNAME ?? '', Secret: secret }))",
+    '  process.stdout.write(JSON.stringify({ ServerURL: input.trim(), ' +
+      "Username: process.env.KTRDR_REGISTRY_USERNAME ?? '', Secret: secret }))",
     '})',
     '',
   ].join('\n')
@@ -87,7 +88,9 @@ export async function openSession(registryUrl: string, username: string, passwor
     throw new OpsError(
       `docker login to ${host} as ${username} failed: ${p.stderr.trim().split('\n').slice(-3).join(' ')}`,
       {
-        hint: 'check registry.username in stack-config.yml and the REGISTRY_PASSWORD reference in secrets.yml (or the env var with SECRETS_PROVIDER=env)',
+        hint:
+          'check registry.username in stack-config.yml ' +
+          'and the REGISTRY_PASSWORD reference in secrets.yml (or the env var with SECRETS_PROVIDER=env)',
       },
     )
   }

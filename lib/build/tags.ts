@@ -43,7 +43,8 @@ export function checkTag(f: TagFacts): void {
     )
   if (!f.ci)
     throw new OpsError(
-      `refusing to build ${f.tag} outside CI: sha- tags are published by CI, and local builds must not overwrite them (design §4.4)`,
+      `refusing to build ${f.tag} outside CI: ` +
+        `sha- tags are published by CI, and local builds must not overwrite them (design §4.4)`,
       {
         hint: `build a local tag instead: make ${f.target} TAG=local (or any tag not starting with sha-)`,
         exitCode: 3,
@@ -56,7 +57,8 @@ export function checkTag(f: TagFacts): void {
         .map((l) => l.trim())
         .join(', ') + (f.dirty.length > 5 ? `, … (${f.dirty.length} in all)` : '')
     throw new OpsError(
-      `refusing to tag ${f.tag}: the working tree of ${f.app} has uncommitted changes (${shown}); the image would not match the commit`,
+      `refusing to tag ${f.tag}: the working tree of ${f.app} has uncommitted changes ` +
+        `(${shown}); the image would not match the commit`,
       {
         hint: `commit or stash them (git -C ${f.app} status), or build TAG=local`,
         exitCode: 3,
@@ -66,7 +68,8 @@ export function checkTag(f: TagFacts): void {
   const short = f.tag.slice(4)
   if (f.head && !(short.length >= 7 && f.head.startsWith(short.toLowerCase())))
     throw new OpsError(
-      `TAG=${f.tag} does not name HEAD of ${f.app} (${f.head.slice(0, 7)}): a sha- tag is the commit the image is built from`,
+      `TAG=${f.tag} does not name HEAD of ${f.app} (${f.head.slice(0, 7)}): ` +
+        `a sha- tag is the commit the image is built from`,
       {
         hint: `leave TAG unset (default sha-${f.head.slice(0, 7)}), or use a tag not starting with sha-`,
         exitCode: 3,

@@ -10,10 +10,16 @@ export function describeError(e: unknown, verbose: boolean): string {
     return `error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}${verbose && e.stack ? `\n${e.stack}` : ''}`
   if (e instanceof ProcessOutput) {
     const err = e.stderr.trim().split('\n').slice(-8).join('\n')
-    return `error: command failed with exit code ${e.exitCode}${err ? `:\n${err}` : ''}${verbose ? `\n${e.message}` : ''}`
+    return (
+      `error: command failed with exit code ${e.exitCode}${err ? `:\n${err}` : ''}` +
+      `${verbose ? `\n${e.message}` : ''}`
+    )
   }
   const err = e as Error
-  return `error: ${err?.message ?? String(e)}${verbose ? `\n${err?.stack ?? ''}` : '\n(run with --verbose for the stack trace)'}`
+  return (
+    `error: ${err?.message ?? String(e)}` +
+    `${verbose ? `\n${err?.stack ?? ''}` : '\n(run with --verbose for the stack trace)'}`
+  )
 }
 
 // biome-ignore lint/suspicious/noConfusingVoidType: a job returns its exit code, or nothing for 0

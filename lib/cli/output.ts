@@ -1,6 +1,6 @@
 // Everything the toolkit prints goes through the redactor: the process's stdout and stderr are wrapped
 // once at start-up, so listr2, zx's verbose log, error messages and stack traces are all covered.
-import { redact, registerSecret } from '../secrets/redactor.ts'
+import { redact, registerSecret } from '../redactor.ts'
 
 let installed = false
 

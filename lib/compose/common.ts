@@ -36,7 +36,10 @@ export function sharedVolume(cfg: Config): string {
 }
 
 export function header(source: string, tag: string): string {
-  return `# Rendered by ktrdr-ops from ${source}. Do not edit on the host: change infra/ and redeploy.\n# ktrdr-tag: ${tag}\n`
+  return (
+    `# Rendered by ktrdr-ops from ${source}. Do not edit on the host: change infra/ and redeploy.\n` +
+    `# ktrdr-tag: ${tag}\n`
+  )
 }
 
 export function toYaml(doc: unknown): string {

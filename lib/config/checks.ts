@@ -1,7 +1,6 @@
 // Rules that span fields or files: duplicate nodes, port clashes, hosts without an address,
 // secrets given literal values, services missing what the contract requires.
-import { CONTRACT, specOf } from '../contract/variables.ts'
-import { envEntries } from '../contract/resolve.ts'
+import { CONTRACT, envEntries, specOf } from './contract.ts'
 import type { YamlPath } from './locate.ts'
 import type { SecretsFile, StackConfig, WorkerNodesFile } from './schema.ts'
 
@@ -47,7 +46,9 @@ function checkNodes(stack: StackConfig, workers: WorkerNodesFile, names: Record<
       issues.push({
         file: 'workers',
         path,
-        message: `${owner} (${range(from, count)}) and ${clash.owner} (${range(clash.from, clash.count)}) share a port on host ${host}`,
+        message:
+          `${owner} (${range(from, count)}) and ` +
+          `${clash.owner} (${range(clash.from, clash.count)}) share a port on host ${host}`,
         fix: `move ${owner} to port ${next} or later`,
       })
       return
@@ -112,7 +113,9 @@ function checkServices(stack: StackConfig, names: Record<FileKey, string>): RawI
           file: 'stack',
           path: at,
           message: `${name} is a secret and was given a literal value`,
-          fix: `remove the value (list the name only) and reference it in ${names.secrets} as op://<vault>/<item>/<field>; rotate it if it was real`,
+          fix:
+            `remove the value (list the name only) and reference it in ${names.secrets} ` +
+            `as op://<vault>/<item>/<field>; rotate it if it was real`,
         })
       else if (v?.kind === 'topology' && literal !== null)
         issues.push({
@@ -179,7 +182,9 @@ function checkSecrets(secrets: SecretsFile): RawIssue[] {
           message: /^[a-z]+:\/\//.test(ref)
             ? `not a valid ${secrets.provider} reference`
             : 'looks like a literal value: secrets must be references, never values',
-          fix: `write ${REF_EXAMPLE[secrets.provider]}${/^[a-z]+:\/\//.test(ref) ? '' : '; if that was a real secret, rotate it and purge it from git history'}`,
+          fix:
+            `write ${REF_EXAMPLE[secrets.provider]}` +
+            `${/^[a-z]+:\/\//.test(ref) ? '' : '; if that was a real secret, rotate it and purge it from git history'}`,
         })
     }
   return issues

@@ -55,7 +55,9 @@ export function loadConfig(dirArg?: string): Config {
         file: names[key],
         path: '',
         message: 'cannot read this file',
-        fix: `create it (see ${DEFAULT_CONFIG_DIR}/${CONFIG_FILES[key]} for an example) or point --config at the right directory`,
+        fix:
+          `create it (see ${DEFAULT_CONFIG_DIR}/${CONFIG_FILES[key]} for an example) ` +
+          `or point --config at the right directory`,
       })
       continue
     }

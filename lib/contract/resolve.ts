@@ -4,7 +4,7 @@ import { OpsError } from '../errors.ts'
 import type { Config } from '../config/model.ts'
 import type { EnvSpec } from '../config/schema.ts'
 import type { Secret, SecretValues } from '../secrets/secret.ts'
-import { CONTRACT, type Consumer, type Target, type VarKind, specOf } from './variables.ts'
+import { CONTRACT, type Consumer, envEntries, specOf, type Target, type VarKind } from '../config/contract.ts'
 
 export interface PlannedVar {
   name: string
@@ -18,9 +18,13 @@ export interface PlannedVar {
 export class MissingEnvError extends OpsError {
   readonly missing: { name: string; where: string }[]
   constructor(target: Target, missing: { name: string; where: string }[]) {
-    const what = `${target.service}${target.node ? ` on node ${target.node.name}` : ''}${target.replica ? ` replica ${target.replica}` : ''}`
+    const what =
+      `${target.service}` +
+      `${target.node ? ` on node ${target.node.name}` : ''}` +
+      `${target.replica ? ` replica ${target.replica}` : ''}`
     super(
-      `env for ${what} (${target.environment}) is incomplete:\n${missing.map((m) => `  - ${m.name}: ${m.where}`).join('\n')}`,
+      `env for ${what} (${target.environment}) is incomplete:\n` +
+        `${missing.map((m) => `  - ${m.name}: ${m.where}`).join('\n')}`,
       { exitCode: 2 },
     )
     this.missing = missing
@@ -31,13 +35,6 @@ function envSpecOf(cfg: Config, service: Consumer): { spec: EnvSpec | undefined;
   if (service === 'worker') return { spec: cfg.stack.workers.env, where: `workers.env in ${cfg.files.stack}` }
   if (service === 'deploy') return { spec: ['REGISTRY_USERNAME', 'REGISTRY_PASSWORD'], where: '(built in)' }
   return { spec: cfg.stack.core.services[service]?.env, where: `core.services.${service}.env in ${cfg.files.stack}` }
-}
-
-/** name → literal (or null for "from the contract"), in the order config lists them. */
-export function envEntries(spec: EnvSpec | undefined): [string, string | null][] {
-  if (!spec) return []
-  if (Array.isArray(spec)) return spec.map((n) => [n, null])
-  return Object.entries(spec).map(([n, v]) => [n, v === null ? null : String(v)])
 }
 
 /** Dev reads dev_secrets only: a developer's .env.dev never silently gets the homelab's value. */
@@ -69,12 +66,17 @@ export function planEnv(cfg: Config, target: Target): PlannedVar[] {
       else if (target.environment === 'dev')
         missing.push({
           name,
-          where: `secret with no dev reference: add \`${name}: op://<dev vault>/<item>/<field>\` under dev_secrets: in ${cfg.files.secrets} (dev never falls back to the homelab's secrets:)`,
+          where:
+            `secret with no dev reference: add \`${name}: op://<dev vault>/<item>/<field>\` ` +
+            `under dev_secrets: in ${cfg.files.secrets} ` +
+            `(dev never falls back to the homelab's secrets:)`,
         })
       else
         missing.push({
           name,
-          where: `secret with no reference: add \`${name}: op://<vault>/<item>/<field>\` under secrets: in ${cfg.files.secrets}`,
+          where:
+            `secret with no reference: add \`${name}: op://<vault>/<item>/<field>\` under secrets: ` +
+            `in ${cfg.files.secrets}`,
         })
       continue
     }

@@ -91,7 +91,12 @@ wait_healthy() {
       case $wanted in *" $svc "*) ;; *) continue ;; esac
       seen="$seen$svc "
       case $state in
-        running) case $status in *"(unhealthy)"*) bad="$bad /$name unhealthy" ;; *"(health: starting)"*) pending=1 ;; esac ;;
+        running)
+          case $status in
+            *"(unhealthy)"*) bad="$bad /$name unhealthy" ;;
+            *"(health: starting)"*) pending=1 ;;
+          esac
+          ;;
         created | restarting) pending=1 ;;
         *) bad="$bad /$name $state" ;;
       esac

@@ -9,11 +9,14 @@ import { DEPLOY_LIB, type DeployOptions, deployBody, preflightScript } from './s
 export function printDryRun(cfg: Config, deploys: HostDeploy[], opts: DeployOptions): number {
   for (const d of deploys) {
     say(
-      `[dry run] ${d.label} on ${d.host.name}: would run \`${sh(['ssh', ...sshArgs(sshTarget(cfg, d.host, { multiplex: false }))])}\` with this script on stdin:`,
+      `[dry run] ${d.label} on ${d.host.name}: would run \`` +
+        `${sh(['ssh', ...sshArgs(sshTarget(cfg, d.host, { multiplex: false }))])}\` ` +
+        `with this script on stdin:`,
     )
     for (const line of previewScript(preflightScript(cfg, d.composeImages))) say(`    ${line}`)
     say(
-      '    # once every check passed, into the same shell (login and pull are left out when the host already holds every image at the registry digest):',
+      '    # once every check passed, into the same shell ' +
+        '(login and pull are left out when the host already holds every image at the registry digest):',
     )
     const env = ['REGISTRY_USERNAME', ...Object.keys(d.secretExports)]
     for (const line of previewScript({

@@ -1,4 +1,5 @@
 // Flags shared by deploy-core and deploy-workers.
+import { SECRET_PROVIDERS } from '../config/schema.ts'
 import type { FlagSpec } from '../cli/args.ts'
 
 export const DEPLOY_FLAGS: Record<string, FlagSpec> = {
@@ -22,6 +23,6 @@ export const DEPLOY_FLAGS: Record<string, FlagSpec> = {
   'secrets-provider': {
     type: 'string',
     description: 'where secrets come from (default: provider: in secrets.yml)',
-    choices: ['op', 'env', 'azure'],
+    choices: [...SECRET_PROVIDERS],
   },
 }

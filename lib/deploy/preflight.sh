@@ -29,7 +29,8 @@ preflight() {
   # One docker call asks the daemon both whether it answers and what it holds: an image it does not have is
   # its answer ("No such image"); anything else that fails means no daemon (for this user).
   if ((${#images[@]})); then
-    if ! held=$(docker image inspect -f '::ktrdr image {{range .RepoTags}} {{.}}{{end}} |{{range .RepoDigests}} {{.}}{{end}}' \
+    if ! held=$(docker image inspect \
+      -f '::ktrdr image {{range .RepoTags}} {{.}}{{end}} |{{range .RepoDigests}} {{.}}{{end}}' \
       "${images[@]}" 2>&1); then
       case $held in
         *'o such image'*) ;;

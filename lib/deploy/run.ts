@@ -9,7 +9,7 @@ import { renderFirstPart, renderScript } from '../job/render.ts'
 import { sshExecutor, sshTarget, type SshTarget } from '../job/ssh.ts'
 import { tagDigest } from '../registry/manifest.ts'
 import type { SecretProvider } from '../secrets/provider.ts'
-import { readSecrets, requestsFor } from '../secrets/read.ts'
+import { readSecrets, requestsFor } from '../contract/read.ts'
 import type { SecretValues } from '../secrets/secret.ts'
 import { OpsError } from '../errors.ts'
 import { deployOutcome, preflightFailure } from './outcome.ts'
@@ -47,8 +47,9 @@ export async function runDeploy(
       d.label,
       e instanceof OpsError && e.hint ? `${e.message} (${e.hint})` : e instanceof Error ? e.message : String(e),
     )
-  // One `bash -s` session per host for the whole run — its only ssh connection — started now, while the secrets are read: its first
-  // part is the read-only preflight; the deploy is sent to the same shell only once every check passed.
+  // One `bash -s` session per host for the whole run — its only ssh connection — started now, while the
+  // secrets are read: its first part is the read-only preflight; the deploy is sent to the same shell only
+  // once every check passed.
   const steps = new Map<string, (step: string) => void>()
   const sessions = new Map(
     deploys.map((d) => {
@@ -128,14 +129,16 @@ export async function runDeploy(
               try {
                 steps.set(d.label, (step) => (t.output = step))
                 const session = sessions.get(d.label)!
-                session.send(renderScript(deployScript(cfg, d, opts, c.secrets, c.current.has(d.label)))) // stdin stays open: see renderScript's watcher
+                // stdin stays open: see renderScript's watcher
+                session.send(renderScript(deployScript(cfg, d, opts, c.secrets, c.current.has(d.label))))
                 const out = await session.done
                 for (const e of events(out.stdout)) if (e.event === 'warn') c.warnings.push(`${d.label}: ${e.detail}`)
                 const outcome = deployOutcome(d, out)
                 if (outcome.status === 'rolled-back') throw outcome.error
                 c.done.set(
                   d.label,
-                  `ok (tag ${opts.tag}; ${d.services.join(', ')}; ${c.current.has(d.label) ? 'images were current: no login, no pull' : 'logged in and pulled'})`,
+                  `ok (tag ${opts.tag}; ${d.services.join(', ')}; ` +
+                    `${c.current.has(d.label) ? 'images were current: no login, no pull' : 'logged in and pulled'})`,
                 )
               } catch (e) {
                 if (abort.signal.aborted)
@@ -166,7 +169,8 @@ export async function runDeploy(
   say('summary:')
   for (const d of deploys)
     say(
-      `  ${d.label.padEnd(8)} ${ctx.failed.has(d.label) ? `FAILED — ${ctx.failed.get(d.label)}` : (ctx.done.get(d.label) ?? 'not run')}`,
+      `  ${d.label.padEnd(8)} ` +
+        `${ctx.failed.has(d.label) ? `FAILED — ${ctx.failed.get(d.label)}` : (ctx.done.get(d.label) ?? 'not run')}`,
     )
   if (abort.signal.aborted) return 130
   return ctx.failed.size ? 1 : 0

@@ -6,7 +6,8 @@ import { $, which } from 'zx/core'
 import { OpsError } from '../errors.ts'
 
 export const UV_INSTALL_HINT =
-  'install uv: curl -LsSf https://astral.sh/uv/install.sh | sh (or brew install uv, pipx install uv); CI: astral-sh/setup-uv'
+  'install uv: curl -LsSf https://astral.sh/uv/install.sh | sh ' +
+  '(or brew install uv, pipx install uv); CI: astral-sh/setup-uv'
 
 export async function requireUv(): Promise<string> {
   const path = await which('uv', { nothrow: true })

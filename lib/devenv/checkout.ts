@@ -20,7 +20,9 @@ export async function requireIgnored(app: string, file = '.env.dev'): Promise<vo
     throw new OpsError(
       `${join(app, file)} is not git-ignored in ${app}: refusing to write secrets where git could pick them up`,
       {
-        hint: `add the lines of templates/gitignore.dev (.env.dev, *.env.local, *.secrets) to ${join(app, '.gitignore')}, then retry`,
+        hint:
+          `add the lines of templates/gitignore.dev (.env.dev, *.env.local, *.secrets) ` +
+          `to ${join(app, '.gitignore')}, then retry`,
         exitCode: 2,
       },
     )

@@ -39,7 +39,8 @@ export function sshFailure(label: string, target: string, out: RunOutput, addres
     const user = target.includes('@') ? `${target.split('@')[0]}@` : ''
     return new OpsError(`${label}: cannot resolve ${unresolved[1]} (DNS): ${reason}`, {
       hint: address
-        ? `its configured address is ${address}: fix the DNS record (or the resolver), or reach it by address with ssh: ${user}${address} for this host in the config`
+        ? `its configured address is ${address}: fix the DNS record (or the resolver), ` +
+          `or reach it by address with ssh: ${user}${address} for this host in the config`
         : 'fix the DNS record (or the resolver), or give the host an ssh: target by address in the config',
     })
   }
@@ -51,7 +52,9 @@ export function sshFailure(label: string, target: string, out: RunOutput, addres
 /** A lock held by another job: who holds it (lib/job/lock.sh's owner lines), and what to do. */
 export function lockedFailure(label: string, holders: string): OpsError {
   return new OpsError(`${label}: refused — held by ${holders.split(';').join(' and by ')}`, {
-    hint: 'that job is still running (a lock is released when its job ends, however it ends): wait for it; if it hangs, FORCE_UNLOCK=1 stops it first',
+    hint:
+      'that job is still running (a lock is released when its job ends, however it ends): ' +
+      'wait for it; if it hangs, FORCE_UNLOCK=1 stops it first',
     exitCode: EXIT.busy,
   })
 }
@@ -88,7 +91,9 @@ export function jobFailure(p: JobPlace, out: RunOutput, table: FailureTable = {}
     return new OpsError(
       `${p.label}: lost the SSH connection to ${p.target} during step ${step}: ${stderr || 'closed'}`,
       {
-        hint: "the job's shell ends when the connection drops and its lock goes with it; check the host, then run again",
+        hint:
+          "the job's shell ends when the connection drops and its lock goes with it; " +
+          'check the host, then run again',
       },
     )
   return new OpsError(`${p.label}: failed at step ${step}: ${stderr || `exit ${out.exitCode}`}`, { exitCode: code })

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto'
 import { quote } from 'zx/core'
 import { OpsError } from '../errors.ts'
-import type { Secret } from '../secrets/secret.ts'
 import { libFile } from './files.ts'
 
 /** One command as argv → one shell line, each element quoted by zx (bash syntax: run under bash only). */
@@ -14,6 +13,11 @@ export function sh(argv: readonly (string | number)[]): string {
 }
 
 export type Bound = string | number | readonly (string | number)[]
+
+/** A secret as the engine sees it (lib/secrets/secret.ts's Secret): revealed only into the script's exports. */
+export interface Revealable {
+  reveal(): string
+}
 
 const VAR = /^[a-z_][a-z0-9_]*$/
 
@@ -53,7 +57,7 @@ export function heredoc(cmd: string, content: string): string[] {
 
 export interface ScriptParts {
   /** Variables exported before the body runs; Secret values are revealed only here. */
-  env?: Record<string, string | Secret>
+  env?: Record<string, string | Revealable>
   /** The .sh files (paths under lib/) whose functions the body calls, inlined ahead of it. */
   lib?: readonly string[]
   /** Shell lines: bind() lines and calls of the library's functions (sh() for any argv). */

@@ -3,7 +3,9 @@
 // that exits before it read everything (op missing: bash answers 127 at once) makes the write fail with EPIPE:
 // that is no crash, the exit code and stderr say what happened.
 import { $, type ProcessOutput } from 'zx/core'
-import type { RunOptions } from './executor.ts'
+import type { RunOptions, ScriptSession } from './executor.ts'
+
+export type { ScriptSession }
 
 export async function runWithStdin(
   cmd: string,
@@ -15,19 +17,6 @@ export async function runWithStdin(
   session.send(script)
   if (!opts.holdStdin) session.end()
   return session.done
-}
-
-/**
- * A script session: one `bash -s` whose script is written in parts. bash reads a script from a pipe as it
- * runs it, so a first part (read-only checks) can run while the caller decides whether to send the rest.
- * `until(line)` resolves with the output so far at the first stdout line the test accepts, or when the
- * process ends (then `ended` is true). Closing stdin (end) makes bash exit after what it was given.
- */
-export interface ScriptSession {
-  send(part: string): void
-  end(): void
-  until(accept: (line: string) => boolean): Promise<{ stdout: string; ended: boolean }>
-  done: Promise<ProcessOutput>
 }
 
 export function openSession(cmd: string, args: string[], opts: RunOptions): ScriptSession {

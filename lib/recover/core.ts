@@ -42,7 +42,9 @@ export function recoverCoreTasks(
       task: async (c, task) => {
         const out = await t.runOrThrow(inventoryScript(cfg), { label: 'list backups' })
         c.entry = chooseBackup(parseInventory(out.stdout), file, dir)
-        task.title = `${file ? 'Chosen' : 'Newest verified'} backup: ${c.entry.file} (${c.entry.time.toISOString()}, ${c.entry.size} bytes)`
+        task.title =
+          `${file ? 'Chosen' : 'Newest verified'} backup: ${c.entry.file} ` +
+          `(${c.entry.time.toISOString()}, ${c.entry.size} bytes)`
       },
     },
     steps(`Start the database alone (deploy-core SERVICE=db TAG=${o.tag})`, 'db'),
@@ -50,7 +52,9 @@ export function recoverCoreTasks(
       title: `Restore the ${file ? 'chosen' : 'newest verified'} backup as database "${live}"`,
       task: async (c, task) => {
         const s = await survey(cfg, t, live)
-        task.title = `Restore ${c.entry!.file} as database "${live}"${s.probe.live_exists ? " (the fresh container's database is dumped, then replaced)" : ''}`
+        task.title =
+          `Restore ${c.entry!.file} as database "${live}"` +
+          `${s.probe.live_exists ? " (the fresh container's database is dumped, then replaced)" : ''}`
         return task.newListr(
           restoreTasks<RecoverCoreCtx>(cfg, t, {
             entry: c.entry!,

@@ -12,7 +12,7 @@ import { tagDigest } from '../registry/manifest.ts'
 import type { Executor } from '../job/executor.ts'
 import { renderScript } from '../job/render.ts'
 import type { SecretProvider } from '../secrets/provider.ts'
-import { readSecrets, requestsFor } from '../secrets/read.ts'
+import { readSecrets, requestsFor } from '../contract/read.ts'
 import type { SecretValues } from '../secrets/secret.ts'
 
 export interface DeployCtx {
@@ -37,7 +37,9 @@ export function preflightTask<C>(
         throw err.hint
           ? err
           : new OpsError(err.message, {
-              hint: `mount the NFS export at ${cfg.stack.shared.host_path} on ${host.name} (docs/runbook.md), then run this again; nothing was deployed`,
+              hint:
+                `mount the NFS export at ${cfg.stack.shared.host_path} on ${host.name} (docs/runbook.md), ` +
+                `then run this again; nothing was deployed`,
             })
       task.title = `${host.name}: docker, compose v2 and the shared mount ${cfg.stack.shared.host_path} are there`
     },
@@ -73,7 +75,9 @@ export function deployTasks<C extends DeployCtx>(
       },
     },
     {
-      title: `Deploy ${d.label} on ${d.host.name}: ${d.services.join(', ')} at ${o.tag} (locked, health-checked, rolled back on failure)`,
+      title:
+        `Deploy ${d.label} on ${d.host.name}: ${d.services.join(', ')} at ${o.tag} ` +
+        `(locked, health-checked, rolled back on failure)`,
       task: async (c, t) => {
         const onLine = onStepLine((step) => (t.output = step))
         const out = await exec.run(renderScript(deployScript(cfg, d, o, c.secrets!)), {

@@ -55,7 +55,8 @@ async function bearer(challenge: string, basic: string, username: string): Promi
   // The credentials go where the challenge says: only over https, or plain http to this machine.
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.test(url.host)))
     throw new OpsError(
-      `the registry asked for credentials at ${url.origin}, which is neither https nor this machine; they were not sent`,
+      `the registry asked for credentials at ${url.origin}, which is neither https nor this machine; ` +
+        `they were not sent`,
     )
   if (params.service) url.searchParams.set('service', params.service)
   if (params.scope) url.searchParams.set('scope', params.scope)

@@ -39,9 +39,12 @@ export function checkVersions(e: BackupEntry, p: Probe): void {
   if (!want) return
   if (p.timescaledb !== want)
     throw new OpsError(
-      `refusing ${e.file}: it was taken with TimescaleDB ${want}, this server has TimescaleDB ${p.timescaledb ?? '(not installed)'}`,
+      `refusing ${e.file}: it was taken with TimescaleDB ${want}, ` +
+        `this server has TimescaleDB ${p.timescaledb ?? '(not installed)'}`,
       {
-        hint: `run a db image with TimescaleDB ${want} (core.services.db.image), restore, then upgrade with ALTER EXTENSION timescaledb UPDATE`,
+        hint:
+          `run a db image with TimescaleDB ${want} (core.services.db.image), restore, ` +
+          `then upgrade with ALTER EXTENSION timescaledb UPDATE`,
         exitCode: 65,
       },
     )

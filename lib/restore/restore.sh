@@ -41,7 +41,8 @@ check_dump() {
 # dimension ← dimension_slice) and parallel workers load them in any order, so their data goes first, serially.
 # Run by the container's bash: file, database, user, PGOPTIONS, then extra pg_restore flags.
 # shellcheck disable=SC2016 # the container's bash expands these
-parallel_restore='set -eo pipefail; f=$1; db=$2; u=$3; export PGOPTIONS=$4; x=("${@:5}"); toc=$(mktemp); trap "rm -f \"$toc\"" EXIT
+parallel_restore='set -eo pipefail; f=$1; db=$2; u=$3; export PGOPTIONS=$4; x=("${@:5}"); '\
+'toc=$(mktemp); trap "rm -f \"$toc\"" EXIT
 pg_restore -l "$f" | grep -v " TABLE DATA _timescaledb_catalog " > "$toc"
 pg_restore --exit-on-error "${x[@]}" -U "$u" -d "$db" --section=pre-data "$f"
 pg_restore --exit-on-error "${x[@]}" -U "$u" -d "$db" --section=data -n _timescaledb_catalog "$f"
@@ -68,7 +69,8 @@ SQL
   on_exit "rm -f $restore_log"
   if [ "$apply_roles" = 1 ]; then
     ktrdr_event step roles
-    dx psql -X -q -U "$db_user" -d postgres -f "$cdir/$roles_file" 2>&1 | grep -v 'already exists' >>"$restore_log" || true
+    dx psql -X -q -U "$db_user" -d postgres -f "$cdir/$roles_file" 2>&1 |
+      grep -v 'already exists' >>"$restore_log" || true
   fi
   ktrdr_event step pre-restore
   psql_in "$scratch" -v tsdb="$tsdb" >/dev/null <<'SQL'
@@ -83,12 +85,14 @@ SQL
   ktrdr_event step restore
   if [ "$format" = custom ]; then
     [ "$drill" = 1 ] && extra=(--no-owner --no-acl)
-    bg job restore bash -c "$parallel_restore" _ "$cdir/$file" "$scratch" "$db_user" "$restore_pgoptions" "${extra[@]}" \
+    bg job restore bash -c "$parallel_restore" _ "$cdir/$file" "$scratch" "$db_user" \
+      "$restore_pgoptions" "${extra[@]}" \
       2>>"$restore_log" ||
       fail "pg_restore failed: $(dump_noise <"$restore_log" | no_row_data | tail -n 2 | tr '\n' ' ')"
   else
     # shellcheck disable=SC2016 # the container's bash expands these
-    bg job restore bash -c 'set -o pipefail; export PGOPTIONS="$4"; gzip -dc "$1" | psql -X -q -v ON_ERROR_STOP=1 -U "$2" -d "$3" >/dev/null' \
+    bg job restore bash -c 'set -o pipefail; export PGOPTIONS="$4"; '\
+'gzip -dc "$1" | psql -X -q -v ON_ERROR_STOP=1 -U "$2" -d "$3" >/dev/null' \
       _ "$cdir/$file" "$db_user" "$scratch" "$restore_pgoptions" 2>>"$restore_log" ||
       fail "psql failed on the plain dump: $(no_row_data <"$restore_log" | tail -n 2 | tr '\n' ' ')"
   fi
@@ -141,7 +145,8 @@ swap() {
 SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'live') AS has_live \gset
 \if :has_live
 ALTER DATABASE :"live" WITH ALLOW_CONNECTIONS false;
-SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE datname = :'live' AND pid <> pg_backend_pid() \g /dev/null
+SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity
+WHERE datname = :'live' AND pid <> pg_backend_pid() \g /dev/null
 BEGIN;
 ALTER DATABASE :"live" RENAME TO :"old";
 ALTER DATABASE :"scratch" RENAME TO :"live";
@@ -158,8 +163,9 @@ SQL
   case $swap_out in
     *'::ktrdr swap-committed'*)
       swapped=1
-      [ "$swap_rc" = 0 ] || ktrdr_event warn "$live is the restored copy, but the replaced copy $old could not be dropped:" \
-        "drop it by hand (DROP DATABASE \"$old\")"
+      [ "$swap_rc" = 0 ] ||
+        ktrdr_event warn "$live is the restored copy, but the replaced copy $old could not be dropped:" \
+          "drop it by hand (DROP DATABASE \"$old\")"
       ;;
     *) fail "the swap failed; the live database is unchanged" ;;
   esac
@@ -182,7 +188,11 @@ SQL
 probe() {
   local out
   out=$(psql_in postgres -A -t -v live="$live" <<'SQL'
-SELECT json_build_object('server_version', current_setting('server_version'), 'timescaledb', (SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'), 'live_exists', EXISTS (SELECT 1 FROM pg_database WHERE datname = :'live'), 'scratch', (SELECT coalesce(json_agg(datname), '[]') FROM pg_database WHERE datname ~ '_(restore|drill)_[0-9]{8}t[0-9]{6}z$'))::text;
+SELECT json_build_object('server_version', current_setting('server_version'),
+  'timescaledb', (SELECT default_version FROM pg_available_extensions WHERE name = 'timescaledb'),
+  'live_exists', EXISTS (SELECT 1 FROM pg_database WHERE datname = :'live'),
+  'scratch', (SELECT coalesce(json_agg(datname), '[]') FROM pg_database
+    WHERE datname ~ '_(restore|drill)_[0-9]{8}t[0-9]{6}z$'))::text;
 SQL
   )
   ktrdr_event probe "$out"

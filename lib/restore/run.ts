@@ -68,19 +68,27 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: JobHost, p: R
         const stats = parseStats(out.stdout.slice(out.stdout.indexOf('::ktrdr stats-begin')).split('\n').slice(1))
         if (p.entry.manifest) {
           c.comparison = compareWithManifest(p.entry.manifest, stats)
-          task.title = `Restored ${p.entry.file} into ${scratch}: ${stats.tables.length} tables, ${stats.hypertables.length} hypertables`
+          task.title =
+            `Restored ${p.entry.file} into ${scratch}: ${stats.tables.length} tables, ` +
+            `${stats.hypertables.length} hypertables`
           if (c.comparison.mismatches)
             throw new OpsError(
-              `${p.mode}: the restored copy differs from the manifest in ${c.comparison.mismatches} place(s); the live database ${p.live} is unchanged`,
+              `${p.mode}: the restored copy differs from the manifest in ${c.comparison.mismatches} place(s); ` +
+                `the live database ${p.live} is unchanged`,
             )
         } else
-          task.title = `Restored ${p.entry.file} (plain SQL, no manifest: ${stats.tables.length} tables, counts not comparable)`
+          task.title =
+            `Restored ${p.entry.file} (plain SQL, no manifest: ${stats.tables.length} tables, ` +
+            `counts not comparable)`
       },
     },
     ...(p.mode === 'restore'
       ? [
           {
-            title: `Swap ${scratch} in as ${p.live} (backend stopped${safety ? `, a safety dump of ${p.live} taken` : ''}, connections to ${p.live} ended, renamed in one transaction)`,
+            title:
+              `Swap ${scratch} in as ${p.live} ` +
+              `(backend stopped${safety ? `, a safety dump of ${p.live} taken` : ''}, ` +
+              `connections to ${p.live} ended, renamed in one transaction)`,
             task: async (c: C, task) => {
               const old = `${p.live}_old_${scratch.split('_').pop()}`
               c.swapping = { live: p.live }

@@ -1,8 +1,7 @@
 // Azure Key Vault (design §9.2) through `az keyvault secret show`, one call per secret (az has no batch read).
 // References are azkv://<vault>/<secret-name>; the value comes back as JSON on stdout, never through argv.
 import { $ } from 'zx/core'
-import type { SecretProvider, SecretRequest } from './provider.ts'
-import { SecretReadError } from './provider.ts'
+import { type SecretProvider, SecretReadError, type SecretRequest } from './types.ts'
 import { Secret } from './secret.ts'
 
 export function azShowArgs(ref: string): string[] {

@@ -9,9 +9,12 @@ export function dotenvLine(name: string, value: string): string {
   if (!value.includes("'") && !value.endsWith('\\')) return `${name}='${value}'`
   if (!/["$\\]/.test(value)) return `${name}="${value}"`
   throw new OpsError(
-    `${name}: its value contains both a single quote and one of " $ \\, which no .env quoting can carry so that both dotenv and docker compose read it back unchanged`,
+    `${name}: its value contains both a single quote and one of " $ \\, which no .env quoting can carry ` +
+      `so that both dotenv and docker compose read it back unchanged`,
     {
-      hint: `rotate ${name} to a value without single quotes (1Password's generator: letters, digits and symbols other than ')`,
+      hint:
+        `rotate ${name} to a value without single quotes (1Password's generator: ` +
+        `letters, digits and symbols other than ')`,
     },
   )
 }

@@ -1,7 +1,6 @@
 // Secrets from the current environment (CI, or an operator without op). A reference env://NAME reads NAME;
 // any other reference reads the variable of the same name as the contract variable.
-import type { SecretProvider } from './provider.ts'
-import { SecretReadError } from './provider.ts'
+import { type SecretProvider, SecretReadError } from './types.ts'
 import { Secret } from './secret.ts'
 
 export const envProvider: SecretProvider = {

@@ -2,8 +2,7 @@
 // references on stdin. Values come back on stdout only; nothing secret is ever in argv.
 import { randomBytes } from 'node:crypto'
 import { runWithStdin } from '../job/spawn.ts'
-import type { SecretProvider, SecretRequest } from './provider.ts'
-import { SecretReadError } from './provider.ts'
+import { type SecretProvider, SecretReadError, type SecretRequest } from './types.ts'
 import { Secret } from './secret.ts'
 
 /** A template whose markers cannot occur in a value by chance (random per run). */
@@ -38,11 +37,16 @@ export function opFailure(exitCode: number | null, stderr: string, requests: Sec
     )
   )
     return new SecretReadError(`1Password: not signed in (${first})`, {
-      hint: 'run `eval $(op signin)` (desktop app) or export OP_SERVICE_ACCOUNT_TOKEN for the automation account, then retry',
+      hint:
+        'run `eval $(op signin)` (desktop app) or export ' +
+        'OP_SERVICE_ACCOUNT_TOKEN for the automation account, then retry',
     })
   if (/too many requests|rate limit|\b429\b/i.test(text))
     return new SecretReadError(`1Password rate limit reached (${first})`, {
-      hint: 'wait a minute and retry; a service account has hourly and daily limits (see `op service-account ratelimit`); one run makes a single op call',
+      hint:
+        'wait a minute and retry; a service account has hourly and daily limits ' +
+        '(see `op service-account ratelimit`); ' +
+        'one run makes a single op call',
     })
   if (
     /not compatible with the provided user auth/i.test(text) ||
@@ -61,7 +65,9 @@ export function opFailure(exitCode: number | null, stderr: string, requests: Sec
     return new SecretReadError(
       `1Password could not resolve ${named.map((r) => `${r.name} (${r.ref})`).join(', ')}: ${first}`,
       {
-        hint: 'check the reference in secrets.yml against the vault (`op item get <item> --vault <vault>`), or create the item',
+        hint:
+          'check the reference in secrets.yml against the vault (`op item get <item> --vault <vault>`), ' +
+          'or create the item',
       },
     )
   return new SecretReadError(`op inject failed (exit ${exitCode}): ${first || 'no message'}`)

@@ -1,23 +1,15 @@
 // One interface for every place secrets can come from. A provider turns {VAR → reference} into
 // {VAR → Secret} in as few processes as it can; values are registered with the redactor as they arrive.
 import type { Config } from '../config/model.ts'
-import type { SecretProviderName } from '../config/schema.ts'
+import { SECRET_PROVIDERS, type SecretProviderName } from '../config/schema.ts'
 import { OpsError } from '../errors.ts'
-import type { Secret } from './secret.ts'
 import { azureProvider } from './azure.ts'
 import { envProvider } from './env.ts'
 import { opProvider } from './op.ts'
+import type { SecretProvider } from './types.ts'
 
-export interface SecretRequest {
-  /** The env variable the value is for (named in errors, never the value). */
-  name: string
-  ref: string
-}
-
-export interface SecretProvider {
-  readonly name: SecretProviderName
-  resolve(requests: SecretRequest[]): Promise<Map<string, Secret>>
-}
+export type { SecretProvider, SecretRequest } from './types.ts'
+export { SecretReadError } from './types.ts'
 
 export function providerFor(name: SecretProviderName): SecretProvider {
   switch (name) {
@@ -33,10 +25,9 @@ export function providerFor(name: SecretProviderName): SecretProvider {
 /** The flag (--secrets-provider) wins over the config set's `provider:`. */
 export function chooseProvider(cfg: Config, flag?: string): SecretProvider {
   const name = (flag ?? cfg.secrets.provider) as SecretProviderName
-  if (!['op', 'env', 'azure'].includes(name))
-    throw new OpsError(`unknown secrets provider "${name}": use op, env or azure`, { exitCode: 64 })
+  if (!SECRET_PROVIDERS.includes(name))
+    throw new OpsError(`unknown secrets provider "${name}": use one of ${SECRET_PROVIDERS.join(', ')}`, {
+      exitCode: 64,
+    })
   return providerFor(name)
 }
-
-/** Error for a provider that could not deliver some variables: names and references, never values. */
-export class SecretReadError extends OpsError {}

@@ -1,7 +1,7 @@
 // A secret value. It registers itself with the redactor on creation and never prints itself:
 // String(), JSON and util.inspect all show the mask. Only reveal() hands out the value, for stdin or env.
 import { inspect } from 'node:util'
-import { MASK, registerSecret } from './redactor.ts'
+import { MASK, registerSecret } from '../redactor.ts'
 
 export class Secret {
   readonly name: string

@@ -79,7 +79,8 @@ export function snapshotFilesPath(target: SnapshotTarget, name: string): string 
   if (target.mountpoint === undefined) {
     throw new SnapshotError(
       'mountpoint',
-      `is needed to copy ZFS snapshot files; set it to the mount point of ${target.dataset} (zfs get -H -o value mountpoint ${target.dataset})`,
+      `is needed to copy ZFS snapshot files; set it to the mount point of ${target.dataset} ` +
+        `(zfs get -H -o value mountpoint ${target.dataset})`,
     )
   }
   return `${absPath(target.mountpoint, 'mountpoint')}/.zfs/snapshot/${name}`

@@ -54,7 +54,9 @@ export function snapshotSettings(cfg: Config): SnapshotSettings {
         file,
         path: 'snapshots.dir',
         message: `${s.dir} is inside snapshots.source (${s.source}): the snapshots would show up in the NFS export`,
-        fix: `put it next to the source on the same btrfs file system, e.g. ${source.replace(/\/[^/]*$/, '')}/.snapshots/${source.split('/').pop()}`,
+        fix:
+          `put it next to the source on the same btrfs file system, e.g. ` +
+          `${source.replace(/\/[^/]*$/, '')}/.snapshots/${source.split('/').pop()}`,
       })
     } else if (within(source, dir)) {
       issues.push({

@@ -30,7 +30,8 @@ export function parseCopyTo(t: SnapshotTarget, copyTo: string, file: string): Co
   if (t.backend === 'btrfs') {
     if (!copyTo.startsWith('/'))
       throw bad(
-        `should be a directory on another btrfs file system (/mnt/usb/ktrdr), host:/path or rsync:/path, found ${JSON.stringify(copyTo)}`,
+        `should be a directory on another btrfs file system (/mnt/usb/ktrdr), host:/path or rsync:/path, ` +
+          `found ${JSON.stringify(copyTo)}`,
         'see docs/snapshots.md, "Copy to a second disk or host"',
       )
     return { kind: 'receive', dest: copyTo.replace(/\/+$/, '') }
@@ -70,9 +71,12 @@ export function planCopy(t: SnapshotTarget, dest: CopyDest, source: SnapshotRef[
   if (!destNewest) return { name: newest.name, upToDate: false }
   if (!here.has(destNewest.name) || !older(destNewest)) {
     throw new OpsError(
-      `cannot send incrementally to ${dest.dest}: its newest snapshot ${destNewest.name} is not an older snapshot of ${t.backend === 'zfs' ? t.dataset : ''} here`,
+      `cannot send incrementally to ${dest.dest}: its newest snapshot ${destNewest.name} ` +
+        `is not an older snapshot of ${t.backend === 'zfs' ? t.dataset : ''} here`,
       {
-        hint: `roll ${dest.dest} back to a snapshot both sides have (zfs rollback -r ${dest.dest}@<name>), or destroy it for a full copy`,
+        hint:
+          `roll ${dest.dest} back to a snapshot both sides have (zfs rollback -r ${dest.dest}@<name>), ` +
+          `or destroy it for a full copy`,
       },
     )
   }

@@ -22,7 +22,8 @@ export function assertPrefix(prefix: string): void {
   if (!PREFIX_RE.test(prefix)) {
     throw new SnapshotError(
       'snapshot.prefix',
-      `should be 1-64 letters, digits, '_', '.' or '-' starting with a letter or digit, found ${JSON.stringify(prefix)}`,
+      `should be 1-64 letters, digits, '_', '.' or '-' starting with a letter or digit, ` +
+        `found ${JSON.stringify(prefix)}`,
     )
   }
 }

@@ -47,7 +47,8 @@ export function formatTable(rows: Row[]): string[] {
 export function header(where: string, target: string, now: Date, injected: boolean, policy: RetentionPolicy): string[] {
   return [
     `snapshots of ${target} on ${where}`,
-    `now: ${iso(now)} (${injected ? 'injected with --now / KTRDR_NOW' : "the host's clock"}); policy: ${describePolicy(policy)}`,
+    `now: ${iso(now)} (${injected ? 'injected with --now / KTRDR_NOW' : "the host's clock"}); ` +
+      `policy: ${describePolicy(policy)}`,
   ]
 }
 

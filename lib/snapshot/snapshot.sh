@@ -14,7 +14,8 @@ snap_preflight() {
       [ "$(stat -f -c %T "$source" 2>/dev/null)" = btrfs ] ||
         snap_missing "$source is not on a btrfs file system: is the export's file system mounted? (mount it, then" \
           "run this again; docs/snapshots.md)"
-      snap_missing "$source is not a btrfs subvolume (create it with: btrfs subvolume create $source, then move the data in)"
+      snap_missing "$source is not a btrfs subvolume (create it with: btrfs subvolume create $source," \
+        "then move the data in)"
     fi
   else
     command -v zfs >/dev/null || snap_missing 'zfs is not installed on this host (apt install zfsutils-linux)'

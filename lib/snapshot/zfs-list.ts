@@ -26,7 +26,8 @@ export function parseZfsSnapshotList(stdout: string): ZfsSnapshot[] {
     if (fields.length !== 2 || at <= 0 || at === full.length - 1 || !/^\d+$/.test(creation)) {
       throw new SnapshotError(
         `zfs list line ${i + 1}`,
-        `expected "<dataset>@<name><TAB><creation seconds>" (zfs list -H -p -o name,creation), found ${JSON.stringify(line)}`,
+        `expected "<dataset>@<name><TAB><creation seconds>" (zfs list -H -p -o name,creation), ` +
+          `found ${JSON.stringify(line)}`,
       )
     }
     out.push({ dataset: full.slice(0, at), name: full.slice(at + 1), created: new Date(Number(creation) * 1000) })

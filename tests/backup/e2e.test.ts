@@ -18,7 +18,8 @@ const TABLES = ['public.bars', 'public.results', 'public.strategies', 'public."O
 const fingerprint = () =>
   TABLES.map((t) =>
     w.sql(
-      `SELECT '${t.replace(/'/g, "''")} ' || count(*) || ' ' || coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`,
+      `SELECT '${t.replace(/'/g, "''")} ' || count(*) || ' ' || ` +
+        `coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`,
     ),
   ).join('\n')
 const listing = (dir = w.backups) => (existsSync(dir) ? readdirSync(dir).sort() : [])
@@ -41,7 +42,8 @@ test.before(() => {
     '-d',
     'ktrdr',
     '-c',
-    "ALTER TABLE bars SET (timescaledb.compress, timescaledb.compress_segmentby = 'symbol'); SELECT compress_chunk(c) FROM show_chunks('bars') c LIMIT 2",
+    "ALTER TABLE bars SET (timescaledb.compress, timescaledb.compress_segmentby = 'symbol'); " +
+      "SELECT compress_chunk(c) FROM show_chunks('bars') c LIMIT 2",
   )
   compression = r.code === 0 ? 'compressed 2 chunks' : `refused: ${r.stderr.trim().split('\n')[0]}`
 })
@@ -74,7 +76,8 @@ test('backup: dump, roles and manifest, nothing partial, status OK', () => {
 test('restore: damage, restore with YES=1, every table equal, hypertables still hypertables', () => {
   const before = fingerprint()
   w.sql(
-    "DELETE FROM bars WHERE symbol = 'GBPUSD'; DROP TABLE strategies; UPDATE results SET payload = 'x' WHERE id < 1000;",
+    "DELETE FROM bars WHERE symbol = 'GBPUSD'; DROP TABLE strategies; " +
+      "UPDATE results SET payload = 'x' WHERE id < 1000;",
   )
   const noTty = w.make('restore')
   assert.is.not(noTty.code, 0)
@@ -90,7 +93,9 @@ test('restore: damage, restore with YES=1, every table equal, hypertables still 
   )
 })
 
-test("one lock per host: deploy-core during a restore's swap is refused, naming the restore; the restore completes", async () => {
+const lockDuringSwap =
+  "one lock per host: deploy-core during a restore's swap is refused, naming the restore; the restore completes"
+test(lockDuringSwap, async () => {
   const before = fingerprint()
   const p = spawn('node', [join(REPO, 'dist/restore.mjs'), '--config', w.config, '--yes'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -159,7 +164,9 @@ test('checksums: the drill compares them (a table with json/point columns too); 
   removeBackup(twin)
 })
 
-test('an older manifest (text-form checksums) still verifies; an unknown algorithm is refused before anything runs', () => {
+const olderManifest =
+  'an older manifest (text-form checksums) still verifies; an unknown algorithm is refused before anything runs'
+test(olderManifest, () => {
   const textSum = (t: string) => w.sql(`SELECT coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`)
   // The current algorithm, computed here the plain way (whole-row references, dropped columns included in
   // bars and "Odd Name"): the manifest's values must be exactly these.
@@ -169,7 +176,8 @@ test('an older manifest (text-form checksums) still verifies; an unknown algorit
   for (const t of current.tables) assert.is(t.checksum, recordSum(t.table), t.table)
   const old = copyBackup(daily(), 'ktrdr-20200106T000000Z', (m) => {
     m.checksum_algorithm = CHECKSUM_ALGORITHMS.text
-    for (const t of m.tables) t.checksum = textSum(t.table) // the live database holds what the backup holds (restored above)
+    // the live database holds what the backup holds (restored above)
+    for (const t of m.tables) t.checksum = textSum(t.table)
   })
   const ok = w.make('backup-verify', { FILE: `${old}.dump` })
   assert.is(ok.code, 0, ok.stdout + ok.stderr)
@@ -217,7 +225,8 @@ test('fault: pg_dump killed mid-stream → failed, nothing left, live untouched'
     'bash',
     '-c',
     `for i in $(seq 6000); do
-    for f in /mnt/shared/db-backups/.partial-*.dump; do [ -s "$f" ] && pkill -STOP -x pg_dump && pkill -KILL -x pg_dump && exit 0; done
+    for f in /mnt/shared/db-backups/.partial-*.dump; do [ -s "$f" ] && pkill -STOP -x pg_dump ` +
+      `&& pkill -KILL -x pg_dump && exit 0; done
     sleep 0.005
   done; exit 1`,
   )
@@ -284,7 +293,8 @@ test('fault: a plain .sql.gz cut short (passes gzip -t) → refused', () => {
   const r0 = w.onCore([
     'bash',
     '-c',
-    `docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | head -c 3000000 | gzip > '${onHost}' && gzip -t '${onHost}'`,
+    `docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | head -c 3000000 ` +
+      `| gzip > '${onHost}' && gzip -t '${onHost}'`,
   ])
   assert.is(r0.code, 0, r0.stderr)
   const r = node('restore', ['--yes', '--file', 'ktrdr-20200103.sql.gz'])
@@ -300,11 +310,13 @@ test('fault: a complete .sql.gz whose gzip check fails (CRC) → refused, though
   const r0 = w.onCore([
     'bash',
     '-c',
-    `set -o pipefail; docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr | gzip > '${w.hostBackups}/ktrdr-20200108.sql.gz'`,
+    `set -o pipefail; docker compose -f '${w.compose}' exec -T db pg_dump -U ktrdr -d ktrdr ` +
+      `| gzip > '${w.hostBackups}/ktrdr-20200108.sql.gz'`,
   ])
   assert.is(r0.code, 0, r0.stderr)
   const bytes = readFileSync(gz)
-  bytes.writeUInt8(bytes.readUInt8(bytes.length - 8) ^ 0xff, bytes.length - 8) // the trailer's CRC32: every byte of SQL is there, the check fails
+  // the trailer's CRC32: every byte of SQL is there, the check fails
+  bytes.writeUInt8(bytes.readUInt8(bytes.length - 8) ^ 0xff, bytes.length - 8)
   writeFileSync(gz, bytes)
   assert.is.not(sh('gzip', ['-t', gz]).code, 0, 'gzip -t sees the damage')
   const r = node('restore', ['--yes', '--file', 'ktrdr-20200108.sql.gz'])

@@ -22,10 +22,12 @@ const manifest = (base: string, time: string, size: number) =>
 const out = [
   '::ktrdr file 100 ktrdr-20261126T020000Z.dump',
   '::ktrdr file 5 ktrdr-20261126T020000Z.roles.sql',
-  `::ktrdr manifest ktrdr-20261126T020000Z.manifest.json ${manifest('ktrdr-20261126T020000Z', '2026-11-26T02:00:01Z', 100)}`,
+  `::ktrdr manifest ktrdr-20261126T020000Z.manifest.json ` +
+    `${manifest('ktrdr-20261126T020000Z', '2026-11-26T02:00:01Z', 100)}`,
   '::ktrdr file 50 ktrdr-20261127T020000Z.dump',
   '::ktrdr file 5 ktrdr-20261127T020000Z.roles.sql',
-  `::ktrdr manifest ktrdr-20261127T020000Z.manifest.json ${manifest('ktrdr-20261127T020000Z', '2026-11-27T02:00:01Z', 100)}`,
+  `::ktrdr manifest ktrdr-20261127T020000Z.manifest.json ` +
+    `${manifest('ktrdr-20261127T020000Z', '2026-11-27T02:00:01Z', 100)}`,
   '::ktrdr file 70 ktrdr-20261127T030000Z.dump',
   '::ktrdr file 900 ktrdr-20261101.sql.gz',
   '::ktrdr file 1 notes.txt',

@@ -61,11 +61,15 @@ test('recover-worker: no shared mount → clear refusal, nothing deployed', () =
 
 test('recover-core: backup, lose the db container + volume + compose dir, recover, data back', () => {
   w.dbUp()
-  w.sql(`CREATE TABLE strategies (id serial PRIMARY KEY, name text NOT NULL);
+  w.sql(
+    `CREATE TABLE strategies (id serial PRIMARY KEY, name text NOT NULL);
 INSERT INTO strategies (name) SELECT 'strat-' || g FROM generate_series(1, 500) g;
 CREATE TABLE bars (time timestamptz NOT NULL, symbol text NOT NULL, close double precision);
 SELECT create_hypertable('bars', 'time', chunk_time_interval => interval '1 day');
-INSERT INTO bars SELECT t, 'EURUSD', random() FROM generate_series(timestamptz '2026-01-01', timestamptz '2026-01-04' - interval '1 minute', interval '1 minute') t;`)
+INSERT INTO bars SELECT t, 'EURUSD', random() ` +
+      `FROM generate_series(timestamptz '2026-01-01', ` +
+      `timestamptz '2026-01-04' - interval '1 minute', interval '1 minute') t;`,
+  )
   const before = fingerprint()
   const b = w.make('backup')
   assert.is(b.code, 0, b.stdout + b.stderr)

@@ -152,9 +152,11 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number } = {}): Wor
 }
 
 /** Seed: a plain table, a table with awkward text, a hypertable over several daily chunks. */
-export const SEED_SQL = `
+export const SEED_SQL =
+  `
 CREATE TABLE strategies (id serial PRIMARY KEY, name text NOT NULL, params jsonb);
-INSERT INTO strategies (name, params) SELECT 'strat-' || g, jsonb_build_object('n', g, 'q', E'it''s "quoted"\\n') FROM generate_series(1, 200) g;
+INSERT INTO strategies (name, params) SELECT 'strat-' || g, ` +
+  `jsonb_build_object('n', g, 'q', E'it''s "quoted"\\n') FROM generate_series(1, 200) g;
 CREATE TABLE notes (id int, body json, at point);
 INSERT INTO notes SELECT g, json_build_object('g', g), point(g, -g) FROM generate_series(1, 50) g;
 CREATE TABLE "Odd Name" (k text, gone int, v numeric);
@@ -165,6 +167,10 @@ SELECT create_hypertable('bars', 'time', chunk_time_interval => interval '1 day'
 ALTER TABLE bars ADD COLUMN gone int;
 ALTER TABLE bars DROP COLUMN gone;
 CREATE TABLE results (id bigint PRIMARY KEY, job text, payload text);
-INSERT INTO results SELECT g, 'job-' || (g % 97), md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) FROM generate_series(1, 300000) g;
-INSERT INTO bars SELECT t, s, random() * 100 FROM generate_series(timestamptz '2026-01-01', timestamptz '2026-01-06' - interval '1 minute', interval '1 minute') t, (VALUES ('EURUSD'), ('GBPUSD')) v(s);
+INSERT INTO results SELECT g, 'job-' || (g % 97), ` +
+  `md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) FROM generate_series(1, 300000) g;
+INSERT INTO bars SELECT t, s, random() * 100 ` +
+  `FROM generate_series(timestamptz '2026-01-01', ` +
+  `timestamptz '2026-01-06' - interval '1 minute', interval '1 minute') t, ` +
+  `(VALUES ('EURUSD'), ('GBPUSD')) v(s);
 `

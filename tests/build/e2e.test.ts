@@ -77,7 +77,8 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
 
   const anon = host(
     'ktrdr-workers-b',
-    `export DOCKER_CONFIG=$(mktemp -d /dev/shm/e2e.XXXXXX); trap 'rm -rf "$DOCKER_CONFIG"' EXIT\ndocker pull ${refs.worker}`,
+    `export DOCKER_CONFIG=$(mktemp -d /dev/shm/e2e.XXXXXX); trap 'rm -rf "$DOCKER_CONFIG"' EXIT\n` +
+      `docker pull ${refs.worker}`,
   )
   assert.is.not(anon.code, 0)
   assert.match(anon.stderr, /no basic auth credentials|unauthorized/, 'the registry demands auth')
@@ -87,13 +88,17 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
     'ktrdr-workers-b',
     [
       'export DOCKER_CONFIG=$(mktemp -d /dev/shm/e2e.XXXXXX)',
-      `trap 'docker rm -f ${name}-backend ${name}-worker >/dev/null 2>&1 || true; docker rmi ${refs.backend} ${refs.worker} >/dev/null 2>&1 || true; rm -rf "$DOCKER_CONFIG"' EXIT`,
+      `trap 'docker rm -f ${name}-backend ${name}-worker >/dev/null 2>&1 || true; ` +
+        `docker rmi ${refs.backend} ${refs.worker} >/dev/null 2>&1 || true; ` +
+        `rm -rf "$DOCKER_CONFIG"' EXIT`,
       `export REGISTRY_PASSWORD=${quote(password)}`,
       `printf '%s' "$REGISTRY_PASSWORD" | docker login ${REGISTRY} --username ktrdr-ci --password-stdin >/dev/null`,
       ...(['backend', 'worker'] as const).flatMap((k) => [
         `docker pull -q ${refs[k]} >/dev/null`,
         `docker run -d --name ${name}-${k} ${refs[k]} python -c 'import time; time.sleep(120)' >/dev/null`,
-        `echo "${k} $(docker inspect --format '{{index .Config.Labels "org.opencontainers.image.revision"}} {{.State.Running}} {{.Config.User}}' ${name}-${k})"`,
+        `echo "${k} $(docker inspect --format '` +
+          `{{index .Config.Labels "org.opencontainers.image.revision"}} {{.State.Running}} ` +
+          `{{.Config.User}}' ${name}-${k})"`,
       ]),
     ].join('\n'),
   )

@@ -50,7 +50,10 @@ test('in CI the default tag is sha-<short HEAD>, REVISION the full sha, SOURCE t
   assert.is(r.code, 0, r.stderr)
   assert.is(
     wouldBuild(r.stdout),
-    `docker build -f ${REPO}/templates/Dockerfile.backend -t ghcr.io/ktrdr/ktrdr-backend:sha-${c.short} --build-arg BASE=ghcr.io/ktrdr/ktrdr-base:py3.13-v1 --build-arg REVISION=${c.head} --build-arg SOURCE=https://github.com/ktrdr/ktrdr ${c.dir}`,
+    `docker build -f ${REPO}/templates/Dockerfile.backend -t ghcr.io/ktrdr/ktrdr-backend:sha-${c.short} ` +
+      `--build-arg BASE=ghcr.io/ktrdr/ktrdr-base:py3.13-v1 ` +
+      `--build-arg REVISION=${c.head} ` +
+      `--build-arg SOURCE=https://github.com/ktrdr/ktrdr ${c.dir}`,
   )
 })
 
@@ -89,7 +92,10 @@ test('a local tag builds from a dirty tree outside CI; SOURCE and BASE_TAG flags
   assert.is(r.code, 0, r.stderr)
   assert.is(
     wouldBuild(r.stdout),
-    `docker build -f ${REPO}/templates/Dockerfile.worker -t ghcr.io/ktrdr/ktrdr-worker:local --build-arg BASE=ghcr.io/ktrdr/ktrdr-base:py3.13-v2 --build-arg REVISION=${c.head} --build-arg SOURCE=https://example.org/ktrdr ${c.dir}`,
+    `docker build -f ${REPO}/templates/Dockerfile.worker -t ghcr.io/ktrdr/ktrdr-worker:local ` +
+      `--build-arg BASE=ghcr.io/ktrdr/ktrdr-base:py3.13-v2 ` +
+      `--build-arg REVISION=${c.head} ` +
+      `--build-arg SOURCE=https://example.org/ktrdr ${c.dir}`,
   )
 })
 
@@ -110,7 +116,9 @@ test('build-base: py3.13-v1 by default, lab args, never a sha- tag, needs no che
   assert.is(r.code, 0, r.stderr)
   assert.is(
     wouldBuild(r.stdout),
-    `docker build -f ${REPO}/templates/Dockerfile.base -t ghcr.io/ktrdr/ktrdr-base:py3.13-v1 --build-arg BASE_IMAGE=ktrdr-lab/python:3.13 --build-arg INSTALL_UV=0 ${REPO}/templates`,
+    `docker build -f ${REPO}/templates/Dockerfile.base -t ghcr.io/ktrdr/ktrdr-base:py3.13-v1 ` +
+      `--build-arg BASE_IMAGE=ktrdr-lab/python:3.13 ` +
+      `--build-arg INSTALL_UV=0 ${REPO}/templates`,
   )
   r = make('build-base', { TAG: 'sha-abcdef0', DRY_RUN: '1' }, { env: IN_CI })
   assert.is(r.code, 2)
@@ -140,7 +148,10 @@ test('PUSH=1: the password is read before any build; missing → names the varia
   assert.not.match(r.stdout, 'Build ghcr.io', 'the build task never started')
 })
 
-test('image mode: the refs make build-* TAG=local produces are the ones docker-compose.dev.yml runs with KTRDR_IMAGE_TAG=local', () => {
+const imageModeRefs =
+  'image mode: the refs make build-* TAG=local produces are the ones docker-compose.dev.yml ' +
+  'runs with KTRDR_IMAGE_TAG=local'
+test(imageModeRefs, () => {
   const c = checkout()
   const dir = tempDir('ktrdr-devstack-')
   cpSync(join(REPO, 'templates/docker-compose.dev.yml'), join(dir, 'docker-compose.dev.yml'))

@@ -26,7 +26,8 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
     name: 'two nodes on one host sharing ports',
     edits: [{ file: W, from: 'host: ktrdr-workers-c', to: 'host: ktrdr-workers-b' }],
     expect: [
-      'W:14:11 worker_nodes[1].port: node C (ports 9000–9001) and node B (ports 9000–9002) share a port on host ktrdr-workers-b (fix: move node C to port 9003 or later)',
+      'W:14:11 worker_nodes[1].port: node C (ports 9000–9001) and node B (ports 9000–9002) ' +
+        'share a port on host ktrdr-workers-b (fix: move node C to port 9003 or later)',
     ],
   },
   {
@@ -50,11 +51,15 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
       {
         file: W,
         from: /$/,
-        to: '  - name: D\n    host: ktrdr-workers-d\n    compose_path: /opt/ktrdr-workers-d/docker-compose.workers.yml\n',
+        to:
+          '  - name: D\n    host: ktrdr-workers-d\n' +
+          '    compose_path: /opt/ktrdr-workers-d/docker-compose.workers.yml\n',
       },
     ],
     expect: [
-      'W:16:11 worker_nodes[2].host: host ktrdr-workers-d has no static address (fix: add "address: <ip>" to this entry, or ktrdr-workers-d: { address: <ip> } under hosts: in S)',
+      'W:16:11 worker_nodes[2].host: host ktrdr-workers-d has no static address ' +
+        '(fix: add "address: <ip>" to this entry, ' +
+        'or ktrdr-workers-d: { address: <ip> } under hosts: in S)',
     ],
   },
   {
@@ -63,32 +68,40 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
       {
         file: S,
         from: /workers:\n {2}env: \[.*\]/,
-        to: 'workers:\n  env:\n    BACKEND_BASE_URL:\n    WORKER_PUBLIC_BASE_URL:\n    WORKER_PORT:\n    SHARED_MOUNT_PATH:\n    BROKER_API_KEY: hunter2-broker',
+        to:
+          'workers:\n  env:\n    BACKEND_BASE_URL:\n    WORKER_PUBLIC_BASE_URL:\n' +
+          '    WORKER_PORT:\n    SHARED_MOUNT_PATH:\n    BROKER_API_KEY: hunter2-broker',
       },
     ],
     expect: [
-      'S:66:21 workers.env.BROKER_API_KEY: BROKER_API_KEY is a secret and was given a literal value (fix: remove the value (list the name only) and reference it in X as op://<vault>/<item>/<field>; rotate it if it was real)',
+      'S:66:21 workers.env.BROKER_API_KEY: BROKER_API_KEY is a secret and was given a literal value ' +
+        '(fix: remove the value (list the name only) and reference it in X ' +
+        'as op://<vault>/<item>/<field>; rotate it if it was real)',
     ],
   },
   {
     name: 'literal value in the secrets map',
     edits: [{ file: X, from: 'JWT_SECRET: op://ktrdr-homelab/backend/jwt_secret', to: 'JWT_SECRET: s3cr3t-literal' }],
     expect: [
-      'X:6:15 secrets.JWT_SECRET: looks like a literal value: secrets must be references, never values (fix: write op://<vault>/<item>/<field>; if that was a real secret, rotate it and purge it from git history)',
+      'X:6:15 secrets.JWT_SECRET: looks like a literal value: secrets must be references, never values ' +
+        '(fix: write op://<vault>/<item>/<field>; ' +
+        'if that was a real secret, rotate it and purge it from git history)',
     ],
   },
   {
     name: 'floating image tag',
     edits: [{ file: S, from: 'prom/prometheus:v2.53.2', to: 'prom/prometheus:latest' }],
     expect: [
-      'S:52:14 core.services.prometheus.image: must be pinned to an exact version (e.g. name:2.19.3-pg17 or name@sha256:…); floating tags break restores',
+      'S:52:14 core.services.prometheus.image: must be pinned to an exact version ' +
+        '(e.g. name:2.19.3-pg17 or name@sha256:…); floating tags break restores',
     ],
   },
   {
     name: 'service missing a contract variable',
     edits: [{ file: S, from: 'DB_PASSWORD, JWT_SECRET, SHARED', to: 'DB_PASSWORD, SHARED' }],
     expect: [
-      'S:50:12 core.services.backend.env: missing JWT_SECRET, which the contract requires for backend (fix: add JWT_SECRET to this list)',
+      'S:50:12 core.services.backend.env: missing JWT_SECRET, which the contract requires for backend ' +
+        '(fix: add JWT_SECRET to this list)',
     ],
   },
   {
@@ -97,18 +110,22 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
       {
         file: S,
         from: /workers:\n {2}env: \[.*\]/,
-        to: 'workers:\n  env:\n    BACKEND_BASE_URL: http://10.0.0.1:8000\n    WORKER_PUBLIC_BASE_URL:\n    WORKER_PORT:\n    SHARED_MOUNT_PATH:\n    BROKER_API_KEY:',
+        to:
+          'workers:\n  env:\n    BACKEND_BASE_URL: http://10.0.0.1:8000\n    WORKER_PUBLIC_BASE_URL:\n' +
+          '    WORKER_PORT:\n    SHARED_MOUNT_PATH:\n    BROKER_API_KEY:',
       },
     ],
     expect: [
-      'S:62:23 workers.env.BACKEND_BASE_URL: BACKEND_BASE_URL is topology, derived from hosts, zone and ports; it cannot be set by hand (fix: remove the value and list the name only)',
+      'S:62:23 workers.env.BACKEND_BASE_URL: BACKEND_BASE_URL is topology, derived from hosts, zone and ports; ' +
+        'it cannot be set by hand (fix: remove the value and list the name only)',
     ],
   },
   {
     name: 'database name that is not a plain identifier',
     edits: [{ file: S, from: 'database:\n  name: ktrdr', to: 'database:\n  name: ktrdr-prod' }],
     expect: [
-      'S:35:9 database.name: must be a plain lower-case identifier (letters, digits, _): it names the database in SQL and in backup file names',
+      'S:35:9 database.name: must be a plain lower-case identifier (letters, digits, _): ' +
+        'it names the database in SQL and in backup file names',
     ],
   },
   {

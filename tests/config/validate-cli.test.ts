@@ -11,7 +11,8 @@ test('shipped homelab config: exit 0 and a summary of nodes, ports, services and
   assert.match(r.stdout, /C\s+ktrdr-workers-c\s+2 replicas ports 9000–9001/)
   assert.match(
     r.stdout,
-    'replica 2: BACKEND_BASE_URL=http://ktrdr-core.internal:8000 WORKER_PUBLIC_BASE_URL=http://ktrdr-workers-c.internal:9001',
+    'replica 2: BACKEND_BASE_URL=http://ktrdr-core.internal:8000 ' +
+      'WORKER_PUBLIC_BASE_URL=http://ktrdr-workers-c.internal:9001',
   )
   assert.match(r.stdout, 'JWT_SECRET=<op://ktrdr-homelab/backend/jwt_secret>')
   assert.match(r.stdout, /db\s+timescale\/timescaledb:2\.19\.3-pg17/)

@@ -55,7 +55,9 @@ test.before(() => {
   watcher = watchArgv()
 })
 
-test('deploy core all and workers all: hosts log in and pull; the backend lists every replica by its explicit URL', async () => {
+const deployAll =
+  'deploy core all and workers all: hosts log in and pull; the backend lists every replica by its explicit URL'
+test(deployAll, async () => {
   const core = run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG })
   assert.is(core.code, 0, core.stdout + core.stderr)
   for (const h of [HOSTS.b, HOSTS.c]) freshNode(h)
@@ -84,7 +86,9 @@ test('deploy core all and workers all: hosts log in and pull; the backend lists 
   assert.is(health.db, 'ok')
 })
 
-test('a redeploy with no change recreates nothing, and neither logs in nor pulls (the images are at the registry digest)', () => {
+const noChangeRedeploy =
+  'a redeploy with no change recreates nothing, and neither logs in nor pulls (the images are at the registry digest)'
+test(noChangeRedeploy, () => {
   const before = all()
   const w = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
   assert.is(w.code, 0, w.stdout + w.stderr)
@@ -120,10 +124,14 @@ test('a tag that fails its health check is rolled back; the old replicas stay re
   assert.match(status.stdout, `result=rolled-back-to=${GOOD_TAG}`)
 })
 
-test('node D: a lab host, one entry in worker-nodes.yml, make deploy-workers NODE=D — no compose file by hand, no code', async () => {
+const nodeD =
+  'node D: a lab host, one entry in worker-nodes.yml, make deploy-workers NODE=D — no compose file by hand, no code'
+test(nodeD, async () => {
   const add = spawnSync('bash', ['lab/lab.sh', 'add-host', 'ktrdr-workers-d', '198.18.50.13'], { encoding: 'utf8' })
   assert.is(add.status, 0, add.stderr)
-  const entry = `  - name: D\n    host: ktrdr-workers-d\n    address: 198.18.50.13\n    compose_path: /opt/ktrdr-workers-d/docker-compose.workers.yml\n`
+  const entry =
+    `  - name: D\n    host: ktrdr-workers-d\n    address: 198.18.50.13\n` +
+    `    compose_path: /opt/ktrdr-workers-d/docker-compose.workers.yml\n`
   const dir = configCopy([{ file: 'worker-nodes.yml', from: /$/, to: entry }], LAB_CONFIG)
   const url = 'http://ktrdr-workers-d.internal:9000'
   try {

@@ -39,7 +39,9 @@ test.before(() => {
   assert.is(run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG }).code, 0)
 })
 
-test('a lock held by another job: refused, naming the job, who and since when; FORCE_UNLOCK stops it, then deploys', async () => {
+const lockHeld =
+  'a lock held by another job: refused, naming the job, who and since when; FORCE_UNLOCK stops it, then deploys'
+test(lockHeld, async () => {
   // A job on C that holds C's node lock the way lib/job/lock.sh takes it, and says who it is.
   const owner = 'deploy-workers by alice@mac pid 4242 since 2026-11-27T10:00:00Z tag sha-0000000'
   const holder = spawn(
@@ -54,7 +56,9 @@ test('a lock held by another job: refused, naming the job, who and since when; F
       'setsid',
       'bash',
       '-c',
-      `mkdir -p /run/lock/ktrdr; exec 9>>/run/lock/ktrdr/node-c.lock; flock -x 9; echo ${quote(owner)} > /run/lock/ktrdr/node-c.owner.$$; echo ready; exec sleep 300`,
+      `mkdir -p /run/lock/ktrdr; exec 9>>/run/lock/ktrdr/node-c.lock; flock -x 9; ` +
+        `echo ${quote(owner)} > /run/lock/ktrdr/node-c.owner.$$; ` +
+        `echo ready; exec sleep 300`,
     ],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   )
@@ -203,7 +207,10 @@ test("one host's sshd dies mid-run: clear error for that node, the others finish
   assert.match(out, /node B\s+ok/)
   assert.match(
     out,
-    /node C\s+FAILED — node C: (lost the SSH connection to root@ktrdr-workers-c\.internal|cannot reach root@ktrdr-workers-c\.internal over SSH)/,
+    new RegExp(
+      'node C\\s+FAILED — node C: (lost the SSH connection to root@ktrdr-workers-c\\.internal|' +
+        'cannot reach root@ktrdr-workers-c\\.internal over SSH)',
+    ),
   )
   for (let i = 0; i < 50 && held(HOSTS.c, 'node-c'); i++) await new Promise((r) => setTimeout(r, 200))
   assert.not.ok(held(HOSTS.c, 'node-c'), 'lock left behind on C')

@@ -17,7 +17,9 @@ test('guard: no op on the PATH the dry runs get', () => {
   assert.is.not(spawnSync('bash', ['-c', 'command -v op'], { env: { PATH } }).status, 0)
 })
 
-test('make deploy-workers NODE=all DRY_RUN=1: every node, its ssh command, the preflight then the deploy, names only', () => {
+const dryRunAll =
+  'make deploy-workers NODE=all DRY_RUN=1: every node, its ssh command, the preflight then the deploy, names only'
+test(dryRunAll, () => {
   const r = make('deploy-workers', { CONFIG: 'infra/homelab', NODE: 'all', TAG: 'sha-a1b2c3d', DRY_RUN: '1' }, { env })
   assert.is(r.code, 0, r.stdout + r.stderr)
   for (const [node, host] of [

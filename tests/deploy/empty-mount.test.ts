@@ -33,7 +33,10 @@ test("C's shared mount point is empty: C refused with the path and the fix, B de
   assert.match(r.stdout, /node B\s+ok/)
   assert.match(
     r.stdout,
-    /node C\s+FAILED — node C: preflight failed on root@ktrdr-workers-c\.internal: the shared mount \/mnt\/ktrdr-shared is not mounted on this host/,
+    new RegExp(
+      'node C\\s+FAILED — node C: preflight failed on root@ktrdr-workers-c\\.internal: ' +
+        'the shared mount \\/mnt\\/ktrdr-shared is not mounted on this host',
+    ),
   )
   assert.match(r.stdout, 'mount the export there')
   assert.is(onHost(HOSTS.c, ['ls', '-A', SHARED]).stdout, '', "nothing was written to C's own disk")

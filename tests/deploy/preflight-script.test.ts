@@ -64,14 +64,18 @@ test('no docker on the PATH, no shared mount, or an empty directory where the mo
   assert.equal(noMount.events.at(-1), {
     event: 'missing',
     detail:
-      'the shared mount /nonexistent/ktrdr-shared is not present on this host (design §6.5: mount the NFS export there), then run this again',
+      'the shared mount /nonexistent/ktrdr-shared is not present on this host ' +
+      '(design §6.5: mount the NFS export there), then run this again',
   })
   const empty = tempDir('ktrdr-preflight-empty-')
   const unmounted = preflight([held!], {}, cfg(empty))
   assert.is(unmounted.code, 1)
   assert.equal(unmounted.events.at(-1), {
     event: 'missing',
-    detail: `the shared mount ${empty} is not mounted on this host: the directory is there but is no mount (did the NFS mount fail?); mount the export there (docs/runbook.md, "The shared mount is empty"), then run this again`,
+    detail:
+      `the shared mount ${empty} is not mounted on this host: the directory is there but is no mount ` +
+      `(did the NFS mount fail?); mount the export there ` +
+      `(docs/runbook.md, "The shared mount is empty"), then run this again`,
   })
 })
 

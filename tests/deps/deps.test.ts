@@ -17,7 +17,9 @@ const INDEX = {
   pytest: { '8.3.3': { sha256: 'f'.repeat(64) } },
 }
 const PYPROJECT = (deps: string) =>
-  `[project]\nname = "ktrdr"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = [${deps}]\n\n[dependency-groups]\ndev = ["pytest>=8"]\n\n[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n`
+  `[project]\nname = "ktrdr"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = [${deps}]\n\n` +
+  `[dependency-groups]\ndev = ["pytest>=8"]\n\n` +
+  `[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n`
 
 function app(deps = '"anyio>=4"') {
   const dir = fakeCheckout()

@@ -173,7 +173,9 @@ export function ensureAppImages(): void {
       app,
     ])
   sh('docker', ['build', '-q', '-t', `${REGISTRY}/ktrdr-worker:${BAD_TAG}`, '-'], {
-    input: `FROM ${REGISTRY}/ktrdr-worker:${GOOD_TAG}\nHEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD ["false"]\n`,
+    input:
+      `FROM ${REGISTRY}/ktrdr-worker:${GOOD_TAG}\n` +
+      `HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD ["false"]\n`,
   })
   withRegistryLogin((env) => {
     for (const ref of [`ktrdr-backend:${GOOD_TAG}`, `ktrdr-worker:${GOOD_TAG}`, `ktrdr-worker:${BAD_TAG}`])

@@ -30,12 +30,14 @@ const detail = (r: { events: { event: string; detail: string }[] }, name: string
 const OLD = '# ktrdr-tag: sha-0ld0001\nservices: {}\n'
 const NEW = '# ktrdr-tag: sha-new0001\nservices: {}\n'
 /** docker as a host has it: `compose up` moves to the next phase; `ps` reports the phase's health. */
-const dockerHost = (state: string) => `
+const dockerHost = (state: string) =>
+  `
 phase=$(cat ${state}/phase 2>/dev/null || echo 0)
 case "$1 $2" in
   "compose -f") case " $* " in *" up "*) echo $((phase + 1)) > ${state}/phase ;; esac ;;
   "login --username") cat >/dev/null ;;
-  "ps -a") if [ "$phase" = 1 ]; then printf 'worker-1\\tw1\\trunning\\tUp 2 seconds (unhealthy)\\n'; else printf 'worker-1\\tw1\\trunning\\tUp 2 seconds (healthy)\\n'; fi ;;
+  "ps -a") if [ "$phase" = 1 ]; then printf 'worker-1\\tw1\\trunning\\tUp 2 seconds (unhealthy)\\n'; ` +
+  `else printf 'worker-1\\tw1\\trunning\\tUp 2 seconds (healthy)\\n'; fi ;;
 esac`
 
 /** The real binder (deployBody) for an inline host deploy whose compose file is in `dir`. */
@@ -79,7 +81,9 @@ test('deploy: the new release is unhealthy → the previous file comes back, aud
   )
 })
 
-test('deploy: unhealthy with nothing to roll back to → exit 77, audited unhealthy; current → no login, no pull', () => {
+const unhealthyNoRollback =
+  'deploy: unhealthy with nothing to roll back to → exit 77, audited unhealthy; current → no login, no pull'
+test(unhealthyNoRollback, () => {
   const dir = tempDir('ktrdr-mid-deploy-')
   const state = tempDir('ktrdr-mid-state-')
   const s = stubs({ docker: dockerHost(state) })
@@ -168,13 +172,16 @@ test('swap: committed, then the DROP of the old copy fails → swapped, with a w
 
 // --- backup: a dump that fails leaves nothing ----------------------------------------------------------------
 /** docker for a dump: the snapshot session (psql via coproc) and pg_dump behave as the test says. */
-const dockerDump = (o: { snapshot: string; pgDump: string }) => `
+const dockerDump = (o: { snapshot: string; pgDump: string }) =>
+  `
 case "$1" in
   ps) echo cid-db ;;
   exec) case " $* " in
     *" pg_dump -Fc "*) ${o.pgDump} ;;
     *" pg_dumpall "*) exit 0 ;;
-    *" psql -X -q -A -t "*) read -r _; read -r _; read -r _; ${o.snapshot}; while read -r l; do case "$l" in "SELECT '::end';") echo '{"server_version":"17"}'; echo '[]'; echo ::end ;; esac; done ;;
+    *" psql -X -q -A -t "*) read -r _; read -r _; read -r _; ${o.snapshot}; ` +
+  `while read -r l; do case "$l" in "SELECT '::end';") ` +
+  `echo '{"server_version":"17"}'; echo '[]'; echo ::end ;; esac; done ;;
   esac ;;
 esac`
 const dumpParts = (shared: string): ScriptParts => ({
@@ -235,7 +242,9 @@ const lockParts = (force = false): ScriptParts => ({
   ],
 })
 
-test('lock: held by another job → exit 75 naming it; FORCE stops that job, takes the lock; free once it ends', async () => {
+const lockHeldForce =
+  'lock: held by another job → exit 75 naming it; FORCE stops that job, takes the lock; free once it ends'
+test(lockHeldForce, async () => {
   mkdirSync('/run/lock/ktrdr', { recursive: true })
   const holder = spawn('setsid', ['bash', '-s'], { stdio: ['pipe', 'pipe', 'ignore'] })
   holder.stdin.end(

@@ -57,7 +57,9 @@ test('each host is a namespace of its own: its own engine, /tmp, /opt, home and 
   }
 })
 
-test('the registry password holds the characters that break quoting — ", \\, \', $ and a space — so every e2e uses it', () => {
+const awkwardPassword =
+  'the registry password holds the characters that break quoting — ", \\, \', $ and a space — so every e2e uses it'
+test(awkwardPassword, () => {
   const pw = registryPassword()
   for (const c of ['"', '\\', "'", '$', ' ']) assert.ok(pw.includes(c), `the lab's registry password lacks ${c}`)
 })

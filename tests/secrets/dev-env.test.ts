@@ -28,7 +28,9 @@ test('writes .env.dev 0600 with every contract variable, in one op call, naming 
   assert.is(env.BACKEND_BASE_URL, 'http://backend:8000')
   assert.match(
     r.stdout,
-    'filled: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, BACKEND_PORT, BACKEND_BASE_URL, WORKER_PUBLIC_BASE_URL, WORKER_PORT, SHARED_MOUNT_PATH, JWT_SECRET, BROKER_API_KEY, LOG_LEVEL',
+    'filled: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, BACKEND_PORT, ' +
+      'BACKEND_BASE_URL, WORKER_PUBLIC_BASE_URL, WORKER_PORT, SHARED_MOUNT_PATH, ' +
+      'JWT_SECRET, BROKER_API_KEY, LOG_LEVEL',
   )
   noLeak(r.stdout + r.stderr)
   assert.equal(

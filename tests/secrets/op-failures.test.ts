@@ -64,12 +64,16 @@ test('rate limited → says so and what to do', () => {
 
 test('azure provider reads Key Vault through az, one value per secret, byte for byte', () => {
   const refs =
-    '  DB_PASSWORD: azkv://ktrdr-kv/db-password\n  JWT_SECRET: azkv://ktrdr-kv/jwt-secret\n  BROKER_API_KEY: azkv://ktrdr-kv/broker-api-key\n'
+    '  DB_PASSWORD: azkv://ktrdr-kv/db-password\n' +
+    '  JWT_SECRET: azkv://ktrdr-kv/jwt-secret\n' +
+    '  BROKER_API_KEY: azkv://ktrdr-kv/broker-api-key\n'
   const dir = configCopy([
     {
       file: 'secrets.yml',
       from: /^provider: op[\s\S]*$/m,
-      to: `provider: azure\nsecrets:\n${refs}  REGISTRY_PASSWORD: azkv://ktrdr-kv/registry-password\ndev_secrets:\n${refs}`,
+      to:
+        `provider: azure\nsecrets:\n${refs}  REGISTRY_PASSWORD: azkv://ktrdr-kv/registry-password\n` +
+        `dev_secrets:\n${refs}`,
     },
   ])
   const op = opWorld()

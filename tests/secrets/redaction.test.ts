@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { OpsError } from '../../lib/errors.ts'
-import { MASK, redact, registerSecret } from '../../lib/secrets/redactor.ts'
+import { MASK, redact, registerSecret } from '../../lib/redactor.ts'
 import { run } from '../helpers/run.ts'
 
 const VALUE = 'Sup3r$ecret-"q"-ü\nsecond-line-of-secret'

@@ -104,7 +104,8 @@ function makeAll(
 /** Detach only what this test attached: loop devices backed by our own image files. */
 function teardown(dir: string): void {
   const mnt = join(dir, 'mnt')
-  if (onCore(['mountpoint', '-q', mnt]).code === 0 && onCore(['umount', mnt]).code !== 0) onCore(['umount', '-l', mnt]) // busy: detach lazily
+  // busy: detach lazily
+  if (onCore(['mountpoint', '-q', mnt]).code === 0 && onCore(['umount', mnt]).code !== 0) onCore(['umount', '-l', mnt])
   for (const line of run('losetup', ['-j', join(dir, 'img')]).stdout.split('\n')) {
     const dev = line.split(':')[0]
     if (dev) run('losetup', ['-d', dev])

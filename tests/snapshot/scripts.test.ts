@@ -58,12 +58,14 @@ test('create: preflight, the directory, the lock, then btrfs snapshot -r with it
     'snap_preflight',
     `mkdir -p ${S}`,
     'ktrdr_lock snapshots s me 30',
-    `snap_create ${S}/${NAME} -- btrfs subvolume snapshot -r /srv/ktrdr-shared ${S}/${NAME} -- btrfs subvolume delete ${S}/${NAME}`,
+    `snap_create ${S}/${NAME} -- btrfs subvolume snapshot -r /srv/ktrdr-shared ${S}/${NAME} ` +
+      `-- btrfs subvolume delete ${S}/${NAME}`,
   ])
   const z = createScript(zfs, NAME, 'me').body
   assert.equal(z.slice(-2), [
     'ktrdr_lock snapshots s me 30',
-    `snap_create tank/ktrdr-shared@${NAME} -- zfs snapshot tank/ktrdr-shared@${NAME} -- zfs destroy tank/ktrdr-shared@${NAME}`,
+    `snap_create tank/ktrdr-shared@${NAME} -- zfs snapshot tank/ktrdr-shared@${NAME} ` +
+      `-- zfs destroy tank/ktrdr-shared@${NAME}`,
   ])
 })
 
@@ -96,7 +98,8 @@ test('copy: send | receive with -p parent; zfs send -i; rsync', () => {
   const z = copyScript(zfs, { kind: 'receive', dest: 'backup/ktrdr' }, plan, 'me').body
   assert.is(
     z.at(-2),
-    `copy_send backup/ktrdr $'' -- zfs send -i @${plan.parent} tank/ktrdr-shared@${NAME} -- zfs receive -F backup/ktrdr`,
+    `copy_send backup/ktrdr $'' -- zfs send -i @${plan.parent} tank/ktrdr-shared@${NAME} ` +
+      `-- zfs receive -F backup/ktrdr`,
   )
   const r = copyScript(
     { ...zfs, mountpoint: '/tank/ktrdr-shared' },
@@ -139,8 +142,10 @@ test('table: newest first, reasons for keeping, the policy for removing', () => 
   assert.equal(formatTable(planRows(planRetention(snaps, policy, now), policy, now)), [
     'NAME                        TIME (UTC)            AGE      PLAN    WHY',
     'ktrdr-2026-11-27T12-00-00Z  2026-11-27T12:00:00Z  30m 00s  keep    hourly snapshot',
-    'ktrdr-2026-11-27T11-00-00Z  2026-11-27T11:00:00Z  1h 30m   remove  outside the policy (hourly 1, daily 0, weekly 0)',
-    'ktrdr-2026-11-27T10-00-00Z  2026-11-27T10:00:00Z  2h 30m   remove  outside the policy (hourly 1, daily 0, weekly 0)',
+    'ktrdr-2026-11-27T11-00-00Z  2026-11-27T11:00:00Z  1h 30m   remove  ' +
+      'outside the policy (hourly 1, daily 0, weekly 0)',
+    'ktrdr-2026-11-27T10-00-00Z  2026-11-27T10:00:00Z  2h 30m   remove  ' +
+      'outside the policy (hourly 1, daily 0, weekly 0)',
   ])
 })
 

@@ -5,6 +5,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
+import { needs } from '../helpers/require.ts'
 import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
 
@@ -15,8 +16,7 @@ const execStarts = readFileSync(unit('service'), 'utf8')
   .map((l) => l.slice('ExecStart='.length))
 
 test('systemd-analyze verify accepts both units', () => {
-  if (spawnSync('sh', ['-c', 'command -v systemd-analyze']).status !== 0)
-    return console.log('  (skipped: no systemd-analyze)')
+  if (!needs('systemd-analyze')) return
   const dir = mkdtempSync(join(tmpdir(), 'ktrdr-units-'))
   try {
     for (const ext of ['service', 'timer']) cpSync(unit(ext), join(dir, `ktrdr-snapshot.${ext}`))

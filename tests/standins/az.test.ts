@@ -72,7 +72,10 @@ az('an unknown vault fails name resolution with exit 1', () => {
   assert.is(r.code, 1)
   assert.match(
     r.stderr,
-    /^ERROR: <urllib3\.connection\.HTTPSConnection object at 0x[0-9a-f]+>: Failed to resolve 'no-such-kv\.vault\.azure\.net' \(\[Errno -2\] Name or service not known\)\n$/,
+    new RegExp(
+      '^ERROR: <urllib3\\.connection\\.HTTPSConnection object at 0x[0-9a-f]+>: ' +
+        "Failed to resolve 'no-such-kv\\.vault\\.azure\\.net' \\(\\[Errno -2\\] Name or service not known\\)\\n$",
+    ),
   )
 })
 

@@ -4,7 +4,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { logLines, OP_STAMP, run, tempDir, writeJson } from './harness.ts'
 
-const AWKWARD = `it's "quoted" $HOME \`whoami\` back\\slash\nsecond line\ttab ünïcødé 🔐 {{ braces }} op://not/a/ref`
+const AWKWARD =
+  `it's "quoted" $HOME \`whoami\` back\\slash\nsecond line\ttab ` + `ünïcødé 🔐 {{ braces }} op://not/a/ref`
 
 function fixture(state: Record<string, unknown> = {}) {
   const dir = tempDir('op-')
@@ -64,11 +65,15 @@ op('inject fails as a whole, printing nothing, naming the reference', () => {
   const cases: Array<[string, string]> = [
     [
       'op://infra/nope/password',
-      `could not read secret 'op://infra/nope/password': could not get item infra/nope: "nope" isn't an item in the "infra" vault. Specify the item with its UUID, name, or domain.`,
+      `could not read secret 'op://infra/nope/password': ` +
+        `could not get item infra/nope: "nope" isn't an item in the "infra" vault. ` +
+        `Specify the item with its UUID, name, or domain.`,
     ],
     [
       'op://prod/db/password',
-      `could not read secret 'op://prod/db/password': could not get item prod/db: "prod" isn't a vault in this account. Specify the vault with its ID or name.`,
+      `could not read secret 'op://prod/db/password': ` +
+        `could not get item prod/db: "prod" isn't a vault in this account. ` +
+        `Specify the vault with its ID or name.`,
     ],
     [
       'op://infra/db/nofield',
@@ -103,7 +108,9 @@ op("not signed in: read, inject and whoami fail with op's texts", () => {
   assert.match(
     read.stderr,
     new RegExp(
-      `^${OP_STAMP}could not read secret 'op://infra/db/user': error initializing client: You are not currently signed in\\. Please run \`op signin --help\` for instructions\\n$`,
+      `^${OP_STAMP}could not read secret 'op://infra/db/user': ` +
+        `error initializing client: You are not currently signed in\\. ` +
+        `Please run \`op signin --help\` for instructions\\n$`,
     ),
   )
   const inject = run('op', ['inject'], { env, input: '{{ op://infra/db/user }}' })
@@ -125,7 +132,10 @@ op('service account: the right token signs in, a wrong one is refused even with 
   assert.is(bad.code, 1)
   assert.match(
     bad.stderr,
-    /could not read secret 'op:\/\/infra\/db\/user': error initializing client: Signin credentials are not compatible with the provided user auth from server\n$/,
+    new RegExp(
+      "could not read secret 'op:\\/\\/infra\\/db\\/user': error initializing client: " +
+        'Signin credentials are not compatible with the provided user auth from server\\n$',
+    ),
   )
   assert.match(
     run('op', ['whoami'], { env: { ...desk.env, OP_SERVICE_ACCOUNT_TOKEN: 'ops_wrong' } }).stderr,
@@ -143,8 +153,11 @@ op('whoami for a desktop session is HUMAN', () => {
 
 op('rate limiting (file or env) gives the 429 text and exit 1', () => {
   const limited = fixture({ rate_limited: true })
-  const rate =
-    /\(429\) Too Many Requests: You've reached the maximum number of this type of requests this service account is allowed to make\. Please retry in 58 minutes or try other requests\.\n$/
+  const rate = new RegExp(
+    "\\(429\\) Too Many Requests: You've reached the maximum number of this type of requests " +
+      'this service account is allowed to make\\. ' +
+      'Please retry in 58 minutes or try other requests\\.\\n$',
+  )
   const a = run('op', ['read', 'op://infra/db/user'], { env: limited.env })
   assert.is(a.code, 1)
   assert.match(a.stderr, rate)

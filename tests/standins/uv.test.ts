@@ -67,7 +67,10 @@ uv('--check/--locked pass on a fresh lock and fail with exit 2 on a stale one, w
     assert.is(r.code, 2)
     assert.match(
       r.stderr,
-      /\nerror: The lockfile at `uv\.lock` needs to be updated, but `--locked` was provided\. To update the lockfile, run `uv lock`\.\n$/,
+      new RegExp(
+        '\\nerror: The lockfile at `uv\\.lock` needs to be updated, ' +
+          'but `--locked` was provided\\. To update the lockfile, run `uv lock`\\.\\n$',
+      ),
     )
   }
   assert.is(readFileSync(join(p.dir, 'uv.lock'), 'utf8'), before)
@@ -155,7 +158,9 @@ uv("an unresolvable project gives uv's No solution report and exit 1", () => {
   assert.is(r.code, 1)
   assert.is(
     r.stderr,
-    "  × No solution found when resolving dependencies:\n  ╰─▶ Because there is no version of anyio>=9 and your project depends on anyio>=9, we can conclude that your project's requirements are unsatisfiable.\n",
+    '  × No solution found when resolving dependencies:\n' +
+      '  ╰─▶ Because there is no version of anyio>=9 and your project depends on anyio>=9, ' +
+      "we can conclude that your project's requirements are unsatisfiable.\n",
   )
   const missing = project(PYPROJECT.replace('anyio>=4', 'polars'))
   assert.match(

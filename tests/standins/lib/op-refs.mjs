@@ -25,18 +25,24 @@ export function resolveRef(state, ref) {
   const p = parseRef(ref)
   if (!p)
     return {
-      error: `invalid secret reference '${ref}': secret references must have the form op://<vault>/<item>[/<section>]/<field>`,
+      error:
+        `invalid secret reference '${ref}': ` +
+        `secret references must have the form op://<vault>/<item>[/<section>]/<field>`,
     }
   const vault = lookup(state.vaults ?? {}, p.vault)
   if (vault === undefined) {
     return {
-      error: `could not get item ${p.vault}/${p.item}: "${p.vault}" isn't a vault in this account. Specify the vault with its ID or name.`,
+      error:
+        `could not get item ${p.vault}/${p.item}: "${p.vault}" isn't a vault in this account. ` +
+        `Specify the vault with its ID or name.`,
     }
   }
   const item = lookup(vault, p.item)
   if (item === undefined) {
     return {
-      error: `could not get item ${p.vault}/${p.item}: "${p.item}" isn't an item in the "${p.vault}" vault. Specify the item with its UUID, name, or domain.`,
+      error:
+        `could not get item ${p.vault}/${p.item}: "${p.item}" isn't an item in the "${p.vault}" vault. ` +
+        `Specify the item with its UUID, name, or domain.`,
     }
   }
   const value =

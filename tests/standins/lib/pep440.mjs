@@ -3,10 +3,11 @@
 export const normalizeName = (n) => n.toLowerCase().replace(/[-_.]+/g, '-')
 
 export function parseVersion(v) {
-  const m =
-    /^v?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|rc|alpha|beta|c)[-_.]?(\d*))?(?:[-_.]?post[-_.]?(\d*))?(?:[-_.]?dev[-_.]?(\d*))?$/i.exec(
-      v.trim(),
-    )
+  const m = new RegExp(
+    '^v?(\\d+(?:\\.\\d+)*)(?:[-_.]?(a|b|rc|alpha|beta|c)[-_.]?(\\d*))?' +
+      '(?:[-_.]?post[-_.]?(\\d*))?(?:[-_.]?dev[-_.]?(\\d*))?$',
+    'i',
+  ).exec(v.trim())
   if (!m) return null
   const pre = m[2] ? [{ a: 0, alpha: 0, b: 1, beta: 1, c: 2, rc: 2 }[m[2].toLowerCase()], Number(m[3] || 0)] : null
   return {

@@ -70,9 +70,8 @@ export function renderLock(project, resolution) {
       out.push(`version = ${q(p.version)}`, `source = { registry = ${q(REGISTRY)} }`)
       const deps = [...new Map(p.deps.map((d) => [d.name, d])).values()].sort(byName)
       if (deps.length) out.push(`dependencies = ${array(deps.map((d) => inline({ name: d.name, marker: d.marker })))}`)
-      out.push(
-        `wheels = ${array([inline({ url: `https://files.pythonhosted.org/packages/py3/${p.name[0]}/${p.name}/${file}`, hash: `sha256:${hash}` })])}`,
-      )
+      const url = `https://files.pythonhosted.org/packages/py3/${p.name[0]}/${p.name}/${file}`
+      out.push(`wheels = ${array([inline({ url, hash: `sha256:${hash}` })])}`)
     }
     out.push('')
   }

@@ -29,10 +29,12 @@ function snippet(src, line, column, width, message, indent) {
 function parseError(src, line, column, width, message, withWarning) {
   const head = `TOML parse error at line ${line}, column ${column}`
   const warning = withWarning
-    ? `warning: Failed to parse \`pyproject.toml\` during settings discovery:\n  ${head}\n${snippet(src, line, column, width, message, '  ')}\n\n`
+    ? `warning: Failed to parse \`pyproject.toml\` during settings discovery:\n  ${head}\n` +
+      `${snippet(src, line, column, width, message, '  ')}\n\n`
     : ''
   return new UvError(
-    `${warning}error: Failed to parse: \`pyproject.toml\`\n  Caused by: ${head}\n${snippet(src, line, column, width, message, '')}\n`,
+    `${warning}error: Failed to parse: \`pyproject.toml\`\n  Caused by: ${head}\n` +
+      `${snippet(src, line, column, width, message, '')}\n`,
   )
 }
 
@@ -59,7 +61,9 @@ export function readProject(dir) {
       hl,
       hc,
       hw,
-      `\`pyproject.toml\` is using the \`[project]\` table, but the required \`project.${what}\` field ${what === 'name' ? 'is not set' : 'is neither set nor present in the `project.dynamic` list'}`,
+      `\`pyproject.toml\` is using the \`[project]\` table, ` +
+        `but the required \`project.${what}\` field ` +
+        `${what === 'name' ? 'is not set' : 'is neither set nor present in the `project.dynamic` list'}`,
       false,
     )
   if (typeof project.name !== 'string') throw missing('name')
@@ -85,7 +89,8 @@ export function readProject(dir) {
         l + 1,
         src.split('\n')[l].indexOf('"') + 1,
         requiresPython.length + 2,
-        `Failed to parse version: Unexpected end of version specifier, expected operator:\n${requiresPython}\n${'^'.repeat(requiresPython.length)}`,
+        `Failed to parse version: Unexpected end of version specifier, expected operator:\n` +
+          `${requiresPython}\n${'^'.repeat(requiresPython.length)}`,
         false,
       )
     }

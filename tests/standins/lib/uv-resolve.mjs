@@ -23,7 +23,9 @@ function explain(index, name, constraints, rootReqs) {
   const conclude = (from) => (from ? `${who(from)} cannot be used` : "your project's requirements are unsatisfiable")
   if (!index[name]) {
     lines.push(
-      `Because ${name} was not found in the package registry and ${who(first.from)} depends on ${formatRequirement(first.req)}, we can conclude that ${conclude(first.from)}.`,
+      `Because ${name} was not found in the package registry ` +
+        `and ${who(first.from)} depends on ${formatRequirement(first.req)}, ` +
+        `we can conclude that ${conclude(first.from)}.`,
     )
   } else if (
     constraints.length >= 2 &&
@@ -33,7 +35,9 @@ function explain(index, name, constraints, rootReqs) {
     const a = who(first.from),
       b = who(second.from)
     lines.push(
-      `Because ${a} depends on ${formatRequirement(first.req)} and ${b} depends on ${formatRequirement(second.req)}, we can conclude that ${a} and ${b} are incompatible.`,
+      `Because ${a} depends on ${formatRequirement(first.req)} ` +
+        `and ${b} depends on ${formatRequirement(second.req)}, ` +
+        `we can conclude that ${a} and ${b} are incompatible.`,
     )
     if (first.from || second.from)
       lines.push(
@@ -52,14 +56,16 @@ function explain(index, name, constraints, rootReqs) {
     culprit = c
     const req = formatRequirement(c.req)
     lines.push(
-      `Because there is no version of ${req} and ${who(c.from)} depends on ${req}, we can conclude that ${conclude(c.from)}.`,
+      `Because there is no version of ${req} and ${who(c.from)} depends on ${req}, ` +
+        `we can conclude that ${conclude(c.from)}.`,
     )
   }
   const parent = culprit.from
   if (parent && lines.length === 1) {
     const direct = rootReqs.find((r) => r.name === parent.name)
     lines.push(
-      `And because your project depends on ${direct ? formatRequirement(direct) : parent.name}, we can conclude that your project's requirements are unsatisfiable.`,
+      `And because your project depends on ${direct ? formatRequirement(direct) : parent.name}, ` +
+        `we can conclude that your project's requirements are unsatisfiable.`,
     )
   }
   return lines
@@ -112,9 +118,10 @@ export function resolve(index, rootReqs, prefs = new Map()) {
 
 export function renderNoSolution(message) {
   const [head, ...rest] = message.split('\n')
-  return (
-    ['  × No solution found when resolving dependencies:', `  ╰─▶ ${head}`, ...rest.map((l) => `      ${l}`)].join(
-      '\n',
-    ) + '\n'
-  )
+  const lines = [
+    '  × No solution found when resolving dependencies:',
+    `  ╰─▶ ${head}`,
+    ...rest.map((l) => `      ${l}`),
+  ]
+  return lines.join('\n') + '\n'
 }

@@ -1,7 +1,7 @@
 // Collect the secret references a run needs (across every target it will deploy) and read them in one go.
-import type { PlannedVar } from '../contract/resolve.ts'
-import type { SecretProvider, SecretRequest } from './provider.ts'
-import type { SecretValues } from './secret.ts'
+import type { PlannedVar } from './resolve.ts'
+import type { SecretProvider, SecretRequest } from '../secrets/types.ts'
+import type { SecretValues } from '../secrets/secret.ts'
 
 export function requestsFor(planned: PlannedVar[][]): SecretRequest[] {
   const byName = new Map<string, string>()

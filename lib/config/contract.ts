@@ -1,6 +1,7 @@
 // The env-var contract (design §3.1–3.2, §6.4): every variable the app and the toolkit agree on,
 // its kind, who needs it, and how each environment resolves it. Topology is derived from config, never guessed.
-import { type Config, fqdn, replicaPort, type WorkerNode } from '../config/model.ts'
+import { type Config, fqdn, replicaPort, type WorkerNode } from './model.ts'
+import type { EnvSpec } from './schema.ts'
 
 export type VarKind = 'plain' | 'secret' | 'topology'
 export const ENVIRONMENTS = ['dev', 'homelab', 'azure'] as const
@@ -132,3 +133,10 @@ export function specOf(name: string): VarSpec | undefined {
 
 /** The variables the app reads (what env.dev.example and the services' env lists cover). */
 export const APP_VARIABLES = CONTRACT.filter((v) => !v.neededBy.includes('deploy')).map((v) => v.name)
+
+/** name → literal (or null for "from the contract"), in the order config lists them. */
+export function envEntries(spec: EnvSpec | undefined): [string, string | null][] {
+  if (!spec) return []
+  if (Array.isArray(spec)) return spec.map((n) => [n, null])
+  return Object.entries(spec).map(([n, v]) => [n, v === null ? null : String(v)])
+}
