@@ -1,6 +1,6 @@
 // What each binder sends, exactly (as Kamal tests its command builders): the variables bound and the calls of
-// the .sh files' functions, from the shipped homelab config. Times, pids and here-document delimiters are the
-// only parts masked; everything else is the text bash gets.
+// the .sh files' functions, from the shipped homelab config. The operator, times, pids and here-document delimiters
+// are the only parts masked; everything else is the text bash gets.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { backupScript } from '../../lib/backup/backup.ts'
@@ -14,12 +14,14 @@ import { restoreIntoScript, swapScript } from '../../lib/restore/job.ts'
 import { logsScript, statusScript } from '../../lib/status/remote.ts'
 import { HOMELAB } from '../helpers/config-copy.ts'
 
-process.env.KTRDR_OPERATOR = 'ops@mac'
 const cfg = loadConfig(HOMELAB)
 const TAG = 'sha-a1b2c3d'
 const mask = (lines: string[]) =>
   lines.map((l) =>
-    l.replace(/pid \d+ since [0-9T:.Z-]+/, 'pid PID since TIME').replace(/KTRDR_[0-9A-F]{12}/g, 'KTRDR_DELIM'),
+    l
+      .replace(/by \S+ pid \d+ since [0-9T:.Z-]+/, 'by ops@mac pid PID since TIME')
+      .replace(/^operator=.*/, 'operator=ops@mac')
+      .replace(/KTRDR_[0-9A-F]{12}/g, 'KTRDR_DELIM'),
   )
 const stage = (name: string) =>
   `[ -n "$${name}" ] || fail $'cannot stage ${name} (no space for the shell\\'s here-document?)'`
