@@ -1,6 +1,6 @@
 // What each binder sends, exactly (as Kamal tests its command builders): the variables bound and the calls of
-// the .sh files' functions, from the shipped homelab config. The operator, times, pids and here-document delimiters
-// are the only parts masked; everything else is the text bash gets.
+// the .sh files' functions, from the shipped homelab config. The operator, times, pids and here-document
+// delimiters are the only parts masked; everything else is the text bash gets.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { backupScript } from '../../lib/backup/backup.ts'
