@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
-SOURCES := $(shell find lib scripts -name '*.ts' 2>/dev/null) build.mjs
+SOURCES := $(shell find lib scripts -name '*.ts' -o -name '*.sh' 2>/dev/null) build.mjs
 lc = $(shell printf '%s' '$(1)' | tr 'A-Z_' 'a-z-')
 # Only variables given on make's command line count: the environment is full of strays (npm sets NODE).
 given = $(if $(filter command line,$(origin $(1))),$($(1)))

@@ -11,6 +11,8 @@ const place = (d: Pick<HostDeploy, 'label' | 'host'>) => ({
   label: d.label,
   target: d.host.ssh,
   address: d.host.address,
+  where: d.host.name,
+  canForce: true,
 })
 
 /** The preflight's failure: ssh (DNS told apart), or what the host lacks. */
@@ -43,8 +45,20 @@ export function deployOutcome(d: HostDeploy, out: RunOutput): DeployOutcome {
         hint: 'check REGISTRY_PASSWORD in the secrets provider',
       }),
   }
-  if (out.exitCode === EXIT.unhealthy)
-    throw new OpsError(`${d.label}: unhealthy after deploy (${unhealthy(out)}) and no previous config to roll back to`)
+  if (out.exitCode === EXIT.unhealthy) {
+    const rolled = events(out.stdout).find((e) => e.event === 'rollback')
+    const first =
+      events(out.stdout)
+        .find((e) => e.event === 'unhealthy')
+        ?.detail.trim() ?? ''
+    throw rolled
+      ? new OpsError(
+          `${d.label}: unhealthy after deploy (${first}), and the rollback to ${rolled.detail} was unhealthy too ` +
+            `(${unhealthy(out)})`,
+          { hint: 'see make logs, then deploy a tag known to be good' },
+        )
+      : new OpsError(`${d.label}: unhealthy after deploy (${first}) and no previous config to roll back to`)
+  }
   const err = jobFailure(place(d), out, table)
   if (err) throw err
   return { status: 'ok' }

@@ -21,6 +21,8 @@ export interface JobPlace {
   address?: string
   /** The host's name ("local" for --local). */
   where?: string
+  /** The job takes FORCE_UNLOCK (deploys and recoveries): the refusal says so. */
+  canForce?: boolean
   aborted?: boolean
 }
 
@@ -50,11 +52,11 @@ export function sshFailure(label: string, target: string, out: RunOutput, addres
 }
 
 /** A lock held by another job: who holds it (lib/job/lock.sh's owner lines), and what to do. */
-export function lockedFailure(label: string, holders: string): OpsError {
+export function lockedFailure(label: string, holders: string, canForce = false): OpsError {
   return new OpsError(`${label}: refused — held by ${holders.split(';').join(' and by ')}`, {
     hint:
-      'that job is still running (a lock is released when its job ends, however it ends): ' +
-      'wait for it; if it hangs, FORCE_UNLOCK=1 stops it first',
+      'that job is still running (a lock is released when its job ends, however it ends): wait for it to end' +
+      (canForce ? '; if it hangs, FORCE_UNLOCK=1 stops it first' : ', then run this again'),
     exitCode: EXIT.busy,
   })
 }
@@ -77,7 +79,7 @@ export function jobFailure(p: JobPlace, out: RunOutput, table: FailureTable = {}
   }
   const ev = events(out.stdout)
   const locked = last(ev, 'locked')
-  if (out.exitCode === EXIT.busy && locked !== undefined) return lockedFailure(p.label, locked)
+  if (out.exitCode === EXIT.busy && locked !== undefined) return lockedFailure(p.label, locked, p.canForce)
   for (const [event, make] of Object.entries(table)) {
     const d = last(ev, event)
     if (d !== undefined) return make(d, out)
@@ -96,5 +98,8 @@ export function jobFailure(p: JobPlace, out: RunOutput, table: FailureTable = {}
           'check the host, then run again',
       },
     )
-  return new OpsError(`${p.label}: failed at step ${step}: ${stderr || `exit ${out.exitCode}`}`, { exitCode: code })
+  const on = p.where ? ` on ${p.where}` : ''
+  return new OpsError(`${p.label}: failed at step ${step}${on}: ${stderr || `exit ${out.exitCode}`}`, {
+    exitCode: code,
+  })
 }

@@ -2,5 +2,12 @@
 import { hostname, userInfo } from 'node:os'
 
 export function operator(): string {
-  return process.env.KTRDR_OPERATOR ?? `${userInfo().username}@${hostname()}`
+  if (process.env.KTRDR_OPERATOR) return process.env.KTRDR_OPERATOR
+  let user = 'unknown'
+  try {
+    user = userInfo().username
+  } catch {
+    /* no passwd entry (containers) */
+  }
+  return `${user}@${hostname()}`
 }

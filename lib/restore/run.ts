@@ -10,7 +10,7 @@ import type { Config } from '../config/model.ts'
 import { OpsError } from '../errors.ts'
 import type { JobHost } from '../job/host.ts'
 import { jobFailure } from '../job/failure.ts'
-import { events } from '../job/protocol.ts'
+import { EXIT, events } from '../job/protocol.ts'
 import { checkVersions, type Probe } from './choose.ts'
 import { dropScratchScript, probeScript, restoreIntoScript, swapScript } from './job.ts'
 
@@ -75,6 +75,7 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: JobHost, p: R
             throw new OpsError(
               `${p.mode}: the restored copy differs from the manifest in ${c.comparison.mismatches} place(s); ` +
                 `the live database ${p.live} is unchanged`,
+              { exitCode: EXIT.mismatch },
             )
         } else
           task.title =

@@ -77,7 +77,8 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number } = {}): Wor
       to: 'prometheus:\n      disabled: the backup tests share the core host; 9090 belongs to the lab core',
     },
   ] satisfies Edit[]
-  const config = configCopy(edits, join(REPO, 'lab/config'))
+  // Under the world's own directory (in the lab dir): the core host runs the toolkit with it too (--local).
+  const config = configCopy(edits, join(REPO, 'lab/config'), root)
   const smallConfig = configCopy(
     [
       ...edits,
@@ -88,6 +89,7 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number } = {}): Wor
       },
     ],
     join(REPO, 'lab/config'),
+    root,
   )
   const env = {
     PATH: `${STANDIN_BIN}:${process.env.PATH}`,

@@ -57,7 +57,9 @@ test(lockHeld, async () => {
       'bash',
       '-c',
       `mkdir -p /run/lock/ktrdr; exec 9>>/run/lock/ktrdr/node-c.lock; flock -x 9; ` +
-        `echo ${quote(owner)} > /run/lock/ktrdr/node-c.owner.$$; ` +
+        // the owner line, then this process's start time (field 22 of /proc/$$/stat), as lib/job/lock.sh writes it
+        `s=$(cat /proc/$$/stat); s=\${s##*) }; set -- $s; ` +
+        `printf '%s\\n%s\\n' ${quote(owner)} "\${20}" > /run/lock/ktrdr/node-c.owner.$$; ` +
         `echo ready; exec sleep 300`,
     ],
     { stdio: ['ignore', 'pipe', 'ignore'] },
