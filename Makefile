@@ -7,11 +7,41 @@ SHELL := /bin/bash
 
 SOURCES := $(shell find lib scripts -name '*.ts' -o -name '*.sh' 2>/dev/null) build.mjs
 lc = $(shell printf '%s' '$(1)' | tr 'A-Z_' 'a-z-')
-# Only variables given on make's command line count: the environment is full of strays (npm sets NODE).
-given = $(if $(filter command line,$(origin $(1))),$($(1)))
-# $(call flags,VALUE_VARS,BOOLEAN_VARS): the --flags for the make variables that were given.
-flags = $(foreach v,$(1) CONFIG,$(if $(call given,$(v)),--$(call lc,$(v))='$(call given,$(v))')) \
-        $(foreach v,$(2) VERBOSE,$(if $(filter 1 yes true,$(call given,$(v))),--$(call lc,$(v)))) $(call given,ARGS)
+# A variable's text exactly as given: make never expands it, so TAG='sha-$$(x)' reaches the script as typed and
+# is refused there (expanded, it would have become sha-). Quoted for bash with single quotes.
+raw = $(value $(1))
+sq = '$(subst ','"'"',$(1))'
+# The variables given on make's command line. None of them goes into a recipe's environment: make would
+# expand it on the way (TAG='$$(shell …)' would run), and the scripts take flags, not variables. KTRDR_* and
+# KEEP_LAB are the exceptions: settings read from the environment (lab/README.md, docs/config.md).
+ENV_SETTINGS = KTRDR_% KEEP_LAB
+CLI_VARS = $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v)))
+unexport $(filter-out $(ENV_SETTINGS),$(CLI_VARS))
+given = $(if $(filter command line,$(origin $(1))),$(call raw,$(1)))
+from_env = $(if $(filter environment,$(origin $(1))),$(call raw,$(1)))
+yes = $(filter 1 yes true,$(1))
+# Switches a stale `export` must never flip: they lift a guard, so they count only on the command line.
+GUARDS := YES FORCE_UNLOCK SKIP_SAFETY_DUMP PRUNE
+# Targets that change hosts: for them a value (TAG, NODE, …) from the environment is refused, not ignored.
+CHANGING := deploy-core deploy-workers recover-worker recover-core restore
+# $(call flags,VALUE_VARS,BOOLEAN_VARS): the --flags for the make variables that were given, after refusing a
+# variable the target does not know (NODES=C must never mean every node) and saying which switches came from
+# the environment (DRY_RUN=1 make … is honoured, and printed as such).
+flags = $(call refuse_unknown,$(1) $(2))$(call env_notes,$(1),$(2)) \
+        $(foreach v,$(1) CONFIG,$(if $(call given,$(v)),--$(call lc,$(v))=$(call sq,$(call given,$(v))))) \
+        $(foreach v,$(2) VERBOSE,$(if $(call yes,$(call switch,$(v))),--$(call lc,$(v)))) $(if $(filter command line,$(origin ARGS)),$(ARGS))
+switch = $(or $(call given,$(1)),$(if $(filter $(1),$(GUARDS)),,$(call from_env,$(1))))
+KNOWN_ALWAYS := CONFIG VERBOSE ARGS
+refuse_unknown = $(foreach v,$(filter-out $(1) $(KNOWN_ALWAYS) $(ENV_SETTINGS),$(CLI_VARS)),$(error \
+  $(v) is not a variable of make $@ (nothing was run); it takes: $(strip $(1) $(KNOWN_ALWAYS))))
+env_notes = $(foreach v,$(2) VERBOSE,$(if $(call yes,$(call from_env,$(v))),$(if $(filter $(v),$(GUARDS)),$(error \
+  $(v)=$(call from_env,$(v)) is set in the environment: a guard is lifted only on the command line \
+  (make $@ … $(v)=1); unset it (unset $(v))),$(info $(v)=$(call from_env,$(v)) (from the environment))))) \
+  $(foreach v,$(1) CONFIG,$(if $(and $(call from_env,$(v)),$(call env_value_counts,$(v))),$(if $(filter $@,$(CHANGING)),$(error \
+  $(v) is set in the environment ($(v)=$(call from_env,$(v))): make $@ takes it only on the command line \
+  (make $@ $(v)=…); unset it (unset $(v))),$(info $(v) in the environment is ignored: give it on make's command line))))
+# npm sets NODE to its node binary for the scripts it runs: that is never a worker node.
+env_value_counts = $(if $(and $(filter NODE,$(1)),$(findstring /,$(call from_env,$(1)))),,yes)
 run = node dist/$(1).mjs
 
 .PHONY: help setup build test typecheck lint format validate check-templates dev-env

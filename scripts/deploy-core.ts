@@ -1,5 +1,7 @@
 // deploy-core — deploy the core stack (db, backend, prometheus, grafana, jaeger, nfs-server) over SSH: §7.1–7.3.
 import { main } from '../lib/cli/main.ts'
+import { enabledCoreServices } from '../lib/config/model.ts'
+import { UsageError } from '../lib/errors.ts'
 import { loadConfig } from '../lib/config/load.ts'
 import { printDryRun } from '../lib/deploy/dry-run.ts'
 import { DEPLOY_FLAGS } from '../lib/deploy/flags.ts'
@@ -11,11 +13,16 @@ await main(
   {
     name: 'deploy-core',
     summary: 'render docker-compose.core.yml (+ prometheus.yml, grafana datasource) and deploy it to the core host',
-    flags: { service: { type: 'string', description: 'one core service, or all', default: 'all' }, ...DEPLOY_FLAGS },
+    flags: { service: { type: 'string', description: 'one core service, or all (required)' }, ...DEPLOY_FLAGS },
   },
   async (flags) => {
+    const tag = checkTag(flags.tag as string | undefined)
     const cfg = loadConfig(flags.config as string | undefined)
-    const tag = checkTag(cfg, flags.tag as string | undefined)
+    if (!flags.service)
+      throw new UsageError(
+        'no service: pass SERVICE=<name> or SERVICE=all (make), or --service',
+        `this config runs ${enabledCoreServices(cfg).join(', ')} (${cfg.files.stack}, core.services)`,
+      )
     const deploys = [planCore(cfg, flags.service as string, tag)]
     const opts = { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) }
     if (flags['dry-run']) return printDryRun(cfg, deploys, opts)

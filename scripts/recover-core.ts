@@ -35,8 +35,8 @@ await main(
     ],
   },
   async (flags) => {
+    const tag = checkTag(flags.tag as string | undefined)
     const cfg = loadConfig(flags.config as string | undefined)
-    const tag = checkTag(cfg, flags.tag as string | undefined)
     const provider = chooseProvider(cfg, flags['secrets-provider'] as string | undefined)
     const live = cfg.stack.database.name
     const host = cfg.stack.core.host

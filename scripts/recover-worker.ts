@@ -27,6 +27,7 @@ await main(
     ],
   },
   async (flags) => {
+    const tag = checkTag(flags.tag as string | undefined)
     const cfg = loadConfig(flags.config as string | undefined)
     if (!flags.node)
       throw new UsageError(
@@ -34,7 +35,6 @@ await main(
         `the nodes are ${cfg.nodes.map((n) => n.name).join(', ')} (${cfg.files.workers})`,
       )
     const node = findNode(cfg, flags.node as string)
-    const tag = checkTag(cfg, flags.tag as string | undefined)
     const d = planWorkers(cfg, node, tag)
     const target = sshTarget(cfg, d.host)
     const exec = sshExecutor(target)

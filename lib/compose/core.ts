@@ -3,6 +3,7 @@
 import { basename } from 'node:path'
 import { type Config, enabledCoreServices, fqdn, hostOf, imageRef, replicaPort } from '../config/model.ts'
 import { planEnv } from '../contract/resolve.ts'
+import { CORE_PORTS } from '../config/schema.ts'
 import { type ComposeService, environment, extraHosts, header, network, sharedVolume, toYaml } from './common.ts'
 import { projectName } from './workers.ts'
 
@@ -87,21 +88,21 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
       depends_on: { db: { condition: 'service_healthy' } },
     },
     prometheus: {
-      ...base([9090]),
+      ...base([CORE_PORTS.prometheus!]),
       image: s.core.services.prometheus?.image,
       volumes: ['./prometheus.yml:/etc/prometheus/prometheus.yml:ro'],
     },
     grafana: {
-      ...base([3000]),
+      ...base([CORE_PORTS.grafana!]),
       image: s.core.services.grafana?.image,
       volumes: ['./grafana/provisioning:/etc/grafana/provisioning:ro'],
     },
-    jaeger: { ...base([16686]), image: s.core.services.jaeger?.image },
+    jaeger: { ...base([CORE_PORTS.jaeger!]), image: s.core.services.jaeger?.image },
     'nfs-server': {
       restart: 'unless-stopped',
       image: s.core.services['nfs-server']?.image,
       privileged: true,
-      ...(hostMode ? { network_mode: 'host' } : { ports: [`${host.address}:2049:2049`] }),
+      ...(hostMode ? { network_mode: 'host' } : { ports: [`${host.address}:${CORE_PORTS['nfs-server']}:2049`] }),
       environment: [`NFS_EXPORT_0=/srv/ktrdr-shared *(rw,sync,no_subtree_check,no_root_squash)`],
       volumes: [`${s.shared.export_path}:/srv/ktrdr-shared`],
     },

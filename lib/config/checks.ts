@@ -2,7 +2,7 @@
 // secrets given literal values, services missing what the contract requires.
 import { CONTRACT, envEntries, specOf } from './contract.ts'
 import type { YamlPath } from './locate.ts'
-import type { SecretsFile, StackConfig, WorkerNodesFile } from './schema.ts'
+import { CORE_PORTS, type CoreServiceName, type SecretsFile, type StackConfig, type WorkerNodesFile } from './schema.ts'
 
 export type FileKey = 'stack' | 'workers' | 'secrets'
 export interface RawIssue {
@@ -29,22 +29,30 @@ export function checkAll(
   secrets: SecretsFile,
   names: Record<FileKey, string>,
 ): RawIssue[] {
-  return [...checkNodes(stack, workers, names), ...checkServices(stack, names), ...checkSecrets(secrets)]
+  return [
+    ...checkNodes(stack, workers, names),
+    ...checkServices(stack, names),
+    ...checkSecrets(secrets),
+    ...checkSecretsComplete(stack, secrets),
+  ]
 }
 
 function checkNodes(stack: StackConfig, workers: WorkerNodesFile, names: Record<FileKey, string>): RawIssue[] {
   const issues: RawIssue[] = []
   const seen = new Map<string, number>()
   const paths = new Map<string, number>()
+  // Ports are claimed per address: two host names on one address are one machine.
   const ports = new Map<string, { from: number; count: number; owner: string }[]>()
-  const claim = (host: string, from: number, count: number, owner: string, path: YamlPath) => {
-    const taken = ports.get(host) ?? []
-    const range = (f: number, c: number) => (c > 1 ? `ports ${f}–${f + c - 1}` : `port ${f}`)
+  const addressOf = (host: string, explicit?: string) => explicit ?? stack.hosts[host]?.address ?? host
+  const range = (f: number, c: number) => (c > 1 ? `ports ${f}–${f + c - 1}` : `port ${f}`)
+  const claim = (host: string, address: string, from: number, count: number, owner: string, path: YamlPath) => {
+    const taken = ports.get(address) ?? []
     const clash = taken.find((t) => t.from < from + count && from < t.from + t.count)
     if (clash) {
-      const next = Math.max(...taken.map((t) => t.from + t.count))
+      let next = from + 1
+      while (taken.some((t) => t.from < next + count && next < t.from + t.count)) next++
       issues.push({
-        file: 'workers',
+        file: path[0] === 'core' ? 'stack' : 'workers',
         path,
         message:
           `${owner} (${range(from, count)}) and ` +
@@ -54,9 +62,35 @@ function checkNodes(stack: StackConfig, workers: WorkerNodesFile, names: Record<
       return
     }
     taken.push({ from, count, owner })
-    ports.set(host, taken)
+    ports.set(address, taken)
   }
-  claim(stack.core.host, stack.backend.port, 1, 'the backend', ['core'])
+  const core = stack.core.host
+  const coreAddress = addressOf(core)
+  const on = (svc: CoreServiceName) => {
+    const s = stack.core.services[svc]
+    return s !== undefined && !s.disabled
+  }
+  if (on('backend')) claim(core, coreAddress, stack.backend.port, 1, 'the backend', ['core'])
+  if (on('db')) claim(core, coreAddress, stack.database.port, 1, 'the database', ['core'])
+  for (const [svc, p] of Object.entries(CORE_PORTS) as [CoreServiceName, number][])
+    if (on(svc)) claim(core, coreAddress, p, 1, `the core's ${svc}`, ['core'])
+  // One address, one host: ssh, DNS and the published ports all tell hosts apart by it.
+  const byAddress = new Map<string, string>()
+  const sameAddress = (host: string, address: string, file: FileKey, path: YamlPath) => {
+    const other = byAddress.get(address)
+    if (other && other !== host)
+      issues.push({
+        file,
+        path,
+        message: `hosts ${other} and ${host} share the address ${address}`,
+        fix: 'give each host its own address (or use one host name for both)',
+      })
+    else byAddress.set(address, host)
+  }
+  for (const [name, h] of Object.entries(stack.hosts)) sameAddress(name, h.address, 'stack', ['hosts', name, 'address'])
+  workers.worker_nodes.forEach((n, i) => {
+    if (n.address) sameAddress(n.host, n.address, 'workers', ['worker_nodes', i, 'address'])
+  })
   workers.worker_nodes.forEach((n, i) => {
     const key = n.name.toLowerCase()
     if (seen.has(key))
@@ -82,7 +116,15 @@ function checkNodes(stack: StackConfig, workers: WorkerNodesFile, names: Record<
         message: `host ${n.host} has no static address`,
         fix: `add "address: <ip>" to this entry, or ${n.host}: { address: <ip> } under hosts: in ${names.stack}`,
       })
-    claim(n.host, n.port, n.replicas, `node ${n.name}`, ['worker_nodes', i, 'port'])
+    const last = n.port + n.replicas - 1
+    if (last > 65535)
+      issues.push({
+        file: 'workers',
+        path: ['worker_nodes', i, 'port'],
+        message: `node ${n.name}'s ${n.replicas} replicas would listen on ${range(n.port, n.replicas)}: past 65535`,
+        fix: `use port ${65535 - n.replicas + 1} or lower`,
+      })
+    else claim(n.host, addressOf(n.host, n.address), n.port, n.replicas, `node ${n.name}`, ['worker_nodes', i, 'port'])
   })
   if (!stack.hosts[stack.core.host])
     issues.push({
@@ -101,7 +143,14 @@ function checkServices(stack: StackConfig, names: Record<FileKey, string>): RawI
     for (const [name, literal] of entries) {
       const v = specOf(name)
       const at = [...path, ...(Array.isArray(spec) ? [entries.findIndex(([n]) => n === name)] : [name])]
-      if (!v && literal === null)
+      if (v?.neededBy.includes('deploy'))
+        issues.push({
+          file: 'stack',
+          path: at,
+          message: `${name} is the deploy tool's own (the hosts' registry login); no service may get it`,
+          fix: `remove ${name} from this list: every container of ${consumer} would hold it`,
+        })
+      else if (!v && literal === null)
         issues.push({
           file: 'stack',
           path: at,
@@ -155,6 +204,45 @@ function checkServices(stack: StackConfig, names: Record<FileKey, string>): RawI
   return issues
 }
 
+/** The secrets each environment the config has must reference: homelab always (secrets:), dev when the file
+ * has dev_secrets: (all of them: dev never falls back). One issue per missing name, all at once. */
+function checkSecretsComplete(stack: StackConfig, secrets: SecretsFile): RawIssue[] {
+  const needed = new Map<string, Set<string>>()
+  const need = (name: string, by: string) => {
+    const v = specOf(name)
+    if (v?.kind !== 'secret' || v.neededBy.includes('deploy')) return
+    needed.set(name, (needed.get(name) ?? new Set()).add(by))
+  }
+  for (const svc of ['backend', 'db'] as const) {
+    const s = stack.core.services[svc]
+    if (s && !s.disabled) for (const [n] of envEntries(s.env)) need(n, svc)
+  }
+  for (const [n] of envEntries(stack.workers.env)) need(n, 'worker')
+  const issues: RawIssue[] = []
+  const sections = [
+    ['secrets', true],
+    ['dev_secrets', secrets.dev_secrets !== undefined],
+  ] as const
+  for (const [section, present] of sections) {
+    if (!present) continue
+    const names = [...needed.keys(), ...(section === 'secrets' ? ['REGISTRY_PASSWORD'] : [])]
+    for (const name of names)
+      if (!secrets[section]?.[name])
+        issues.push({
+          file: 'secrets',
+          path: [section],
+          message:
+            `missing ${name}, needed by ${[...(needed.get(name) ?? ['the deploy (registry login)'])].join(', ')}` +
+            (section === 'dev_secrets' ? ' (dev never falls back to secrets:)' : ''),
+          fix: `add ${name}: ${REF_EXAMPLE[secrets.provider]} under ${section}:`,
+        })
+  }
+  return issues
+}
+
+/** A reference in one scheme's spelling gone wrong (op:/v/i/f, op//v/i/f, azkv:/…), never taken for a value. */
+const LOOKS_LIKE_REF = /^(op|azkv|env)\s*(:|\/\/)|^[a-z][a-z0-9+.-]*:\/\//
+
 function checkSecrets(secrets: SecretsFile): RawIssue[] {
   const issues: RawIssue[] = []
   const pattern = REF_PATTERN[secrets.provider]
@@ -175,17 +263,21 @@ function checkSecrets(secrets: SecretsFile): RawIssue[] {
           message: `${name} is ${v.kind}, not a secret`,
           fix: 'remove it: it is derived from stack-config.yml',
         })
-      else if (!pattern.test(ref))
+      else if (!pattern.test(ref)) {
+        const ours = ref.startsWith(`${REF_EXAMPLE[secrets.provider].split(':')[0]}:`)
         issues.push({
           file: 'secrets',
           path: [section, name],
-          message: /^[a-z]+:\/\//.test(ref)
-            ? `not a valid ${secrets.provider} reference`
+          message: LOOKS_LIKE_REF.test(ref)
+            ? ours
+              ? `a malformed ${secrets.provider} reference (${REF_EXAMPLE[secrets.provider]})`
+              : `not an ${secrets.provider} reference (provider: ${secrets.provider} in this file)`
             : 'looks like a literal value: secrets must be references, never values',
           fix:
             `write ${REF_EXAMPLE[secrets.provider]}` +
-            `${/^[a-z]+:\/\//.test(ref) ? '' : '; if that was a real secret, rotate it and purge it from git history'}`,
+            `${LOOKS_LIKE_REF.test(ref) ? '' : '; if that was a real secret, rotate it and purge it from git history'}`,
         })
+      }
     }
   return issues
 }

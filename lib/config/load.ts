@@ -1,6 +1,6 @@
 // Load a config set: parse → normalise → validate. Every problem in every file is collected and thrown
 // as one ConfigError whose lines read `file:line:col path: message (fix: …)`.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import type { z } from 'zod'
 import { type ConfigIssue, ConfigError } from '../errors.ts'
@@ -22,7 +22,74 @@ function display(path: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
 }
 
-function zodMessage(issue: z.core.$ZodIssue): { path: YamlPath; message: string; key?: string } {
+/** YAML's own wording, said plainly: what the parser's error code means in a config file, and the fix. */
+const YAML_FIXES: Record<string, string> = {
+  BLOCK_AS_IMPLICIT_KEY:
+    'a value on this line holds ": " (key: a: b): quote the value ("a: b"), or put the inner mapping on its own ' +
+    'indented lines',
+  BAD_INDENT: 'the items of one mapping or list must start at the same column: line this one up with its siblings',
+  TAB_AS_INDENT: 'YAML indents with spaces only: replace the tab with spaces',
+  DUPLICATE_KEY: 'this key appears twice in the same mapping: keep one',
+  MISSING_CHAR: 'a quote or bracket opened here is never closed: close it on the same line',
+  MULTILINE_IMPLICIT_KEY: 'a key must fit on one line: a value spanning lines needs quotes or | / >',
+  UNEXPECTED_TOKEN: 'the indentation or a missing "- " or ":" breaks the structure here: compare with the lines above',
+}
+
+/** The closest of `known` to `typo` (edit distance ≤ 2, or one contains the other), for "did you mean". */
+export function closest(typo: string, known: string[]): string | undefined {
+  const d = (a: string, b: string) => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0]!
+      row[0] = i
+      for (let j = 1; j <= b.length; j++) {
+        const cur = row[j]!
+        row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+        // Two letters swapped (replcias) count as one edit.
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, prev)
+        prev = cur
+      }
+    }
+    return row[b.length]!
+  }
+  const scored = known.map((k) => ({ k, n: d(typo.toLowerCase(), k) })).sort((a, b) => a.n - b.n)
+  const best = scored[0]
+  return best && best.n <= Math.max(1, Math.min(2, Math.floor(typo.length / 3))) ? best.k : undefined
+}
+
+/** The field names a strict object accepts at `path` inside `schema` (for an unknown key's suggestion). */
+function knownKeys(schema: z.ZodType, path: YamlPath): string[] {
+  let nodes: z.ZodType[] = [schema]
+  const unwrap = (n: z.ZodType): z.ZodType[] => {
+    const def = (n as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def
+    if (['optional', 'default', 'nullable', 'prefault', 'readonly', 'catch'].includes(def.type))
+      return unwrap(def.innerType as z.ZodType)
+    if (def.type === 'pipe') return unwrap(def.in as z.ZodType)
+    if (def.type === 'union') return (def.options as z.ZodType[]).flatMap(unwrap)
+    return [n]
+  }
+  const child = (n: z.ZodType, seg: string | number): z.ZodType[] => {
+    const def = (n as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def
+    if (def.type === 'object') {
+      const next = (def.shape as Record<string, z.ZodType>)[String(seg)]
+      return next ? unwrap(next) : []
+    }
+    if (def.type === 'array') return unwrap(def.element as z.ZodType)
+    if (def.type === 'record') return unwrap(def.valueType as z.ZodType)
+    return []
+  }
+  nodes = nodes.flatMap(unwrap)
+  for (const seg of path) nodes = nodes.flatMap((n) => child(n, seg))
+  return nodes.flatMap((n) => {
+    const def = (n as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def
+    return def.type === 'object' ? Object.keys(def.shape as object) : []
+  })
+}
+
+function zodMessage(
+  issue: z.core.$ZodIssue,
+  schema: z.ZodType,
+): { path: YamlPath; message: string; key?: string; fix?: string } {
   const path = issue.path as YamlPath
   if (issue.code === 'invalid_type' && issue.input === undefined) return { path, message: 'required' }
   if (issue.code === 'invalid_type') {
@@ -31,7 +98,14 @@ function zodMessage(issue: z.core.$ZodIssue): { path: YamlPath; message: string;
   }
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!
-    return { path: [...path, key], message: `unknown field "${key}"`, key }
+    const known = knownKeys(schema, path)
+    const near = closest(key, known)
+    return {
+      path: [...path, key],
+      message: `unknown field "${key}"${near ? `: did you mean "${near}"?` : ''}`,
+      key,
+      fix: known.length ? `the fields here are ${known.join(', ')}` : undefined,
+    }
   }
   return { path, message: issue.message }
 }
@@ -71,6 +145,7 @@ export function loadConfig(dirArg?: string): Config {
         col: pos.col,
         path: '',
         message: `YAML syntax: ${first.message.split('\n')[0]}`,
+        fix: YAML_FIXES[first.code],
       })
     }
     if (!parsed[key].doc.errors.length) data[key] = parsed[key].doc.toJS() ?? {}
@@ -87,13 +162,27 @@ export function loadConfig(dirArg?: string): Config {
     if (r.success) (out as Record<FileKey, unknown>)[key] = r.data
     else
       for (const zi of r.error.issues) {
-        const m = zodMessage(zi)
+        const m = zodMessage(zi, schemas[key])
         const pos = locate(parsed[key], m.key ? m.path.slice(0, -1) : m.path, m.key)
-        issues.push({ file: names[key], line: pos?.line, col: pos?.col, path: formatPath(m.path), message: m.message })
+        issues.push({
+          file: names[key],
+          line: pos?.line,
+          col: pos?.col,
+          path: formatPath(m.path),
+          message: m.message,
+          fix: m.fix,
+        })
       }
   }
   if (!issues.length)
     issues.push(...checkAll(out.stack, out.workers, out.secrets, names).map((i) => toIssue(i, parsed, names)))
+  const sshConfig = out.stack?.ssh.config_file
+  if (sshConfig && !existsSync(resolve(dir, sshConfig)))
+    issues.push({
+      ...toIssue({ file: 'stack', path: ['ssh', 'config_file'], message: '' }, parsed, names),
+      message: `no such file: ${resolve(dir, sshConfig)}`,
+      fix: 'create it, fix the path (relative paths are from the config directory), or remove the line',
+    })
   if (issues.length) throw new ConfigError(issues)
   return normalise(dir, names, out)
 }

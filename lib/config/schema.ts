@@ -1,5 +1,6 @@
 // The shape of the three config files (stack-config.yml, worker-nodes.yml, secrets.yml), as zod schemas.
 // Cross-field rules live in checks.ts; this file only says what each field may hold.
+import { isIP } from 'node:net'
 import * as z from 'zod'
 
 const absPath = z
@@ -7,6 +8,11 @@ const absPath = z
   .min(1)
   .refine((p) => p.startsWith('/'), {
     message: 'must be an absolute path (starting with /)',
+  })
+  // It names a directory on a host and (compose_path) a compose project: a quoted `$(…)` or space there
+  // still makes that literal directory, and a second project beside the real one.
+  .refine((p) => !p.startsWith('/') || /^(\/[A-Za-z0-9._-]+)+\/?$/.test(p), {
+    message: 'must be a plain path: letters, digits, . _ - between the slashes (no spaces or shell characters)',
   })
 const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
   message: 'must be a host name: lowercase letters, digits and dashes',
@@ -20,7 +26,18 @@ const pgIdentifier = z
     PG_IDENTIFIER,
     'must be a plain lower-case identifier (letters, digits, _): it names the database in SQL and in backup file names',
   )
-const address = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+$/i, { message: 'must be an IP address' })
+const address = z.string().refine((a) => isIP(a) !== 0, {
+  message: 'must be an IP address (four numbers 0–255, e.g. 192.168.50.10; or IPv6)',
+})
+/** What ssh is given for a host: [user@]name. Never anything ssh would read as an option (-oProxyCommand=…). */
+export const SSH_TARGET = /^([a-z_][a-z0-9_.-]*@)?[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/
+const sshTarget = z.string().regex(SSH_TARGET, {
+  message: 'must be [user@]host (an ssh_config alias, a DNS name or an address); never an ssh option',
+})
+/** A DNS zone: dot-separated labels of letters, digits and inner dashes. */
+const zone = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, {
+  message: 'must be a DNS zone: labels of lowercase letters, digits and inner dashes, joined by single dots',
+})
 /** An image reference pinned to an exact version: a tag with a digit (never `latest`) or a digest. */
 const pinnedImage = z
   .string()
@@ -37,7 +54,7 @@ const envSpec = z.union([
 
 const hostEntry = z.strictObject({
   address,
-  ssh: z.string().min(1).optional(),
+  ssh: sshTarget.optional(),
 })
 
 const service = z.strictObject({
@@ -49,6 +66,13 @@ const service = z.strictObject({
 
 export const CORE_SERVICES = ['db', 'backend', 'prometheus', 'grafana', 'jaeger', 'nfs-server'] as const
 export type CoreServiceName = (typeof CORE_SERVICES)[number]
+/** The ports the core's fixed services publish on the core host (db's and the backend's come from config). */
+export const CORE_PORTS: Partial<Record<CoreServiceName, number>> = {
+  prometheus: 9090,
+  grafana: 3000,
+  jaeger: 16686,
+  'nfs-server': 2049,
+}
 
 /** Database backups (design §8.2): where dumps go and how long they are kept. */
 const backups = z.strictObject({
@@ -106,15 +130,15 @@ export const stackConfigSchema = z.strictObject({
   }),
   dns: z
     .strictObject({
-      zone: z
-        .string()
-        .regex(/^[a-z0-9.-]+$/)
-        .default('internal'),
+      zone: zone.default('internal'),
     })
     .default({ zone: 'internal' }),
   ssh: z
     .strictObject({
-      user: z.string().min(1).default('root'),
+      user: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_-]*$/, { message: 'must be a user name: lowercase letters, digits, _ and -' })
+        .default('root'),
       config_file: z.string().min(1).optional(),
       connect_timeout: z.number().int().min(1).max(120).default(10),
     })
@@ -162,7 +186,7 @@ export const workerNodesSchema = z.strictObject({
       replicas: z.number().int().min(1).max(64).default(1),
       port: port.default(9000),
       address: address.optional(),
-      ssh: z.string().min(1).optional(),
+      ssh: sshTarget.optional(),
     }),
   ),
 })

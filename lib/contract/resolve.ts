@@ -23,7 +23,7 @@ export class MissingEnvError extends OpsError {
       `${target.node ? ` on node ${target.node.name}` : ''}` +
       `${target.replica ? ` replica ${target.replica}` : ''}`
     super(
-      `env for ${what} (${target.environment}) is incomplete:\n` +
+      `env for ${what}${target.environment === 'dev' ? ' (dev)' : ''} is incomplete:\n` +
         `${missing.map((m) => `  - ${m.name}: ${m.where}`).join('\n')}`,
       { exitCode: 2 },
     )

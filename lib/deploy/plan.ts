@@ -1,13 +1,13 @@
 // What one deploy does on each host, as data: the rendered files, the services, the secrets to export.
 // Built before anything runs, so config or contract errors stop the run with nothing touched.
 import { parse } from 'yaml'
+import type { CoreServiceName } from '../config/schema.ts'
 import { type Config, enabledCoreServices, type Host, hostOf, imageRef, type WorkerNode } from '../config/model.ts'
 import { planEnv, type PlannedVar } from '../contract/resolve.ts'
 import { renderCoreCompose, type ShippedFile } from '../compose/core.ts'
 import { renderWorkersCompose, workerServiceNames } from '../compose/workers.ts'
 import { UsageError } from '../errors.ts'
 import { type Lock, LOCKS, nodeLock } from '../job/lock.ts'
-import { splitImage } from '../registry/manifest.ts'
 
 export interface HostDeploy {
   /** "node B" or "core". */
@@ -77,6 +77,13 @@ export function planWorkers(cfg: Config, node: WorkerNode, tag: string): HostDep
 
 export function planCore(cfg: Config, service: string, tag: string): HostDeploy {
   const enabled = enabledCoreServices(cfg)
+  const disabled = cfg.stack.core.services[service as CoreServiceName]?.disabled
+  if (disabled)
+    throw new UsageError(
+      `core service "${service}" is disabled in ${cfg.files.stack} (${disabled}): this config runs ` +
+        `${enabled.join(', ')}`,
+      `deploy one of those (or SERVICE=all), or remove disabled: from core.services.${service}`,
+    )
   if (service !== 'all' && !enabled.includes(service))
     throw new UsageError(
       `unknown core service "${service}": this config runs ${enabled.join(', ')} (or SERVICE=all)`,
@@ -111,14 +118,23 @@ export function planCore(cfg: Config, service: string, tag: string): HostDeploy 
   }
 }
 
-/** sha-<7+ hex> or any other explicit tag; the registry host part of images must match config. */
-export function checkTag(cfg: Config, tag: string | undefined): string {
+/** What deploys accept: CI's sha-<short> (design §4.2), or an image digest. Anything else is refused before
+ * config, secrets or hosts are touched: TAG=latest, TAG=local (a workstation build) and the sha- a shell or
+ * make left behind after eating a $(…) never reach a host. */
+export const DEPLOY_TAG = /^sha-[0-9a-f]{7,40}$/
+export const DIGEST = /^sha256:[0-9a-f]{64}$/
+
+export function checkTag(tag: string | undefined): string {
   if (!tag)
     throw new UsageError(
       'no image tag: pass TAG=sha-<short> (make) or --tag',
       'CI publishes sha-<short> for every merge to main (design §4.2)',
     )
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new UsageError(`not a valid image tag: ${tag}`)
-  splitImage(imageRef(cfg, 'worker', tag))
+  if (!DEPLOY_TAG.test(tag) && !DIGEST.test(tag))
+    throw new UsageError(
+      `not a tag CI publishes: ${JSON.stringify(tag)} ` +
+        '(deploys take sha-<7 to 40 hex digits> or sha256:<64 hex digits>)',
+      'CI tags every merge to main as sha-<short commit>: git rev-parse --short=7 <commit>; a digest pins one image',
+    )
   return tag
 }

@@ -15,8 +15,8 @@ const ACCEPT = [
 ].join(', ')
 
 export function splitImage(ref: string): { registry: string; repo: string; tag: string } {
-  const m = /^([^/]+)\/(.+):([^:/]+)$/.exec(ref)
-  if (!m) throw new OpsError(`not an image reference with a registry and a tag: ${ref}`)
+  const m = /^([^/]+)\/([^@]+)@(sha256:[0-9a-f]{64})$/.exec(ref) ?? /^([^/]+)\/(.+):([^:/@]+)$/.exec(ref)
+  if (!m) throw new OpsError(`not an image reference with a registry and a tag or digest: ${ref}`)
   return { registry: m[1]!, repo: m[2]!, tag: m[3]! }
 }
 

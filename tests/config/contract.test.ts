@@ -2,6 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig } from '../../lib/config/load.ts'
+import { ConfigError } from '../../lib/errors.ts'
 import { findNode } from '../../lib/config/model.ts'
 import { MissingEnvError, planEnv, resolveEnv } from '../../lib/contract/resolve.ts'
 import { Secret } from '../../lib/secrets/secret.ts'
@@ -71,13 +72,28 @@ test('the zone is one value: changing it moves every derived URL', () => {
   assert.is(env.WORKER_PUBLIC_BASE_URL, 'http://ktrdr-workers-b.home.lan:9002')
 })
 
-test('missing variables: one error listing every one and where to set it', () => {
-  const c = loadConfig(
-    configCopy([
-      { file: 'secrets.yml', from: '  JWT_SECRET: op://ktrdr-homelab/backend/jwt_secret\n', to: '' },
-      { file: 'secrets.yml', from: '  DB_PASSWORD: op://ktrdr-homelab/postgres/password\n', to: '' },
-    ]),
-  )
+test('missing secret references: the config is refused at load, every one named at once, across services', () => {
+  const dir = configCopy([
+    { file: 'secrets.yml', from: '  JWT_SECRET: op://ktrdr-homelab/backend/jwt_secret\n', to: '' },
+    { file: 'secrets.yml', from: '  BROKER_API_KEY: op://ktrdr-homelab/broker/api_key\n', to: '' },
+  ])
+  try {
+    loadConfig(dir)
+    assert.unreachable()
+  } catch (e) {
+    assert.instance(e, ConfigError)
+    assert.equal(
+      (e as ConfigError).issues.map((i) => `${i.path}: ${i.message}`),
+      ['secrets: missing JWT_SECRET, needed by backend', 'secrets: missing BROKER_API_KEY, needed by worker'],
+    )
+  }
+})
+
+test('missing variables at resolve time: one error listing every one and where to set it', () => {
+  const c = loadConfig(HOMELAB)
+  c.secrets = { ...c.secrets, secrets: { ...c.secrets.secrets } }
+  delete c.secrets.secrets.JWT_SECRET
+  delete c.secrets.secrets.DB_PASSWORD
   try {
     resolveEnv(c, { environment: 'homelab', service: 'backend' }, secrets)
     assert.unreachable()
@@ -91,6 +107,7 @@ test('missing variables: one error listing every one and where to set it', () =>
       (e as Error).message,
       `add \`JWT_SECRET: op://<vault>/<item>/<field>\` under secrets: in ${c.files.secrets}`,
     )
+    assert.not.match((e as Error).message, '(homelab)')
   }
   try {
     resolveEnv(cfg, { environment: 'homelab', service: 'backend' }, new Map())

@@ -38,7 +38,10 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
   {
     name: 'unknown field (typo)',
     edits: [{ file: W, from: '    replicas: 2', to: '    replica: 2' }],
-    expect: ['W:13:5 worker_nodes[1].replica: unknown field "replica"'],
+    expect: [
+      'W:13:5 worker_nodes[1].replica: unknown field "replica": did you mean "replicas"? ' +
+        '(fix: the fields here are name, host, compose_path, replicas, port, address, ssh)',
+    ],
   },
   {
     name: 'wrong type',
@@ -131,7 +134,10 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
   {
     name: 'YAML syntax error',
     edits: [{ file: W, from: '    replicas: 2', to: '\treplicas: 2' }],
-    expect: ['W:13:1 YAML syntax: Tabs are not allowed as indentation'],
+    expect: [
+      'W:13:1 YAML syntax: Tabs are not allowed as indentation (fix: YAML indents with spaces only: replace the tab ' +
+        'with spaces)',
+    ],
   },
 ]
 

@@ -105,8 +105,8 @@ test('dev never falls back to the homelab secrets: a secret missing from dev_sec
   const dir = configCopy([{ file: 'secrets.yml', from: /^ {2}JWT_SECRET: op:\/\/ktrdr-dev\/.*\n/m, to: '' }])
   const op = opWorld()
   const err = devEnv(op.env, { CONFIG: dir })
-  assert.match(err, 'JWT_SECRET: secret with no dev reference')
-  assert.match(err, 'under dev_secrets:')
+  assert.match(err, 'dev_secrets: missing JWT_SECRET, needed by backend (dev never falls back to secrets:)')
+  assert.match(err, 'add JWT_SECRET: op://<vault>/<item>/<field> under dev_secrets:')
   assert.is(op.calls('op'), 0)
 })
 
