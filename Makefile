@@ -21,9 +21,9 @@ given = $(if $(filter command line,$(origin $(1))),$(call raw,$(1)))
 from_env = $(if $(filter environment,$(origin $(1))),$(call raw,$(1)))
 yes = $(filter 1 yes true,$(1))
 # Switches a stale `export` must never flip: they lift a guard, so they count only on the command line.
-GUARDS := YES FORCE_UNLOCK SKIP_SAFETY_DUMP PRUNE
+GUARDS := YES FORCE FORCE_UNLOCK SKIP_SAFETY_DUMP PRUNE
 # Targets that change hosts: for them a value (TAG, NODE, …) from the environment is refused, not ignored.
-CHANGING := deploy-core deploy-workers recover-worker recover-core restore
+CHANGING := deploy-core deploy-workers recover-worker recover-core restore unlock
 # $(call flags,VALUE_VARS,BOOLEAN_VARS): the --flags for the make variables that were given, after refusing a
 # variable the target does not know (NODES=C must never mean every node) and saying which switches came from
 # the environment (DRY_RUN=1 make … is honoured, and printed as such).
@@ -77,7 +77,7 @@ format: setup ## rewrite every file in the one style (Biome), then run make lint
 test: setup ## typecheck, lint and run the whole test suite against the lab (brought up if needed, and down after)
 	npx tsc --noEmit
 	npx biome ci --colors=off .
-	MAKE_TARGET=test bash lab/with-lab.sh node_modules/.bin/tsx node_modules/uvu/bin.js tests '\.test\.ts$$'
+	MAKE_TARGET=test bash lab/with-lab.sh bash tests/run-suite.sh
 
 validate: setup ## check config, print nodes, ports, services and their variables [NODE= ENVIRONMENT=]
 	$(call run,validate) $(call flags,NODE ENVIRONMENT,)

@@ -17,6 +17,19 @@ dump_noise() {
     -e 'You might not be able to restore the dump without' -e 'Consider using a full dump instead' || true
 }
 
+# dump_failed RC LOG: pg_dump's end in the operator's words. The container's bash reports a killed child as
+# "<job name>: line 1: <pid> Killed "$@"": that line is ours, not pg_dump's, and is said plainly instead.
+dump_failed() {
+  local err
+  err=$(dump_noise <"$2" | grep -v -e '^[0-9a-z-]*: line [0-9]*: *[0-9]* \(Killed\|Terminated\)' | tail -n 3 |
+    tr '\n' ' ' || true)
+  case $1 in
+    137) fail "pg_dump failed: it was killed (SIGKILL: the kernel's out-of-memory killer, or a kill -9)" "$err" ;;
+    143) fail "pg_dump failed: it was stopped (SIGTERM)" "$err" ;;
+    *) fail "pg_dump failed: ${err:-exit $1, no message}" ;;
+  esac
+}
+
 # db_container: cid = the running db container of the core project, found by the labels compose puts on it
 # (one `docker ps`, a fifth of `docker compose ps`); dx runs in it; `job NAME CMD…` runs CMD in its own
 # session in it, which killjobs (on exit) ends: `docker exec` does not forward signals, so after a Ctrl-C
@@ -104,10 +117,7 @@ dump() {
     wait $dump_pid 2>/dev/null
     fail "the statistics query failed: $(tail -n 1 "$psql_log")"
   }
-  if ! wait $dump_pid; then
-    err=$(dump_noise <"$log" | tail -n 3 | tr '\n' ' ')
-    fail "pg_dump failed: ${err:-killed}"
-  fi
+  wait $dump_pid || dump_failed $? "$log"
   printf 'COMMIT;\n' >&"$sin"
   exec {sin}>&-
   wait "$SNAP_PID" 2>/dev/null || true

@@ -44,6 +44,8 @@ ship() {
   ktrdr_event step ship
   read_file prev "$compose_path"
   if [ -f "$compose_path" ]; then printf '%s' "$prev" >"$compose_path.prev"; else rm -f "$compose_path.prev"; fi
+  # From here an ending without an outcome puts the previous release back (put_back).
+  deploy_phase=shipped
   for i in "${!ship_names[@]}"; do ship_file "$compose_dir/${ship_names[i]}" "${ship_texts[i]}"; done
   ship_file "$compose_path" "$compose_text"
 }
@@ -83,22 +85,30 @@ pull_up() {
 
 # wait_healthy: until every service's containers are healthy (or running, without a healthcheck), within
 # health_timeout seconds. One `docker ps` per round over the project's labels (compose ps + inspect cost 3×).
+# A container that exited, or that docker is restarting (a crash loop), fails at once: waiting could not
+# help it. Its last log lines come back as `log` events (the workstation masks every secret in them).
 wait_healthy() {
   local deadline=$((SECONDS + health_timeout)) svc name state status bad pending seen s wanted=" ${services[*]} "
+  local failing
   while :; do
-    bad="" pending=0 seen=" "
+    bad="" pending=0 seen=" " failing=()
     while IFS=$'\t' read -r svc name state status; do
       case $wanted in *" $svc "*) ;; *) continue ;; esac
       seen="$seen$svc "
       case $state in
         running)
           case $status in
-            *"(unhealthy)"*) bad="$bad /$name unhealthy" ;;
+            *"(unhealthy)"*) bad="$bad /$name unhealthy" failing+=("$name") ;;
             *"(health: starting)"*) pending=1 ;;
           esac
           ;;
-        created | restarting) pending=1 ;;
-        *) bad="$bad /$name $state" ;;
+        created) pending=1 ;;
+        restarting)
+          # docker's status is "Restarting (<exit code>) <when>"
+          s=${status#*(} && s=${s%%)*}
+          bad="$bad /$name crash-looping (exits with $s)" failing+=("$name")
+          ;;
+        *) bad="$bad /$name $state" failing+=("$name") ;;
       esac
     done < <(docker ps -a --filter "label=com.docker.compose.project=$project" \
       --filter label=com.docker.compose.oneoff=False \
@@ -106,6 +116,7 @@ wait_healthy() {
     for s in "${services[@]}"; do case $seen in *" $s "*) ;; *) pending=1 ;; esac; done
     if [ -n "$bad" ]; then
       ktrdr_event unhealthy "$bad"
+      last_logs "${failing[@]}"
       return 1
     fi
     [ "$pending" = 1 ] || return 0
@@ -117,12 +128,21 @@ wait_healthy() {
   done
 }
 
+# last_logs NAME…: the last 10 log lines of each container, one `log` event each (at most three containers).
+last_logs() {
+  local name line
+  for name in "${@:1:3}"; do
+    while IFS= read -r line; do ktrdr_event log "$name: $line"; done < <(docker logs --tail 10 "$name" 2>&1 || true)
+  done
+}
+
 # health_or_rollback: the health gate; on failure the previous config comes back (the old replicas as they were).
 health_or_rollback() {
   local prev_tag
   ktrdr_event step health
   wait_healthy && return 0
   if [ ! -f "$compose_path.prev" ]; then
+    deploy_phase=finished
     audit unhealthy
     exit 77
   fi
@@ -130,6 +150,7 @@ health_or_rollback() {
   ktrdr_event rollback "$prev_tag"
   mv -f "$compose_path.prev" "$compose_path"
   dc up -d --remove-orphans "${services[@]}"
+  deploy_phase=finished
   if wait_healthy; then
     audit "rolled-back-to=$prev_tag"
     exit 76
@@ -138,8 +159,39 @@ health_or_rollback() {
   exit 77
 }
 
+# put_back: a cleanup (on_exit). A deploy that ends once its files were shipped without reaching an outcome —
+# Ctrl-C on the workstation (its session's stdin closes: the watcher TERMs this shell), a lost connection, a
+# TERM, compose failing half way — puts the previous release back and waits for it to be healthy, so a host is
+# never left between two releases. Signals are ignored while cleanups run; compose's output goes nowhere (the
+# connection may be gone) and the events may never arrive: the audit line is the record.
+deploy_phase=
+put_back() {
+  local prev_tag why=failed
+  case $deploy_phase in shipped) ;; compose-failed) why=compose-failed ;; *) return 0 ;; esac
+  [ "${__ktrdr_status:-0}" != 130 ] || why=interrupted
+  deploy_phase=finished
+  ktrdr_event step put-back
+  if [ ! -f "$compose_path.prev" ]; then
+    # The first deploy to this path: there is no release to go back to. Stop what was half started.
+    dc stop "${services[@]}" >/dev/null 2>&1 || true
+    ktrdr_event put-back "$why: no previous release; $tag was stopped on this host"
+    audit "$why stopped (no previous release)"
+    return 0
+  fi
+  prev_tag=$(sed -n 's/^# ktrdr-tag: //p' "$compose_path.prev")
+  mv -f "$compose_path.prev" "$compose_path"
+  if dc up -d --remove-orphans "${services[@]}" >/dev/null 2>&1 && wait_healthy; then
+    ktrdr_event put-back "$why: back on $prev_tag, running and healthy"
+    audit "$why rolled-back-to=$prev_tag"
+  else
+    ktrdr_event put-back "$why: back on $prev_tag, which is not healthy"
+    audit "$why rollback-unhealthy rolled-back-to=$prev_tag"
+  fi
+}
+
 # deploy: the steps, in order, under the host's lock (taken by the caller's lines, lib/job/lock.sh).
 deploy() {
+  on_exit put_back
   ship
   if [ "$current" = 1 ]; then
     ktrdr_event current 'every image is on the host at the digest the registry has for it: no login, no pull'
@@ -147,10 +199,11 @@ deploy() {
     login
   fi
   if ! pull_up; then
-    audit compose-failed
     ktrdr_event compose-failed
+    deploy_phase=compose-failed
     exit 1
   fi
   health_or_rollback
+  deploy_phase=finished
   audit ok
 }

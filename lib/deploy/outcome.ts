@@ -33,10 +33,46 @@ const unhealthy = (out: RunOutput) =>
       .at(-1)?.detail ?? ''
   ).trim()
 
+/** The failing containers' last log lines (deploy.sh's `log` events, before any rollback), indented. */
+export function lastLogs(out: RunOutput): string {
+  const ev = events(out.stdout)
+  const stop = ev.findIndex((e) => e.event === 'rollback')
+  const lines = (stop < 0 ? ev : ev.slice(0, stop)).filter((e) => e.event === 'log').map((e) => `    ${e.detail}`)
+  return lines.length ? `\n  last log lines:\n${lines.join('\n')}` : ''
+}
+
+/** What an interrupted or half-failed deploy left on the host: deploy.sh's put-back, in words. */
+export function putBack(out: RunOutput): string | undefined {
+  return events(out.stdout)
+    .filter((e) => e.event === 'put-back')
+    .at(-1)
+    ?.detail.trim()
+}
+
+/** A deploy stopped by Ctrl-C (or TERM): what the host runs now, and the one command that repairs it. */
+export function interruptedOutcome(d: HostDeploy, out: RunOutput, repair: string): OpsError {
+  const back = putBack(out)
+  const stepsSeen = events(out.stdout).some((e) => e.event === 'step' && e.detail.trim() === 'ship')
+  if (back && /running and healthy$/.test(back))
+    return new OpsError(`${d.label}: ${back}`, { exitCode: EXIT.interrupted })
+  if (back) return new OpsError(`${d.label}: ${back}`, { hint: `repair: ${repair}`, exitCode: EXIT.interrupted })
+  if (!stepsSeen && out.exitCode === EXIT.interrupted)
+    return new OpsError(`${d.label}: interrupted before anything changed on ${d.host.name}`, {
+      exitCode: EXIT.interrupted,
+    })
+  return new OpsError(
+    `${d.label}: interrupted, and the connection was cut before ${d.host.name} reported back: the host puts ` +
+      'its previous release back on its own (deploy-audit.log there records it)',
+    { hint: `check: make status; repair if needed: ${repair}`, exitCode: EXIT.interrupted },
+  )
+}
+
 export function deployOutcome(d: HostDeploy, out: RunOutput): DeployOutcome {
   if (out.exitCode === EXIT.rolledBack) {
     const previous = events(out.stdout).find((e) => e.event === 'rollback')?.detail || 'the previous tag'
-    const error = new OpsError(`${d.label}: unhealthy after deploy (${unhealthy(out)}): rolled back to ${previous}`)
+    const error = new OpsError(
+      `${d.label}: unhealthy after deploy (${unhealthy(out)}): rolled back to ${previous}${lastLogs(out)}`,
+    )
     return { status: 'rolled-back', previous, error }
   }
   const table: FailureTable = {
@@ -54,12 +90,16 @@ export function deployOutcome(d: HostDeploy, out: RunOutput): DeployOutcome {
     throw rolled
       ? new OpsError(
           `${d.label}: unhealthy after deploy (${first}), and the rollback to ${rolled.detail} was unhealthy too ` +
-            `(${unhealthy(out)})`,
+            `(${unhealthy(out)})${lastLogs(out)}`,
           { hint: 'see make logs, then deploy a tag known to be good' },
         )
-      : new OpsError(`${d.label}: unhealthy after deploy (${first}) and no previous config to roll back to`)
+      : new OpsError(
+          `${d.label}: unhealthy after deploy (${first}) and no previous config to roll back to${lastLogs(out)}`,
+        )
   }
   const err = jobFailure(place(d), out, table)
+  const back = putBack(out)
+  if (err && back) throw new OpsError(`${err.message}; ${back}`, { hint: err.hint, exitCode: err.exitCode })
   if (err) throw err
   return { status: 'ok' }
 }

@@ -12,10 +12,12 @@ import type { SecretProvider } from '../secrets/provider.ts'
 import { readSecrets, requestsFor } from '../contract/read.ts'
 import type { SecretValues } from '../secrets/secret.ts'
 import { OpsError } from '../errors.ts'
-import { deployOutcome, preflightFailure } from './outcome.ts'
+import { deployOutcome, interruptedOutcome, preflightFailure } from './outcome.ts'
 import type { HostDeploy } from './plan.ts'
 import { events, onStepLine } from '../job/protocol.ts'
 import { type DeployOptions, deployScript, imagesCurrent, preflightScript } from './scripts.ts'
+
+const PREFLIGHT = 'Preflight (SSH, docker, compose v2, shared mount, image tag in the registry)'
 
 interface Ctx {
   secrets: SecretValues
@@ -37,10 +39,28 @@ export async function runDeploy(
     deploys.map((d) => [d.label, sshTarget(cfg, d.host, { multiplex: false })]),
   )
   const exec = new Map<string, Executor>(deploys.map((d) => [d.label, sshExecutor(targets.get(d.label)!)]))
-  const abort = new AbortController()
-  const onSigint = () => abort.abort()
-  process.once('SIGINT', onSigint)
-  process.once('SIGTERM', onSigint)
+  // One controller per host (a shared one collects a listener per session: Node warns past 10 hosts).
+  const aborts = new Map(deploys.map((d) => [d.label, new AbortController()]))
+  // Ctrl-C (or TERM) once: every host's shell is told to stop (its stdin closes, so its watcher TERMs the job),
+  // and a host that had shipped puts its previous release back and says so; this run waits for that. Twice:
+  // the sessions are cut; the hosts still put their releases back, unseen.
+  let interrupted = false
+  let cut = false
+  const onSignal = () => {
+    if (!interrupted) {
+      interrupted = true
+      warn(
+        '\ninterrupted: each host puts its previous release back and reports; Ctrl-C again stops waiting ' +
+          '(the hosts still finish on their own)',
+      )
+      for (const s of sessions.values()) s.end()
+      return
+    }
+    cut = true
+    for (const a of aborts.values()) a.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map(), current: new Set(), warnings: [] }
   const fail = (d: HostDeploy, e: unknown) =>
     ctx.failed.set(
@@ -55,7 +75,7 @@ export async function runDeploy(
     deploys.map((d) => {
       const s = exec
         .get(d.label)!
-        .session({ signal: abort.signal, onLine: onStepLine((step) => steps.get(d.label)?.(step)) })
+        .session({ signal: aborts.get(d.label)!.signal, onLine: onStepLine((step) => steps.get(d.label)?.(step)) })
       s.send(renderFirstPart(preflightScript(cfg, d.composeImages)))
       return [d.label, s] as const
     }),
@@ -74,9 +94,9 @@ export async function runDeploy(
       },
     },
     {
-      title: 'Preflight (SSH, docker, compose v2, shared mount, image tag in the registry)',
-      task: (_c, task) =>
-        task.newListr(
+      title: PREFLIGHT,
+      task: (_c, parent) =>
+        parent.newListr(
           deploys.map((d) => ({
             title: `${d.label} on ${d.host.name}`,
             task: async (c: Ctx) => {
@@ -111,6 +131,8 @@ export async function runDeploy(
               } catch (e) {
                 sessions.get(d.label)!.end() // nothing more for that shell: it exits
                 fail(d, e)
+                // The group's mark stays ✔ (the other hosts go on): its title says who failed.
+                parent.title = `${PREFLIGHT}: failed on ${[...c.failed.keys()].join(', ')}`
                 throw e
               }
             },
@@ -127,12 +149,15 @@ export async function runDeploy(
             skip: (c: Ctx) => (c.failed.has(d.label) ? 'preflight failed' : false),
             task: async (c: Ctx, t) => {
               try {
+                if (interrupted)
+                  throw new OpsError(`${d.label}: interrupted before its deploy started: nothing changed`)
                 steps.set(d.label, (step) => (t.output = step))
                 const session = sessions.get(d.label)!
                 // stdin stays open: see renderScript's watcher
                 session.send(renderScript(deployScript(cfg, d, opts, c.secrets, c.current.has(d.label))))
                 const out = await session.done
                 for (const e of events(out.stdout)) if (e.event === 'warn') c.warnings.push(`${d.label}: ${e.detail}`)
+                if (interrupted) throw interruptedOutcome(d, out, repairCommand(d, opts))
                 const outcome = deployOutcome(d, out)
                 if (outcome.status === 'rolled-back') throw outcome.error
                 c.done.set(
@@ -141,9 +166,7 @@ export async function runDeploy(
                     `${c.current.has(d.label) ? 'images were current: no login, no pull' : 'logged in and pulled'})`,
                 )
               } catch (e) {
-                if (abort.signal.aborted)
-                  fail(d, new OpsError(`${d.label}: interrupted; the remote shell was ended and its lock released`))
-                else fail(d, e)
+                fail(d, e)
                 throw e
               }
             },
@@ -157,8 +180,8 @@ export async function runDeploy(
       if (!ctx.failed.size) throw e // a failure before any host ran (e.g. reading secrets): nothing was touched
     })
   } finally {
-    process.off('SIGINT', onSigint)
-    process.off('SIGTERM', onSigint)
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
     // A shell never sent its deploy (its host failed a check, or the run stopped before): end it, and wait
     // for every session. Each host had exactly one ssh (no master connection), so that is all there is to close.
     for (const d of deploys) if (ctx.failed.has(d.label) || !ctx.done.has(d.label)) sessions.get(d.label)!.end()
@@ -172,6 +195,13 @@ export async function runDeploy(
       `  ${d.label.padEnd(8)} ` +
         `${ctx.failed.has(d.label) ? `FAILED — ${ctx.failed.get(d.label)}` : (ctx.done.get(d.label) ?? 'not run')}`,
     )
-  if (abort.signal.aborted) return 130
+  if (interrupted || cut) return 130
   return ctx.failed.size ? 1 : 0
+}
+
+/** The one command that puts a host right after an interrupted deploy: the same deploy, run again. */
+function repairCommand(d: HostDeploy, o: DeployOptions): string {
+  return d.job === 'deploy-core'
+    ? `make deploy-core SERVICE=all TAG=${o.tag}`
+    : `make deploy-workers NODE=${d.label.replace(/^node /, '')} TAG=${o.tag}`
 }

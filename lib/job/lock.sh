@@ -39,12 +39,13 @@ ktrdr_lock() {
 }
 
 # ktrdr_start_time PID: the process's start time (field 22 of /proc/PID/stat, after the command's closing
-# parenthesis), empty when there is no such process.
+# parenthesis), empty when there is no such process or it has ended (a zombie holds no descriptor, so no lock).
 ktrdr_start_time() {
   local stat
   stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
   stat=${stat##*) }
   read -r -a stat <<<"$stat"
+  case ${stat[0]} in Z | X) return 0 ;; esac
   printf '%s' "${stat[19]}"
 }
 
@@ -76,4 +77,43 @@ ktrdr_lock_stop() {
     if [ "$pid" = $$ ] || ! ktrdr_lock_owner "$f"; then continue; fi
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   done
+}
+
+# ktrdr_lock_report: a `held` event per live holder of every lock on this host: scope, pid, owner line. A lock
+# is held exactly while its holder runs (flock), and each holder's owner file names it (stale ones are dropped
+# here as in ktrdr_lock_holders). Nothing is taken or probed: a report never makes a real job's lock fail.
+ktrdr_lock_report() {
+  local f rest scope pid
+  ktrdr_event step locks
+  for f in /run/lock/ktrdr/*.owner.*; do
+    [ -f "$f" ] || continue
+    rest=${f##*/}
+    scope=${rest%.owner.*} pid=${rest##*.}
+    if ktrdr_lock_owner "$f"; then ktrdr_event held "$scope $pid $(head -n 1 "$f")"; else rm -f "$f"; fi
+  done
+}
+
+# ktrdr_unlock SCOPE AUDIT_FILE OPERATOR: stop the job that holds SCOPE (TERM to its process group: its cleanups
+# run, a deploy puts its previous release back), wait up to 30 s for it to end, and append an audit line. An
+# `unlocked` event names what was stopped; `unlock-none` says nothing held it.
+ktrdr_unlock() {
+  local scope=$1 audit_file=$2 who=$3 holders now i
+  ktrdr_event step unlock
+  [[ $scope =~ ^[a-z0-9][a-z0-9_-]*$ ]] || fail "internal: not a lock scope: $scope"
+  holders=$(ktrdr_lock_holders "$scope")
+  if [ "$holders" = unknown ]; then
+    ktrdr_event unlock-none "$scope"
+    return 0
+  fi
+  ktrdr_lock_stop "$scope"
+  for ((i = 0; i < 300; i++)); do
+    [ "$(ktrdr_lock_holders "$scope")" != unknown ] || break
+    sleep 0.1
+  done
+  [ "$(ktrdr_lock_holders "$scope")" = unknown ] ||
+    fail "the job holding $scope did not end within 30 s of TERM: $holders (kill -KILL it by its pid)"
+  TZ=UTC0 printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1
+  [ -d "${audit_file%/*}" ] || mkdir -p "${audit_file%/*}"
+  printf '%s operator=%s unlock scope=%s stopped=%s\n' "$now" "$who" "$scope" "$holders" >>"$audit_file"
+  ktrdr_event unlocked "$scope $holders"
 }

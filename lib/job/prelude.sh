@@ -7,6 +7,8 @@ set -euo pipefail
 __ktrdr_cleanups=()
 on_exit() { __ktrdr_cleanups+=("$1"); }
 __ktrdr_on_exit() {
+  # The status the job exits with (130: a signal), for cleanups that act on how it ended.
+  __ktrdr_status=$?
   local i
   trap '' INT TERM HUP PIPE
   for ((i = ${#__ktrdr_cleanups[@]} - 1; i >= 0; i--)); do eval "${__ktrdr_cleanups[i]}" || true; done

@@ -60,7 +60,7 @@ test('a guard from the environment (YES=1) is refused: it is lifted only on the 
   refused(attempt('restore', { CONFIG: HOMELAB }, { YES: '1' }), 2, 'YES=1 is set in the environment')
 })
 
-test('a misspelt variable never widens a target: NODES=C and SERVICES=backend are refused, naming the known ones', () => {
+test('a misspelt variable never widens a target: NODES=C, SERVICES=backend refused, naming the known ones', () => {
   refused(
     attempt('deploy-workers', { CONFIG: HOMELAB, NODES: 'C', TAG, DRY_RUN: '1' }),
     2,
@@ -273,6 +273,21 @@ test('a deploy of a broken config is refused the same way: no ssh, no secret, no
     2,
     'hosts.ktrdr-workers-c.ssh: must be [user@]host',
   )
+})
+
+test('a deploy of 12 nodes prints no MaxListenersExceededWarning (one abort controller per host)', () => {
+  const nodes = Array.from(
+    { length: 12 },
+    (_, i) =>
+      `  - name: N${i}\n    host: ktrdr-workers-b\n    compose_path: /opt/n${i}/docker-compose.workers.yml\n` +
+      `    port: ${10000 + i}\n`,
+  ).join('')
+  const dir = configCopy([{ file: W, from: /^worker_nodes:\n[\s\S]*$/m, to: `worker_nodes:\n${nodes}` }])
+  const r = attempt('deploy-workers', { CONFIG: dir, NODE: 'all', TAG })
+  assert.is(r.code, 2, r.stdout + r.stderr)
+  assert.match(r.stdout, 'N11')
+  assert.not.match(r.stderr, 'MaxListenersExceededWarning')
+  assert.not.match(r.stderr, 'Warning')
 })
 
 test.run()

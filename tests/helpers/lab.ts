@@ -18,6 +18,10 @@ export const REGISTRY_HOST = `registry.${ZONE}`
 export const REGISTRY = `${REGISTRY_HOST}/ktrdr`
 export const GOOD_TAG = 'sha-e2e0001'
 export const BAD_TAG = 'sha-bad0001'
+/** A worker whose health check stays "starting" for a minute: a deploy of it sits in its health wait. */
+export const SLOW_TAG = 'sha-5100001'
+/** A worker that exits at once, so docker restarts it over and over (a crash loop), saying why in its log. */
+export const CRASH_TAG = 'sha-c7a5001'
 export const HOSTS = { core: 'ktrdr-core', b: 'ktrdr-workers-b', c: 'ktrdr-workers-c' } as const
 export const BACKEND = `http://${HOSTS.core}.${ZONE}:8000`
 
@@ -177,8 +181,24 @@ export function ensureAppImages(): void {
       `FROM ${REGISTRY}/ktrdr-worker:${GOOD_TAG}\n` +
       `HEALTHCHECK --interval=1s --timeout=2s --retries=2 CMD ["false"]\n`,
   })
+  sh('docker', ['build', '-q', '-t', `${REGISTRY}/ktrdr-worker:${SLOW_TAG}`, '-'], {
+    input:
+      `FROM ${REGISTRY}/ktrdr-worker:${GOOD_TAG}\n` +
+      `HEALTHCHECK --interval=60s --start-period=60s --timeout=2s CMD ["true"]\n`,
+  })
+  sh('docker', ['build', '-q', '-t', `${REGISTRY}/ktrdr-worker:${CRASH_TAG}`, '-'], {
+    input:
+      `FROM ${REGISTRY}/ktrdr-worker:${GOOD_TAG}\n` +
+      `ENTRYPOINT ["sh", "-c", "echo \\"worker: cannot reach the broker with key $BROKER_API_KEY\\" >&2; exit 3"]\n`,
+  })
   withRegistryLogin((env) => {
-    for (const ref of [`ktrdr-backend:${GOOD_TAG}`, `ktrdr-worker:${GOOD_TAG}`, `ktrdr-worker:${BAD_TAG}`])
+    for (const ref of [
+      `ktrdr-backend:${GOOD_TAG}`,
+      `ktrdr-worker:${GOOD_TAG}`,
+      `ktrdr-worker:${BAD_TAG}`,
+      `ktrdr-worker:${SLOW_TAG}`,
+      `ktrdr-worker:${CRASH_TAG}`,
+    ])
       sh('docker', ['push', '-q', `${REGISTRY}/${ref}`], { env })
   })
 }

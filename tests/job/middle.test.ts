@@ -253,7 +253,14 @@ test(lockHeldForce, async () => {
       body: [`ktrdr_lock ${scope} s 'backup by ann@mac'`, 'echo ready', 'sleep 60'],
     }),
   )
-  await new Promise((ready) => holder.stdout.once('data', ready))
+  // Its first line is the lock step's event, printed before the lock is taken: wait for `ready`.
+  let said = ''
+  await new Promise<void>((ready) =>
+    holder.stdout.on('data', (d) => {
+      said += d
+      if (said.includes('ready\n')) ready()
+    }),
+  )
   const refused = bash(lockParts(), {})
   assert.is(refused.code, 75)
   assert.equal(detail(refused, 'locked'), ['backup by ann@mac'])
