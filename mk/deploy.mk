@@ -12,3 +12,7 @@ status: setup ## per node and service: running tag, health, last audit line; non
 
 logs: setup ## recent logs of a service from the workstation [NODE=core|B|C SERVICE=backend|worker|… TAIL=200]
 	$(call run,logs) $(call flags,NODE SERVICE TAIL,)
+
+.PHONY: doctor
+doctor: setup ## check the workstation and every host for what a deploy needs, each failure with its fix [SECRETS_PROVIDER=]
+	$(call run,doctor) $(call flags,SECRETS_PROVIDER,)

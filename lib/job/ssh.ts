@@ -62,7 +62,11 @@ export function sshArgs(t: SshTarget, remote: string[] = ['bash', '-s']): string
   ]
 }
 
+/** Targets whose master connection may live in controlDir(): the directory goes once the last is closed. */
+const openTargets = new Set<SshTarget>()
+
 export function sshExecutor(t: SshTarget): Executor {
+  if (t.multiplex) openTargets.add(t)
   return {
     label: t.name,
     run: (script: string, opts: RunOptions = {}): Promise<ProcessOutput> =>
@@ -85,6 +89,10 @@ export async function closeConnections(targets: SshTarget[]): Promise<void> {
           })`ssh ${[...sshArgs(t, []).slice(0, -2), '-O', 'exit', t.target]}`,
       ),
   )
+  for (const t of targets) openTargets.delete(t)
+  // Hosts of the same run may still be connecting through their own sockets here (a run over several hosts
+  // closes each as it finishes): the directory goes with the last of them.
+  if (openTargets.size) return
   if (controlDirPath) rmSync(controlDirPath, { recursive: true, force: true })
   controlDirPath = undefined
 }
