@@ -13,7 +13,9 @@ export interface RawIssue {
 }
 
 const REF_PATTERN = {
-  op: /^op:\/\/[^/]+\/[^/]+(\/[^/]+)?\/[^/?]+(\?attribute=\w+)?$/,
+  // op inject resolves only names of letters, digits, - _ . (1Password's template syntax): any other character
+  // leaves the reference in its output as text, which would then be taken for the value.
+  op: /^op:\/\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)?\/[A-Za-z0-9_.-]+(\?attribute=\w+)?$/,
   azure: /^azkv:\/\/[a-zA-Z0-9-]{3,24}\/[a-zA-Z0-9-]{1,127}$/,
   env: /^env:\/\/[A-Z][A-Z0-9_]*$/,
 } as const
@@ -265,6 +267,21 @@ function checkSecrets(secrets: SecretsFile): RawIssue[] {
         })
       else if (!pattern.test(ref)) {
         const ours = ref.startsWith(`${REF_EXAMPLE[secrets.provider].split(':')[0]}:`)
+        const unresolvable =
+          secrets.provider === 'op' && /^op:\/\/[^/]+\/[^/]+(\/[^/]+)?\/[^/?]+(\?attribute=\w+)?$/.test(ref)
+        if (unresolvable) {
+          issues.push({
+            file: 'secrets',
+            path: [section, name],
+            message:
+              'a name in this reference holds a character op inject does not resolve (only letters, digits, ' +
+              '- _ . are): op would hand back the reference itself as the value',
+            fix:
+              "use the vault's or item's ID instead of its name (op item get <item> --format json shows " +
+              'them), or rename it without those characters',
+          })
+          continue
+        }
         issues.push({
           file: 'secrets',
           path: [section, name],

@@ -7,7 +7,7 @@ export function uvLockArgs(): string[] {
   return ['uv', 'lock']
 }
 
-/** Exit 2 when uv.lock no longer matches pyproject.toml; writes nothing. */
+/** Fails when uv.lock no longer matches pyproject.toml (uv 0.7 exits 2, 0.8 and later 1); writes nothing. */
 export function uvLockCheckArgs(): string[] {
   return ['uv', 'lock', '--check']
 }

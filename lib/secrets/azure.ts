@@ -34,24 +34,27 @@ function azFailure(r: SecretRequest, exitCode: number | null, stderr: string): S
   return new SecretReadError(`az could not read ${r.name} (${r.ref}): ${first || `exit ${exitCode}`}`)
 }
 
+async function readOne(r: SecretRequest): Promise<readonly [string, Secret]> {
+  const p = await $({ quiet: true, nothrow: true })`az ${azShowArgs(r.ref)}`
+  if (p.exitCode !== 0) throw azFailure(r, p.exitCode, p.stderr)
+  let value: unknown
+  try {
+    value = JSON.parse(p.stdout)
+  } catch {
+    value = undefined // never quote stdout: it may hold the value
+  }
+  if (typeof value !== 'string') throw new SecretReadError(`az returned unparseable output for ${r.name} (${r.ref})`)
+  return [r.name, new Secret(r.name, value)] as const
+}
+
 export const azureProvider: SecretProvider = {
   name: 'azure',
   async resolve(requests) {
-    const results = await Promise.all(
-      requests.map(async (r) => {
-        const p = await $({ quiet: true, nothrow: true })`az ${azShowArgs(r.ref)}`
-        if (p.exitCode !== 0) throw azFailure(r, p.exitCode, p.stderr)
-        let value: unknown
-        try {
-          value = JSON.parse(p.stdout)
-        } catch {
-          value = undefined // never quote stdout: it may hold the value
-        }
-        if (typeof value !== 'string')
-          throw new SecretReadError(`az returned unparseable output for ${r.name} (${r.ref})`)
-        return [r.name, new Secret(r.name, value)] as const
-      }),
-    )
+    // One at a time: az processes share one MSAL token cache on disk (~/.azure/msal_token_cache.*), and the
+    // Azure CLI documents no guarantee for concurrent invocations writing it (a refresh races another read);
+    // a run reads a handful of secrets, so a bounded sequence costs seconds, never a corrupted cache.
+    const results: (readonly [string, Secret])[] = []
+    for (const r of requests) results.push(await readOne(r))
     return new Map(results)
   },
 }

@@ -17,7 +17,15 @@ export function parseInjected(output: string, requests: SecretRequest[], nonce: 
     const i = output.indexOf(start)
     const j = output.indexOf(`<<${nonce}:end>>`, i + start.length)
     if (i < 0 || j < 0) throw new SecretReadError(`op inject returned no value for ${r.name} (${r.ref})`)
-    out.set(r.name, new Secret(r.name, output.slice(i + start.length, j)))
+    const value = output.slice(i + start.length, j)
+    // op leaves text it does not read as a reference as it is (exit 0): never take that for the secret.
+    if (value.includes(r.ref) || /^\s*\{\{[\s\S]*op:\/\/[\s\S]*\}\}\s*$/.test(value))
+      throw new SecretReadError(`op inject left ${r.name}'s reference unresolved (${r.ref}): that is no secret`, {
+        hint:
+          'a name in the reference holds a character op does not resolve (only letters, digits, - _ . are): ' +
+          "use the vault's or item's ID instead (op item get <item> --format json)",
+      })
+    out.set(r.name, new Secret(r.name, value))
   }
   return out
 }

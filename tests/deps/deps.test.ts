@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fakeCheckout } from '../helpers/checkout.ts'
-import { make } from '../helpers/run.ts'
+import { make, run } from '../helpers/run.ts'
 import { STANDIN_BIN } from '../helpers/standins.ts'
 
 const INDEX = {
@@ -87,6 +87,43 @@ test('deps-check: pyproject.toml changed after locking → non-zero, names the f
   const relock = a.lock()
   assert.is(relock.code, 0, relock.stderr)
   assert.is(a.check().code, 0)
+})
+
+// uv 0.7.3 exits 2 naming --locked; 0.8.0 exits 1 naming --check; 0.12 puts the hint on its own line.
+for (const [version, uvExit, words] of [
+  ['0.7.3', 2, 'but `--locked` was provided. To update the lockfile, run `uv lock`.'],
+  ['0.8.0', 1, 'but `--check` was provided. To update the lockfile, run `uv lock`.'],
+  ['0.12.0', 1, 'but `--check` was provided.\n\nhint: To update the lockfile, run `uv lock`.'],
+] as const)
+  test(`deps-check with uv ${version}: a stale uv.lock is exit 2 (deps-check's contract), uv's words kept`, () => {
+    const a = app()
+    assert.is(a.lock().code, 0)
+    writeFileSync(join(a.dir, 'pyproject.toml'), PYPROJECT('"anyio>=4", "sniffio"'))
+    const env = { ...a.env, UV_STANDIN_VERSION: version }
+    const direct = run('uv', ['lock', '--check'], { env, cwd: a.dir })
+    assert.is(direct.code, uvExit, 'the stand-in plays this uv')
+    const r = run('node', ['dist/deps-check.mjs', `--app=${a.dir}`], { env })
+    assert.is(r.code, 2, r.stderr)
+    assert.match(r.stderr, `(uv exit ${uvExit}):`)
+    assert.match(r.stderr, `error: The lockfile at \`uv.lock\` needs to be updated, ${words}`)
+    assert.match(r.stderr, `hint: run make deps-lock APP=${a.dir} and commit pyproject.toml, uv.lock`)
+  })
+
+test('deps-lock with FORCE_COLOR, CLICOLOR_FORCE, UV_LOCKED, UV_FROZEN set: locks anyway, no escape codes', () => {
+  const a = app()
+  assert.is(a.lock().code, 0)
+  writeFileSync(join(a.dir, 'pyproject.toml'), PYPROJECT('"anyio>=4", "sniffio"'))
+  const loud = { ...a.env, FORCE_COLOR: '1', CLICOLOR_FORCE: '1', NO_COLOR: '', UV_LOCKED: '1', UV_FROZEN: '1' }
+  // The stand-in itself obeys them, as uv does: a check instead of a lock, and colour on stdout.
+  assert.is(run('uv', ['lock'], { env: { ...a.env, UV_LOCKED: '1' }, cwd: a.dir }).code, 2)
+  const coloured = run('uv', ['export', '--format', 'requirements-txt', '--frozen'], { env: loud, cwd: a.dir })
+  assert.match(coloured.stdout, '\x1b[2m#')
+  const r = make('deps-lock', { APP: a.dir }, { env: loud })
+  assert.is(r.code, 0, r.stderr)
+  const req = a.read('requirements.lock.txt')!
+  assert.match(req, 'sniffio==1.3.1')
+  assert.not.match(req, '\x1b[')
+  assert.is(make('deps-check', { APP: a.dir }, { env: loud }).code, 0)
 })
 
 test('deps-check: requirements.lock.txt edited, missing or never exported → non-zero with the differing pins', () => {

@@ -1,11 +1,13 @@
 // Each way 1Password can fail → a clear message naming what to do, and never a value.
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fakeCheckout } from '../helpers/checkout.ts'
 import { configCopy } from '../helpers/config-copy.ts'
 import { make } from '../helpers/run.ts'
 import { AWKWARD, opWorld } from '../helpers/standins.ts'
+import { opProvider } from '../../lib/secrets/op.ts'
+import { SecretReadError } from '../../lib/secrets/types.ts'
 
 const leaks = (text: string) => Object.values(AWKWARD).some((v) => v.split('\n').some((p) => text.includes(p)))
 
@@ -92,9 +94,16 @@ test('azure provider reads Key Vault through az, one value per secret, byte for 
     }),
   )
   const app = fakeCheckout()
-  const r = make('dev-env', { APP: app, YES: '1', CONFIG: dir }, { env: { ...op.env, AZ_STANDIN_VAULT: vault } })
+  const cache = `${op.vaultFile}.msal-cache`
+  const r = make(
+    'dev-env',
+    { APP: app, YES: '1', CONFIG: dir },
+    { env: { ...op.env, AZ_STANDIN_VAULT: vault, AZ_STANDIN_TOKEN_CACHE: cache } },
+  )
   assert.is(r.code, 0, r.stderr)
   assert.is(op.calls('az'), 3)
+  // One az at a time: each read-modify-write of the shared token cache landed (concurrent calls lose some).
+  assert.is(readFileSync(cache, 'utf8'), '3')
   assert.is(op.calls('op'), 0)
   writeFileSync(vault, JSON.stringify({ logged_in: false, vaults: {} }))
   const loggedOut = devEnv({ ...op.env, AZ_STANDIN_VAULT: vault }, { CONFIG: dir })
@@ -108,6 +117,37 @@ test('dev never falls back to the homelab secrets: a secret missing from dev_sec
   assert.match(err, 'dev_secrets: missing JWT_SECRET, needed by backend (dev never falls back to secrets:)')
   assert.match(err, 'add JWT_SECRET: op://<vault>/<item>/<field> under dev_secrets:')
   assert.is(op.calls('op'), 0)
+})
+
+test('a reference op cannot resolve is refused by validate, with the fix (item name with ! or a space)', () => {
+  for (const item of ['broker!', 'my broker']) {
+    const dir = configCopy([
+      { file: 'secrets.yml', from: 'op://ktrdr-homelab/broker/api_key', to: `op://ktrdr-homelab/${item}/api_key` },
+    ])
+    const r = make('validate', { CONFIG: dir })
+    assert.is(r.code, 2, r.stdout + r.stderr)
+    assert.match(r.stderr, 'secrets.BROKER_API_KEY: a name in this reference holds a character op inject does not')
+    assert.match(r.stderr, "use the vault's or item's ID instead of its name")
+  }
+})
+
+test('the op provider never takes a reference op left unresolved for a value', async () => {
+  const op = opWorld()
+  const saved = { ...process.env }
+  Object.assign(process.env, op.env)
+  try {
+    await opProvider.resolve([{ name: 'BROKER_API_KEY', ref: 'op://ktrdr-homelab/broker!/api_key' }])
+    assert.unreachable('resolved')
+  } catch (e) {
+    assert.instance(e, SecretReadError)
+    assert.match(
+      (e as Error).message,
+      "op inject left BROKER_API_KEY's reference unresolved (op://ktrdr-homelab/broker!/api_key)",
+    )
+  } finally {
+    process.env = saved
+  }
+  assert.is(op.calls('op'), 1)
 })
 
 test.run()

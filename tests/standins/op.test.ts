@@ -37,12 +37,26 @@ op('read prints the value with a newline, --no-newline and -n without', () => {
 
 op('inject replaces enclosed references byte for byte and leaves the rest alone', () => {
   const { env } = fixture()
-  const template =
-    'A={{ op://infra/db/password }}\nB={{op://infra/jwt secret/credential}}\nC=$HOME `x` \\n {{ not a ref }}\n'
+  const template = 'A={{ op://infra/db/password }}\nB={{op://infra/db/user}}\nC=$HOME `x` \\n {{ not a ref }}\n'
   const r = run('op', ['inject'], { env, input: template })
   assert.is(r.code, 0, r.stderr)
-  const expected = `A=${AWKWARD}\nB=j-w-t\nC=$HOME \`x\` \\n {{ not a ref }}\n`
+  const expected = `A=${AWKWARD}\nB=ktrdr\nC=$HOME \`x\` \\n {{ not a ref }}\n`
   assert.ok(r.raw.equals(Buffer.from(expected, 'utf8')))
+})
+
+op('inject leaves braces around anything but a valid reference as text, exit 0 (the template-syntax doc)', () => {
+  const { env } = fixture()
+  // The doc's own bad example, and names with a space, !, ", (, ' or @: not resolvable inside {{ }}.
+  const bad = [
+    '{{op://h?ack/1Password!/for"real}}',
+    '{{ op://infra/jwt secret/credential }}',
+    '{{ op://infra/db(1)/user }}',
+    "{{ op://infra/o'neil/user }}",
+    '{{ op://infra/db@home/user }}',
+  ]
+  const r = run('op', ['inject'], { env, input: `${bad.join('\n')}\nok={{ op://infra/db/user }}\n` })
+  assert.is(r.code, 0, r.stderr)
+  assert.is(r.stdout, `${bad.join('\n')}\nok=ktrdr\n`)
 })
 
 op('inject -i/-o writes the file 0600, prints its path, and needs --force to overwrite', () => {

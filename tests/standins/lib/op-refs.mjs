@@ -64,7 +64,9 @@ function expandVars(ref, env) {
   )
 }
 
-const ENCLOSED = /\{\{\s*(op:\/\/[^}]*?)\s*\}\}/y
+// An enclosed reference is `{{`, a valid unenclosed reference padded with spaces, `}}`: anything else between the
+// braces (a name with !, ", (, ', @ or a space) is no reference, and op leaves the text as it is.
+const ENCLOSED = /\{\{ *(op:\/\/(?:[A-Za-z0-9\-?_.=/]|\$\{[^}]*\}|\$)+) *\}\}/y
 const UNENCLOSED = /op:\/\/(?:[A-Za-z0-9\-?_.=]|\$\{[^}]*\}|\$|\/)+/y
 const BLOCKS_UNENCLOSED = /[A-Za-z0-9\-+\\.]/
 
@@ -76,6 +78,13 @@ export function scanTemplate(text, env) {
   while (i < text.length) {
     ENCLOSED.lastIndex = i
     let m = text.startsWith('{{', i) ? ENCLOSED.exec(text) : null
+    const close = text.indexOf('}}', i)
+    if (!m && text.startsWith('{{', i) && close > 0 && text.slice(i, close).includes('op://')) {
+      // Braces around something that is not a valid reference: text, left as it is (exit 0).
+      literal += text.slice(i, close + 2)
+      i = close + 2
+      continue
+    }
     if (!m && text.startsWith('op://', i) && (i === 0 || !BLOCKS_UNENCLOSED.test(text[i - 1]))) {
       UNENCLOSED.lastIndex = i
       m = UNENCLOSED.exec(text)
