@@ -8,8 +8,8 @@ import { type Check, hostScript, localChecks, nameCheck, parseChecks } from '../
 import { ConfigError, OpsError } from '../lib/errors.ts'
 import { jobHost } from '../lib/job/host.ts'
 
-const line = (c: Check) =>
-  `  ${c.ok ? 'ok  ' : c.soft ? 'note' : 'FAIL'} ${c.name.padEnd(8)} ${c.detail}${c.ok || !c.fix ? '' : ` — fix: ${c.fix}`}`
+const mark = (c: Check) => (c.ok ? 'ok  ' : c.soft ? 'note' : 'FAIL')
+const line = (c: Check) => `  ${mark(c)} ${c.name.padEnd(8)} ${c.detail}${c.ok || !c.fix ? '' : ` — fix: ${c.fix}`}`
 
 await main(
   {

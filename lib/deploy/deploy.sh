@@ -166,7 +166,7 @@ health_or_rollback() {
 # connection may be gone) and the events may never arrive: the audit line is the record.
 deploy_phase=
 put_back() {
-  local prev_tag why=failed
+  local prev_tag why=failed err
   case $deploy_phase in shipped) ;; compose-failed) why=compose-failed ;; *) return 0 ;; esac
   [ "${__ktrdr_status:-0}" != 130 ] || why=interrupted
   deploy_phase=finished
@@ -180,7 +180,17 @@ put_back() {
   fi
   prev_tag=$(sed -n 's/^# ktrdr-tag: //p' "$compose_path.prev")
   mv -f "$compose_path.prev" "$compose_path"
-  if dc up -d --remove-orphans "${services[@]}" >/dev/null 2>&1 && wait_healthy; then
+  # compose's words are kept for the event (the connection may be gone: then they go nowhere, harmlessly). A
+  # compose stopped half way can leave a container behind under a temporary name: once more, recreating all.
+  if ! err=$(dc up -d --remove-orphans "${services[@]}" 2>&1) &&
+    ! err=$(dc up -d --remove-orphans --force-recreate "${services[@]}" 2>&1); then
+    ktrdr_event put-back "$why: compose could not start $prev_tag again: ${err##*$'\n'}"
+    audit "$why rollback-failed rolled-back-to=$prev_tag"
+    return 0
+  fi
+  # What the stopped compose left (a container it was replacing, half removed) can fail the first look: once
+  # more, after compose converged again.
+  if wait_healthy || { dc up -d --remove-orphans "${services[@]}" >/dev/null 2>&1 && wait_healthy; }; then
     ktrdr_event put-back "$why: back on $prev_tag, running and healthy"
     audit "$why rolled-back-to=$prev_tag"
   else

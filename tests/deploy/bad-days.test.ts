@@ -76,7 +76,7 @@ async function interrupt(tag: string, ready: (out: string) => boolean) {
 
 function backOnGood(r: { code: number | null; out: string }) {
   assert.is(r.code, 130, r.out)
-  assert.match(r.out, `node B: interrupted: back on ${GOOD_TAG}, running and healthy`)
+  assert.match(r.out, `node B: interrupted: back on ${GOOD_TAG}, running and healthy`, r.out)
   assert.match(readFileSync(hostPath(B, composeFile), 'utf8'), `# ktrdr-tag: ${GOOD_TAG}`)
   const w = workers()
   assert.is(w.length, 3, w.join('\n'))
