@@ -50,7 +50,7 @@ run = node dist/$(1).mjs
 -include mk/*.mk
 
 help: ## list the targets (this text)
-	@awk 'BEGIN{FS=":.*## "} /^[a-z][a-z-]*:.*## /{printf "  make %-22s %s\n", $$1, $$2}' Makefile $(sort $(wildcard mk/*.mk))
+	@awk -f mk/help.awk Makefile $(sort $(wildcard mk/*.mk))
 	@echo; echo "  Flags: a script's --some-flag is SOME_FLAG=… here (boolean: SOME_FLAG=1); CONFIG=dir picks the config set."
 
 setup: dist/.built ## install node modules (npm ci) and precompile the scripts into dist/

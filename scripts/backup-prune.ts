@@ -2,7 +2,7 @@
 import { main } from '../lib/cli/main.ts'
 import { runTree } from '../lib/cli/tree.ts'
 import { loadConfig } from '../lib/config/load.ts'
-import { printPlan, pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
+import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 
 await main(
@@ -21,8 +21,8 @@ await main(
     const cfg = loadConfig(flags.config as string | undefined)
     const t = coreTarget(cfg, Boolean(flags.local))
     try {
-      const ctx = await runTree<PruneCtx>([pruneTask(cfg, t, { dryRun: Boolean(flags['dry-run']) })], {})
-      if (ctx.plan) printPlan(ctx.plan)
+      // The plan is the task's persistent output: printed once, under its title.
+      await runTree<PruneCtx>([pruneTask(cfg, t, { dryRun: Boolean(flags['dry-run']) })], {})
     } finally {
       await t.close()
     }

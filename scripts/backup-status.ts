@@ -2,7 +2,7 @@
 import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { loadConfig } from '../lib/config/load.ts'
-import { inventoryScript, parseInventory } from '../lib/backup/inventory.ts'
+import { checkNewest, inventoryScript, parseInventory, parseSums, sumsScript } from '../lib/backup/inventory.ts'
 import { listLines, statusVerdict } from '../lib/backup/status.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { jobFailure } from '../lib/job/failure.ts'
@@ -10,7 +10,8 @@ import { jobFailure } from '../lib/job/failure.ts'
 await main(
   {
     name: 'backup-status',
-    summary: 'newest verified backup: age, size, verification; exit 1 past backups.status_max_age_hours',
+    summary:
+      'newest verified backup: age, size, its sha256 checked now; exit 1 past status_max_age_hours or when damaged',
     flags: {
       local: { type: 'boolean', description: 'read the backups directory on this machine instead of over SSH' },
     },
@@ -23,6 +24,13 @@ await main(
       const err = jobFailure(t.place('backup-status'), out)
       if (err) throw err
       const entries = parseInventory(out.stdout)
+      // The newest backups' sha256 now (a full read: seconds per GB), so a damaged file is never "verified".
+      await checkNewest(entries, async (files) => {
+        const o = await t.run(sumsScript(cfg, files))
+        const e = jobFailure(t.place('backup-status'), o)
+        if (e) throw e
+        return parseSums(o.stdout)
+      })
       const now = new Date()
       const v = statusVerdict(entries, cfg.stack.backups.status_max_age_hours, now)
       say(v.line)

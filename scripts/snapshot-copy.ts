@@ -65,10 +65,13 @@ await main(
             title: `Copy to ${dest.dest}`,
             task: async (c, t) => {
               const p = c.plan!
+              if (p.upToDate) {
+                t.title = `Copy ${p.name} to ${dest.dest}`
+                return t.skip(`${p.name} is already there: nothing to copy`)
+              }
               t.title =
                 `Copy ${p.name} to ${dest.dest} ` +
                 `(${dest.kind === 'rsync' ? 'rsync' : p.parent ? `incremental from ${p.parent}` : 'full'})`
-              if (p.upToDate) return t.skip(`${p.name} is already there`)
               const script = copyScript(c.target!, dest, p, owner('snapshot-copy'))
               if (dryRun)
                 return t.skip(

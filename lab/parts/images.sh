@@ -148,6 +148,7 @@ images_up() {
   rootfs_import python "$PY_IMAGE" '["python3"]'
   rootfs_import postgres ktrdr-lab/rootfs-postgres:trixie
   built_current postgres "$PG_IMAGE" || image_build postgres "$PG_IMAGE"
+  shared_owners
   probe_build
   [[ -z $pg_pin ]] || push_pinned "$PG_IMAGE" "$pg_pin"
   push_pinned "$PROBE_IMAGE" "$PROBE_IMAGE"
@@ -173,4 +174,17 @@ images_status() {
     fi
   done
   return $rc
+}
+
+# shared_owners: the export's directories belong to who writes them, as on the homelab's NFS export — backups
+# to the db image's postgres user (pg_dump writes them inside the container), results to the app's ktrdr
+# user (uid 10001, templates/Dockerfile.base) — never world-writable.
+shared_owners() {
+  local ids
+  ids=$(wsdocker run --rm --network none --entrypoint sh "$PG_IMAGE" -c 'echo "$(id -u postgres):$(id -g postgres)"') ||
+    die "cannot read the postgres user of $PG_IMAGE"
+  chown "$ids" "$EXPORT_SRC/db-backups"
+  chmod 0750 "$EXPORT_SRC/db-backups"
+  chown 10001:10001 "$EXPORT_SRC/results"
+  chmod 0755 "$EXPORT_SRC/results"
 }

@@ -26,8 +26,8 @@ shared_up() {
   fi
   [[ -d $EXPORT_SRC ]] || btrfs subvolume create "$EXPORT_SRC" >/dev/null
   install -d -m 0755 "$SNAPSHOTS_SRC/ktrdr-shared"
-  # World-writable like a lab NFS share, so container users (postgres, workers) can write.
-  install -d -m 0777 "$EXPORT_SRC/db-backups" "$EXPORT_SRC/results"
+  # Owned by who writes there once the images are built (images.sh: shared_owners), never world-writable.
+  install -d -m 0755 "$EXPORT_SRC/db-backups" "$EXPORT_SRC/results"
   ln -sfn "$EXPORT_SRC" "$LAB_DIR/shared"
 }
 

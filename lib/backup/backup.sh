@@ -176,6 +176,16 @@ inventory() {
   done
 }
 
+# sums: the sha256 each of files=() in the backups directory has now, one `sha256 <file> <hex>` event each
+# (`unreadable` when it cannot be read): backup-status checks the newest backups against their manifests.
+sums() {
+  local f s
+  for f in "${files[@]}"; do
+    if s=$(sha256sum <"$dir/$f" 2>/dev/null); then s=${s%% *}; else s=unreadable; fi
+    ktrdr_event sha256 "$f" "$s"
+  done
+}
+
 # delete_backups: each doomed backup's manifest first (a half-deleted backup never looks verified), then its files.
 delete_backups() {
   local b

@@ -20,6 +20,8 @@ export interface BackupEntry {
   verified: boolean
   /** Why it is not verified. */
   problem?: string
+  /** The dump's sha256 was compared with its manifest's by this run (backup-status): true = it matched. */
+  checkedNow?: boolean
   kind: 'daily' | 'pre-restore' | 'legacy'
 }
 
@@ -86,4 +88,40 @@ export function parseInventory(stdout: string): BackupEntry[] {
 /** The newest verified daily backup (pre-restore safety dumps are never picked by default). */
 export function newestVerified(entries: BackupEntry[]): BackupEntry | undefined {
   return entries.find((e) => e.verified && e.kind === 'daily')
+}
+
+/** The sha256 of these dumps now (lib/backup/backup.sh: sums). */
+export function sumsScript(cfg: Config, files: string[]): ScriptParts {
+  return { lib: BACKUP_LIB, body: [...bind({ ...areaVars(cfg), files }), 'backups_dir', 'sums'] }
+}
+
+export function parseSums(stdout: string): Map<string, string> {
+  return new Map(
+    events(stdout)
+      .filter((e) => e.event === 'sha256')
+      .map((e) => e.detail.split(' ') as [string, string]),
+  )
+}
+
+/**
+ * Check the newest verified daily backups' sha256 now, newest first, until one matches its manifest: each one
+ * that does not is marked damaged (never "verified"). `sums` runs the check on the host.
+ */
+export async function checkNewest(
+  entries: BackupEntry[],
+  sums: (files: string[]) => Promise<Map<string, string>>,
+): Promise<void> {
+  for (const e of entries.filter((x) => x.verified && x.kind === 'daily')) {
+    const now = (await sums([e.file])).get(e.file)
+    if (now === e.manifest!.dump.sha256) {
+      e.checkedNow = true
+      return
+    }
+    e.verified = false
+    e.checkedNow = false
+    e.problem =
+      now === 'unreadable'
+        ? 'DAMAGED: the dump cannot be read (checked now)'
+        : 'DAMAGED: its sha256 differs from the manifest (checked now): never restore it'
+  }
 }

@@ -2,7 +2,6 @@
 // backup never looks like a verified one), under the backups lock.
 import type { ListrTask } from 'listr2'
 import type { Config } from '../config/model.ts'
-import { say } from '../cli/output.ts'
 import type { JobHost } from '../job/host.ts'
 import { bind, type ScriptParts } from '../job/render.ts'
 import { type BackupEntry, inventoryScript, parseInventory } from './inventory.ts'
@@ -63,8 +62,4 @@ export function pruneTask<C extends PruneCtx>(cfg: Config, t: JobHost, o: { dryR
     },
     rendererOptions: { persistentOutput: true },
   }
-}
-
-export function printPlan(plan: RetentionPlan): void {
-  for (const l of planLines(plan)) say(l)
 }

@@ -10,7 +10,11 @@ export function ageText(ms: number): string {
 export function listLines(entries: BackupEntry[], now: Date): string[] {
   if (!entries.length) return ['  (no backups)']
   return entries.map((e, i) => {
-    const state = e.verified ? 'verified' : `NOT verified: ${e.problem}`
+    const state = e.verified
+      ? e.checkedNow
+        ? 'verified: sha256 matches its manifest (checked now)'
+        : 'verified at backup time (sha256 recorded; checked again before any restore)'
+      : `NOT verified: ${e.problem}`
     return (
       `  ${String(i + 1).padStart(2)}. ${e.time.toISOString().replace('.000Z', 'Z')}  ` +
       `${ageText(now.getTime() - e.time.getTime()).padStart(7)} ago  ` +
@@ -26,6 +30,11 @@ export interface StatusVerdict {
 
 export function statusVerdict(entries: BackupEntry[], maxAgeHours: number, now: Date): StatusVerdict {
   const n = newestVerified(entries)
+  const damaged = entries.filter((e) => e.checkedNow === false)
+  const dmg = damaged.length
+    ? ` — DAMAGED newer backup${damaged.length > 1 ? 's' : ''}: ${damaged.map((e) => e.file).join(', ')} ` +
+      '(sha256 differs from the manifest)'
+    : ''
   if (!n)
     return {
       ok: false,
@@ -35,12 +44,14 @@ export function statusVerdict(entries: BackupEntry[], maxAgeHours: number, now: 
     }
   const age = now.getTime() - n.time.getTime()
   const m = n.manifest!
+  const checked = n.checkedNow ? 'matches its manifest, checked now' : 'recorded at backup time, not re-checked'
   const what =
     `newest verified backup ${n.file}: ${ageText(age)} old, ${humanSize(n.size)}, ` +
-    `sha256 ${m.dump.sha256.slice(0, 12)}…, ${m.tables.length} tables, ` +
+    `sha256 ${m.dump.sha256.slice(0, 12)}… (${checked}), ${m.tables.length} tables, ` +
     `PostgreSQL ${m.server.server_version.split(' ')[0]}, ` +
     `TimescaleDB ${m.server.timescaledb ?? 'none'}`
   if (age > maxAgeHours * 3_600_000)
-    return { ok: false, line: `CRITICAL: ${what} — older than status_max_age_hours (${maxAgeHours} h)` }
+    return { ok: false, line: `CRITICAL: ${what} — older than status_max_age_hours (${maxAgeHours} h)${dmg}` }
+  if (dmg) return { ok: false, line: `CRITICAL: ${what}${dmg}` }
   return { ok: true, line: `OK: ${what}` }
 }

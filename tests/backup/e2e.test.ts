@@ -3,7 +3,19 @@
 // version mismatch, restore interrupted. After each fault: a clear message, the live database as it was,
 // and nothing in the backups directory that looks like a backup.
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -71,6 +83,30 @@ test('backup: dump, roles and manifest, nothing partial, status OK', () => {
   const s = w.make('backup-status')
   assert.is(s.code, 0, s.stdout + s.stderr)
   assert.match(s.stdout, /^OK: newest verified backup ktrdr-\d{8}T\d{6}Z\.dump/)
+})
+
+test('backup-status checks the sha256 now: one flipped byte in the newest dump is DAMAGED, never "verified"', () => {
+  const dump = listing().find((f) => /^ktrdr-\d{8}T\d{6}Z\.dump$/.test(f))!
+  const path = join(w.backups, dump)
+  const fd = openSync(path, 'r+')
+  const at = Math.floor(statSync(path).size / 2)
+  const byte = Buffer.alloc(1)
+  readSync(fd, byte, 0, 1, at)
+  try {
+    writeSync(fd, Buffer.from([byte[0]! ^ 0x01]), 0, 1, at)
+    const s = w.make('backup-status')
+    assert.is.not(s.code, 0, s.stdout)
+    assert.match(s.stdout, `NOT verified: DAMAGED: its sha256 differs from the manifest (checked now)`)
+    assert.match(s.stdout, /^CRITICAL: /)
+    assert.not.match(s.stdout, new RegExp(`^OK: .*${dump}`, 'm'))
+  } finally {
+    writeSync(fd, byte, 0, 1, at)
+    closeSync(fd)
+  }
+  const ok = w.make('backup-status')
+  assert.is(ok.code, 0, ok.stdout + ok.stderr)
+  assert.match(ok.stdout, `OK: newest verified backup ${dump}: `)
+  assert.match(ok.stdout, '(matches its manifest, checked now)')
 })
 
 test('restore: damage, restore with YES=1, every table equal, hypertables still hypertables', () => {
@@ -374,6 +410,7 @@ test('backup-prune --dry-run: prints the plan, deletes nothing', () => {
   const r = w.make('backup-prune', { DRY_RUN: '1' })
   assert.is(r.code, 0, r.stdout + r.stderr)
   assert.match(r.stdout, /keep\s+ktrdr-\d{8}T\d{6}Z\s+\(.*\)\s+newest verified backup \(never deleted\)/)
+  assert.is(r.stdout.match(/newest verified backup \(never deleted\)/g)?.length, 1, `the plan once:\n${r.stdout}`)
   assert.equal(listing(), files)
 })
 

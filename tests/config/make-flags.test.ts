@@ -56,4 +56,16 @@ for (const { target, script, fixed } of targets)
     }
   })
 
+test('make help names every variable each target passes to its script', () => {
+  const help = run('make', ['--no-print-directory', 'help']).stdout
+  for (const { target, script, fixed } of targets) {
+    const line = help.split('\n').find((l) => l.startsWith(`  make ${target} `))
+    assert.ok(line, `make help has no line for ${target}`)
+    const flags = [...run('node', [`dist/${script}.mjs`, '--help']).stdout.matchAll(/^ {2}--([a-z-]+)/gm)]
+      .map((m) => m[1]!)
+      .filter((f) => !['help', 'config', 'verbose', ...fixed].includes(f))
+    for (const f of flags) assert.match(line!, `${f.toUpperCase().replace(/-/g, '_')}=`, `${target}: ${f}`)
+  }
+})
+
 test.run()
