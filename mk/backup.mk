@@ -26,5 +26,5 @@ recover-core: setup ## scenario B: check shared mount + backups, db alone, resto
 	$(call run,recover-core) $(call flags,TAG FILE HEALTH_TIMEOUT SECRETS_PROVIDER,YES FORCE_UNLOCK)
 
 .PHONY: install-backup-timer
-install-backup-timer: setup ## install + enable the daily backup systemd timer on the core host (verified first) [LOCAL=1 ROOT=dir]
-	$(call run,install-backup-timer) $(call flags,ROOT,LOCAL)
+install-backup-timer: setup ## install + enable the daily backup systemd timer on the core host (what it runs checked first) [LOCAL=1 ROOT=dir OPS_DIR=/opt/ktrdr-ops]
+	$(call run,install-backup-timer) $(call flags,ROOT OPS_DIR,LOCAL)

@@ -8,7 +8,7 @@ import { runTree } from '../lib/cli/tree.ts'
 import { loadConfig } from '../lib/config/load.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { jobFailure } from '../lib/job/failure.ts'
-import { CRON_LINE, installTimerLines, renderTimerUnits, TIMER_LIB, UNIT } from '../lib/backup/timer.ts'
+import { CRON_LINE, installTimerLines, OPS_DIR, renderTimerUnits, TIMER_LIB, UNIT } from '../lib/backup/timer.ts'
 import { events } from '../lib/job/protocol.ts'
 import { UsageError } from '../lib/errors.ts'
 
@@ -23,6 +23,11 @@ await main(
         description: 'install under this directory instead of / (enables offline, starts nothing)',
         default: '/',
       },
+      'ops-dir': {
+        type: 'string',
+        description: 'where ktrdr-ops is checked out and built on the core host (the units run from there)',
+        default: OPS_DIR,
+      },
     },
     notes: [`Without systemd, the equivalent cron line (/etc/cron.d/${UNIT}):`, `  ${CRON_LINE}`],
   },
@@ -30,7 +35,9 @@ await main(
     const cfg = loadConfig(flags.config as string | undefined)
     const root = (flags.root as string | undefined) ?? '/'
     if (!root.startsWith('/')) throw new UsageError(`--root must be an absolute path: ${root}`)
-    const units = renderTimerUnits(cfg, join(import.meta.dirname, '..', 'templates', 'systemd'))
+    const opsDir = flags['ops-dir'] as string
+    if (!opsDir.startsWith('/')) throw new UsageError(`--ops-dir must be an absolute path: ${opsDir}`)
+    const units = renderTimerUnits(cfg, join(import.meta.dirname, '..', 'templates', 'systemd'), opsDir)
     const t = coreTarget(cfg, Boolean(flags.local))
     const seen: string[] = []
     try {

@@ -14,7 +14,7 @@ import { listLines } from '../lib/backup/status.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { runTree } from '../lib/cli/tree.ts'
 import { chooseBackup } from '../lib/restore/choose.ts'
-import { dropScratch, type RestoreCtx, restoreTasks, survey } from '../lib/restore/run.ts'
+import { dropScratch, listBackups, type RestoreCtx, restoreTasks, survey } from '../lib/restore/run.ts'
 
 await main(
   {
@@ -55,12 +55,22 @@ await main(
     const t = coreTarget(cfg, Boolean(flags.local))
     const ctx: RestoreCtx = {}
     try {
-      const s = await survey(cfg, t, live)
       const dir = backupDirs(cfg).host
+      if (flags.list) {
+        say(`backups in ${dir} on ${t.name}:`)
+        for (const l of listLines(await listBackups(cfg, t), new Date())) say(l)
+        return 0
+      }
+      const s = await survey(cfg, t, live)
       say(`backups in ${dir} on ${t.name}:`)
       for (const l of listLines(s.entries, new Date())) say(l)
-      if (flags.list) return 0
       const entry = chooseBackup(s.entries, flags.file as string | undefined, dir)
+      if (!flags.file)
+        say(
+          `\nnote: this restores the newest verified backup, taken ${entry.time.toISOString()}. If the damage ` +
+            'is older than that (a bad migration before the backup), it is in this backup too: pick an older ' +
+            'one with FILE=<name from the list>.',
+        )
       say('')
       say(
         `restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.name}` +

@@ -1,11 +1,24 @@
 # Install the daily backup timer on the core host: stage the units, check them with `systemd-analyze verify`
 # (when the host has it), install them under <root>/etc/systemd/system, enable the timer. A root other than /
 # (tests, image builds) only enables it offline (systemctl --root). Variables, bound by lib/backup/timer.ts:
-# root unit service_text timer_text.
+# root unit service_text timer_text ops_dir config.
 # shellcheck disable=SC2154 # the variables are bound by lib/backup/timer.ts (bind) ahead of this file
 
 install_timer() {
-  local unitdir="${root%/}/etc/systemd/system" stage out f
+  local unitdir="${root%/}/etc/systemd/system" stage out f ops="${root%/}$ops_dir" cfg
+  # What the service runs must be there: a timer that fails every night is worse than none.
+  ktrdr_event step check
+  [ -f "$ops/dist/backup.mjs" ] ||
+    fail "ktrdr-ops is not built at $ops_dir on this host (no dist/backup.mjs): check it out there and run" \
+      "make setup (docs/backup.md, \"The timer\"), or pass OPS_DIR=<where it is>"
+  case $config in /*) cfg="${root%/}$config" ;; *) cfg="$ops/$config" ;; esac
+  [ -f "$cfg/stack-config.yml" ] ||
+    fail "the config $config is not on this host (no $cfg/stack-config.yml): copy it there, or pick the config" \
+      "the host has (CONFIG=)"
+  if [ "$root" = / ] && ! command -v node >/dev/null; then
+    fail 'node is not installed on this host (Node 20 or newer)'
+  fi
+  ktrdr_event verified "ktrdr-ops at $ops_dir, config $config: present"
   stage=$(mktemp -d)
   on_exit "rm -rf $stage"
   printf '%s' "$service_text" >"$stage/$unit.service"

@@ -1,6 +1,6 @@
 // The deploy tree shared by deploy-core and deploy-workers: validate → one secrets read → preflight every
 // host in parallel → deploy every host concurrently (one failing host never stops the others) → summary.
-import type { ListrTask } from 'listr2'
+import type { ListrDefaultRenderer, ListrSimpleRenderer, ListrTask, ListrTaskWrapper } from 'listr2'
 import type { Config } from '../config/model.ts'
 import { runTree } from '../cli/tree.ts'
 import { say, warn } from '../cli/output.ts'
@@ -18,6 +18,22 @@ import { events, onStepLine } from '../job/protocol.ts'
 import { type DeployOptions, deployScript, imagesCurrent, preflightScript } from './scripts.ts'
 
 const PREFLIGHT = 'Preflight (SSH, docker, compose v2, shared mount, image tag in the registry)'
+
+/**
+ * A group of per-host tasks that all run (one failing host never stops the others), after which the group
+ * itself fails — ✖, naming the hosts — when any of them did: never a ✔ right after a ✖.
+ */
+async function groupOf(
+  parent: ListrTaskWrapper<Ctx, ListrDefaultRenderer, ListrSimpleRenderer>,
+  c: Ctx,
+  deploys: HostDeploy[],
+  what: string,
+  tasks: ListrTask<Ctx>[],
+): Promise<void> {
+  await parent.newListr(tasks, { concurrent: true, exitOnError: false }).run(c)
+  const failed = deploys.filter((d) => c.failed.has(d.label)).map((d) => d.label)
+  if (failed.length) throw new OpsError(`${what} ${failed.join(', ')}`)
+}
 
 interface Ctx {
   secrets: SecretValues
@@ -95,8 +111,13 @@ export async function runDeploy(
     },
     {
       title: PREFLIGHT,
-      task: (_c, parent) =>
-        parent.newListr(
+      task: (c, parent) =>
+        groupOf(
+          parent,
+          c,
+          deploys,
+          'preflight failed on',
+
           deploys.map((d) => ({
             title: `${d.label} on ${d.host.name}`,
             task: async (c: Ctx) => {
@@ -131,19 +152,23 @@ export async function runDeploy(
               } catch (e) {
                 sessions.get(d.label)!.end() // nothing more for that shell: it exits
                 fail(d, e)
-                // The group's mark stays ✔ (the other hosts go on): its title says who failed.
-                parent.title = `${PREFLIGHT}: failed on ${[...c.failed.keys()].join(', ')}`
                 throw e
               }
             },
           })),
-          { concurrent: true, exitOnError: false },
         ),
     },
+  ]
+  const deployTasks: ListrTask<Ctx>[] = [
     {
       title: `Deploy tag ${opts.tag}`,
-      task: (_c, task) =>
-        task.newListr(
+      task: (c, parent) =>
+        groupOf(
+          parent,
+          c,
+          deploys,
+          'failed on',
+
           deploys.map((d) => ({
             title: `${d.label}: ${d.services.join(', ')}`,
             skip: (c: Ctx) => (c.failed.has(d.label) ? 'preflight failed' : false),
@@ -171,14 +196,18 @@ export async function runDeploy(
               }
             },
           })),
-          { concurrent: true, exitOnError: false },
         ),
     },
   ]
   try {
-    await runTree(tasks, ctx, { exitOnError: true }).catch((e) => {
-      if (!ctx.failed.size) throw e // a failure before any host ran (e.g. reading secrets): nothing was touched
-    })
+    // Two trees: a failure before any host ran (reading secrets) stops the run with nothing touched; a host
+    // that fails its preflight marks that group ✖ and the others still deploy.
+    const tolerant = (e: unknown) => {
+      if (!ctx.failed.size) throw e
+    }
+    await runTree(tasks, ctx, { exitOnError: true }).catch(tolerant)
+    if (deploys.some((d) => !ctx.failed.has(d.label)) && !interrupted)
+      await runTree(deployTasks, ctx, { exitOnError: true }).catch(tolerant)
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)

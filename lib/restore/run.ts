@@ -19,6 +19,11 @@ export interface Survey {
   probe: Probe
 }
 
+/** Read-only: what is in the backups directory (no db server needed: LIST=1 works while it is down). */
+export async function listBackups(cfg: Config, t: JobHost): Promise<BackupEntry[]> {
+  return parseInventory((await t.runOrThrow(inventoryScript(cfg), { label: 'list backups' })).stdout)
+}
+
 /** Read-only: what is in the backups directory, and what the server would restore into. */
 export async function survey(cfg: Config, t: JobHost, live: string): Promise<Survey> {
   // Both only read: run them at once.

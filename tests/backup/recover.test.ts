@@ -88,6 +88,10 @@ INSERT INTO bars SELECT t, 'EURUSD', random() ` +
     '',
   )
 
+  // The db is gone: make restore LIST=1 still lists what is there (it reads the backups directory only).
+  const list = w.make('restore', { LIST: '1' })
+  assert.is(list.code, 0, list.stdout + list.stderr)
+  assert.match(list.stdout, /ktrdr-\d{8}T\d{6}Z\.dump {2}verified/)
   const noTty = w.make('recover-core', { TAG })
   assert.is.not(noTty.code, 0)
   assert.match(noTty.stderr, /--yes \(make: YES=1\)/)

@@ -2,12 +2,21 @@
 // lab's core host; the units pass systemd-analyze verify, RequiresMountsFor follows shared.host_path, the
 // timer is enabled (offline, under ROOT). A unit systemd-analyze rejects is never installed.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { REPO } from '../helpers/config-copy.ts'
+import { configCopy, REPO } from '../helpers/config-copy.ts'
 import { HOSTS, hostPath, onHost } from '../helpers/lab.ts'
 import { make } from '../helpers/run.ts'
 import { CRON_LINE, installTimerLines, TIMER_LIB } from '../../lib/backup/timer.ts'
@@ -16,6 +25,7 @@ import { stubs } from '../helpers/stubs.ts'
 import { renderScript } from '../../lib/job/render.ts'
 
 const LAB = join(REPO, 'lab/config')
+const HOMELAB_DIR = join(REPO, 'infra/homelab')
 const TEMPLATES = join(REPO, 'templates/systemd')
 const roots: string[] = []
 const tempRoot = () => {
@@ -37,8 +47,29 @@ for (const [how, vars] of [
   ['LOCAL=1', { LOCAL: '1' }],
   ['over SSH to ktrdr-core', {}],
 ] as const) {
-  test(`install-backup-timer ROOT=… ${how}: verified, installed 0644, timer enabled offline`, () => {
+  test(`install-backup-timer ROOT=… ${how}: checked, verified, installed 0644, enabled offline`, () => {
     const root = tempRoot()
+    const local = 'LOCAL' in vars
+    // Without ktrdr-ops built where the units run it, nothing is installed.
+    const missing = make('install-backup-timer', { CONFIG: LAB, ROOT: root, ...vars })
+    assert.is.not(missing.code, 0)
+    assert.match(missing.stderr, 'ktrdr-ops is not built at /opt/ktrdr-ops on this host (no dist/backup.mjs)')
+    assert.not.ok(existsSync(join(local ? root : hostPath(HOSTS.core, root), 'etc/systemd/system')))
+    // The checkout the units run: dist/backup.mjs and the chosen config, on the host (under ROOT).
+    const opsFiles = ['opt/ktrdr-ops/dist/backup.mjs', 'opt/ktrdr-ops/lab/config/stack-config.yml']
+    for (const f of opsFiles) {
+      const at = join(root, f)
+      if (local) {
+        mkdirSync(dirname(at), { recursive: true })
+        writeFileSync(at, '')
+      } else onHost(HOSTS.core, ['bash', '-c', `mkdir -p "$(dirname '${at}')" && : > '${at}'`])
+    }
+    // A config the host does not have: infra/homelab (not under ROOT), or, over SSH, a copy outside the
+    // checkout (by its absolute path, which only this machine has).
+    const other = local ? HOMELAB_DIR : configCopy([], LAB)
+    const noConfig = make('install-backup-timer', { CONFIG: other, ROOT: root, ...vars })
+    assert.is.not(noConfig.code, 0)
+    assert.match(noConfig.stderr, `the config ${local ? 'infra/homelab' : other} is not on this host`)
     const r = make('install-backup-timer', { CONFIG: LAB, ROOT: root, ...vars })
     assert.is(r.code, 0, r.stdout + r.stderr)
     assert.match(r.stdout, hasAnalyze ? /verified\s+systemd-analyze verify: ok/ : /verified\s+skipped/)
@@ -53,7 +84,9 @@ for (const [how, vars] of [
     const seen = 'LOCAL' in vars ? root : hostPath(HOSTS.core, root)
     const service = readFileSync(join(units(seen), 'ktrdr-backup.service'), 'utf8')
     assert.match(service, /^RequiresMountsFor=\/mnt\/ktrdr-shared$/m)
-    assert.match(service, /^ExecStart=\/usr\/bin\/env node dist\/backup\.mjs --local --prune --config infra\/homelab$/m)
+    assert.match(service, /^ExecStart=\/usr\/bin\/env node dist\/backup\.mjs --local --prune --config lab\/config$/m)
+    assert.match(service, /^WorkingDirectory=\/opt\/ktrdr-ops$/m)
+    assert.match(r.stdout, /verified\s+ktrdr-ops at \/opt\/ktrdr-ops, config lab\/config: present/)
     assert.is(
       readFileSync(join(units(seen), 'ktrdr-backup.timer'), 'utf8'),
       readFileSync(join(TEMPLATES, 'ktrdr-backup.timer'), 'utf8'),
@@ -69,13 +102,24 @@ test('install-backup-timer: a relative ROOT is refused', () => {
   assert.match(r.stderr, /--root must be an absolute path: relative\/dir/)
 })
 
+/** ktrdr-ops as the units run it, under `root` at `opsDir`: dist/backup.mjs and infra/homelab. */
+function opsTree(root: string, opsDir = '/opt/ktrdr-ops') {
+  for (const f of ['dist/backup.mjs', 'infra/homelab/stack-config.yml']) {
+    const at = join(root, opsDir, f)
+    mkdirSync(dirname(at), { recursive: true })
+    writeFileSync(at, '')
+  }
+  return { opsDir, config: 'infra/homelab' }
+}
+
 test('a unit systemd-analyze rejects is not installed', () => {
   if (!hasAnalyze) return
   const root = tempRoot()
   const timer = readFileSync(join(TEMPLATES, 'ktrdr-backup.timer'), 'utf8')
+  const service = '[Service]\nType=oneshot\nExecStart=relative-no-such-binary\n'
   const script = renderScript({
     lib: TIMER_LIB,
-    body: installTimerLines({ service: '[Service]\nType=oneshot\nExecStart=relative-no-such-binary\n', timer }, root),
+    body: installTimerLines({ service, timer, ...opsTree(root) }, root),
   })
   const r = spawnSync('bash', ['-s'], { input: script, encoding: 'utf8' })
   assert.is.not(r.status, 0)
@@ -84,11 +128,13 @@ test('a unit systemd-analyze rejects is not installed', () => {
 })
 
 test('the install body binds the units and calls install_timer (exact text)', () => {
-  assert.equal(installTimerLines({ service: '[Service]\n', timer: '[Timer]\n' }, '/tmp/r'), [
+  assert.equal(installTimerLines({ service: '[Service]\n', timer: '[Timer]\n', config: 'lab/config' }, '/tmp/r'), [
     'root=/tmp/r',
     'unit=ktrdr-backup',
     "service_text=$'[Service]\\n'",
     "timer_text=$'[Timer]\\n'",
+    'ops_dir=/opt/ktrdr-ops',
+    'config=lab/config',
     'install_timer',
   ])
 })
@@ -98,7 +144,7 @@ const install = (root: string, env: Record<string, string>) =>
   spawnSync('bash', ['-s'], {
     input: renderScript({
       lib: TIMER_LIB,
-      body: installTimerLines({ service: '[Service]\n', timer: '[Timer]\n' }, root),
+      body: installTimerLines({ service: '[Service]\n', timer: '[Timer]\n', ...opsTree(root) }, root),
     }),
     encoding: 'utf8',
     env: { ...process.env, ...env },
@@ -127,7 +173,7 @@ test('root / reloads systemd, enables --now and reports the next run (in a mount
   })
   const script = renderScript({
     lib: TIMER_LIB,
-    body: installTimerLines({ service: '[Service]\n', timer: '[Timer]\n' }, '/'),
+    body: installTimerLines({ service: '[Service]\n', timer: '[Timer]\n', ...opsTree('/', tempRoot()) }, '/'),
   })
   const r = spawnSync('unshare', ['--mount', 'bash', '-c', 'mount -t tmpfs t /etc/systemd && bash -s'], {
     input: script,

@@ -39,6 +39,9 @@ test("C's shared mount point is empty: C refused with the path and the fix, B de
     ),
   )
   assert.match(r.stdout, 'mount the export there')
+  // The preflight group fails with the host that failed (never a ✔ right after its ✖); B still deploys.
+  assert.match(r.stdout + r.stderr, /✖ Preflight \(.*\) \[FAILED: preflight failed on node C\]/)
+  assert.not.match(r.stdout + r.stderr, '✔ Preflight')
   assert.is(onHost(HOSTS.c, ['ls', '-A', SHARED]).stdout, '', "nothing was written to C's own disk")
   assert.is(readFileSync(compose, 'utf8'), before, "C's compose file was not touched")
 
