@@ -4,6 +4,7 @@ import { runTree } from '../lib/cli/tree.ts'
 import { loadConfig } from '../lib/config/load.ts'
 import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
 import { coreTarget } from '../lib/backup/job.ts'
+import { injectedNow } from '../lib/snapshot/clock.ts'
 
 await main(
   {
@@ -15,14 +16,19 @@ await main(
         description: 'print what would be deleted and why each kept backup is kept; delete nothing',
       },
       local: { type: 'boolean', description: 'run on this machine instead of over SSH' },
+      now: {
+        type: 'string',
+        description: 'the time to act as of, ISO 8601 with a zone (rehearsing retention; also KTRDR_NOW)',
+      },
     },
   },
   async (flags) => {
+    const now = injectedNow(flags.now) ?? new Date() // a bad --now fails before anything is read
     const cfg = loadConfig(flags.config as string | undefined)
     const t = coreTarget(cfg, Boolean(flags.local))
     try {
       // The plan is the task's persistent output: printed once, under its title.
-      await runTree<PruneCtx>([pruneTask(cfg, t, { dryRun: Boolean(flags['dry-run']) })], {})
+      await runTree<PruneCtx>([pruneTask(cfg, t, { dryRun: Boolean(flags['dry-run']), now })], {})
     } finally {
       await t.close()
     }

@@ -2,7 +2,15 @@
 import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { loadConfig } from '../lib/config/load.ts'
-import { checkNewest, inventoryScript, parseInventory, parseSums, sumsScript } from '../lib/backup/inventory.ts'
+import {
+  checkNewest,
+  inventoryScript,
+  parseInventory,
+  parseSums,
+  sumsScript,
+  timerLine,
+  timerScript,
+} from '../lib/backup/inventory.ts'
 import { listLines, statusVerdict } from '../lib/backup/status.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { jobFailure } from '../lib/job/failure.ts'
@@ -34,6 +42,7 @@ await main(
       const now = new Date()
       const v = statusVerdict(entries, cfg.stack.backups.status_max_age_hours, now)
       say(v.line)
+      say(timerLine((await t.run(timerScript(cfg))).stdout))
       say('')
       say(`backups in ${cfg.stack.shared.host_path}/${cfg.stack.backups.subdir} on ${t.name}:`)
       for (const l of listLines(entries, now)) say(l)

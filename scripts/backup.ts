@@ -6,6 +6,7 @@ import { loadConfig } from '../lib/config/load.ts'
 import { backupTask, type BackupCtx } from '../lib/backup/backup.ts'
 import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
 import { coreTarget } from '../lib/backup/job.ts'
+import { injectedNow } from '../lib/snapshot/clock.ts'
 
 await main(
   {
@@ -19,6 +20,10 @@ await main(
       prune: {
         type: 'boolean',
         description: 'after a successful backup, apply the retention policy (see backup-prune)',
+      },
+      now: {
+        type: 'string',
+        description: 'the time to act as of, ISO 8601 with a zone (rehearsing retention; also KTRDR_NOW)',
       },
     },
     notes: [
@@ -36,11 +41,16 @@ await main(
     ],
   },
   async (flags) => {
+    // One clock for the backup's name, its manifest and the prune after it; a bad --now fails first.
+    const now = injectedNow(flags.now) ?? new Date()
     const cfg = loadConfig(flags.config as string | undefined)
     const t = coreTarget(cfg, Boolean(flags.local))
     try {
       await runTree<BackupCtx & PruneCtx>(
-        [backupTask(cfg, t), ...(flags.prune ? [pruneTask<BackupCtx & PruneCtx>(cfg, t, { dryRun: false })] : [])],
+        [
+          backupTask(cfg, t, now),
+          ...(flags.prune ? [pruneTask<BackupCtx & PruneCtx>(cfg, t, { dryRun: false, now })] : []),
+        ],
         {},
       )
     } finally {

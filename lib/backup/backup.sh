@@ -99,7 +99,7 @@ dump() {
   read -r -t 120 snap <&"$sout" || true
   [[ $snap =~ ^[0-9A-F]+-[0-9A-F]+-[0-9]+$ ]] ||
     fail "cannot open a snapshot of database $database:" "$(tail -n 1 "$psql_log")"
-  at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  at=$taken_at
   ktrdr_event step dump
   job dump pg_dump -Fc -Z "$compression" -U "$db_user" -d "$database" --snapshot="$snap" -f "$cp.dump" 2>"$log" &
   dump_pid=$!
@@ -174,6 +174,19 @@ inventory() {
     IFS= read -r -N 1000000 text <"$m" || true
     printf '::ktrdr manifest %s %s\n' "${m##*/}" "${text//$'\n'/}"
   done
+}
+
+# timer_state: whether the daily backup timer is installed and enabled here, and when it last ran (systemd's
+# word, or unknown without systemd): one `timer <installed|absent> <enabled|disabled> <last run…>` event.
+timer_state() {
+  local units=/etc/systemd/system installed=absent enabled=disabled last=unknown
+  if [ -f "$units/ktrdr-backup.timer" ]; then installed=installed; fi
+  if [ -e "$units/timers.target.wants/ktrdr-backup.timer" ]; then enabled=enabled; fi
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    last=$(systemctl show -P LastTriggerUSec ktrdr-backup.timer 2>/dev/null || true)
+    last=${last:-never}
+  fi
+  ktrdr_event timer "$installed" "$enabled" "$last"
 }
 
 # sums: the sha256 each of files=() in the backups directory has now, one `sha256 <file> <hex>` event each

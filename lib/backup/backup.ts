@@ -13,7 +13,7 @@ export function backupScript(cfg: Config, kind: BackupKind, at: Date, host: stri
     lib: BACKUP_LIB,
     body: [
       ...bind(areaVars(cfg)),
-      ...dumpVars({ base, kind, database: cfg.stack.database.name, host }),
+      ...dumpVars({ base, kind, database: cfg.stack.database.name, host, at }),
       'backups_dir',
       ...locks('backup'),
       'db_container',
@@ -39,11 +39,11 @@ export interface BackupCtx {
   backup?: BackupResult
 }
 
-export function backupTask<C extends BackupCtx>(cfg: Config, t: JobHost): ListrTask<C> {
+export function backupTask<C extends BackupCtx>(cfg: Config, t: JobHost, now = new Date()): ListrTask<C> {
   return {
     title: `Back up database ${cfg.stack.database.name} on ${t.name} into ${backupDirs(cfg).host}`,
     task: async (c, task) => {
-      const out = await t.runOrThrow(backupScript(cfg, 'daily', new Date(), cfg.stack.core.host), {
+      const out = await t.runOrThrow(backupScript(cfg, 'daily', now, cfg.stack.core.host), {
         label: 'backup',
         onStep: (step) => (task.output = step),
       })

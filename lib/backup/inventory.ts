@@ -125,3 +125,19 @@ export async function checkNewest(
         : 'DAMAGED: its sha256 differs from the manifest (checked now): never restore it'
   }
 }
+
+/** The backup timer on the host (lib/backup/backup.sh: timer_state), in words. */
+export function timerScript(cfg: Config): ScriptParts {
+  return { lib: BACKUP_LIB, body: [...bind(areaVars(cfg)), 'timer_state'] }
+}
+
+export function timerLine(stdout: string): string {
+  const e = events(stdout).find((x) => x.event === 'timer')
+  if (!e) return 'backup timer: unknown'
+  const [installed, enabled, ...last] = e.detail.split(' ')
+  if (installed !== 'installed')
+    return 'backup timer: NOT installed on this host — make install-backup-timer (docs/backup.md, "Schedule")'
+  const when = last.join(' ')
+  const on = enabled === 'enabled' ? 'enabled' : 'NOT enabled (systemctl enable --now ktrdr-backup.timer)'
+  return `backup timer: installed, ${on}, last run ${when === 'unknown' ? 'unknown (no systemd here)' : when}`
+}

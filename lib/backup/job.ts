@@ -45,6 +45,8 @@ export interface DumpOptions {
   database: string
   /** Recorded in the manifest. */
   host: string
+  /** The backup's time: its file name and its manifest both (one clock; --now can set it). */
+  at: Date
 }
 
 /** The variables of one dump (backup.sh's `dump`). */
@@ -55,6 +57,7 @@ export function dumpVars(o: DumpOptions): string[] {
     kind: o.kind,
     database: o.database,
     host: o.host,
+    taken_at: o.at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     dump_file: f.dump,
     roles_file: f.roles,
     manifest_file: f.manifest,

@@ -38,7 +38,11 @@ export function planLines(plan: RetentionPlan): string[] {
   ]
 }
 
-export function pruneTask<C extends PruneCtx>(cfg: Config, t: JobHost, o: { dryRun: boolean }): ListrTask<C> {
+export function pruneTask<C extends PruneCtx>(
+  cfg: Config,
+  t: JobHost,
+  o: { dryRun: boolean; now?: Date },
+): ListrTask<C> {
   return {
     title:
       `Apply retention (keep ${cfg.stack.backups.keep_days} d, ` +
@@ -47,7 +51,7 @@ export function pruneTask<C extends PruneCtx>(cfg: Config, t: JobHost, o: { dryR
     task: async (c, task) => {
       const inv = await t.runOrThrow(inventoryScript(cfg), { label: 'backup-prune' })
       const entries = parseInventory(inv.stdout)
-      const plan = planRetention(entries, policyOf(cfg), new Date())
+      const plan = planRetention(entries, policyOf(cfg), o.now ?? new Date())
       c.plan = plan
       task.output = planLines(plan).join('\n')
       if (o.dryRun || !plan.delete.length) {

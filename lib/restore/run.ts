@@ -104,6 +104,7 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: JobHost, p: R
                     kind: 'pre-restore',
                     database: p.live,
                     host: cfg.stack.core.host,
+                    at,
                   })
                 : undefined
               const script = swapScript(cfg, { scratch, live: p.live, old, safetyDump })

@@ -107,6 +107,8 @@ test('backup-status checks the sha256 now: one flipped byte in the newest dump i
   assert.is(ok.code, 0, ok.stdout + ok.stderr)
   assert.match(ok.stdout, `OK: newest verified backup ${dump}: `)
   assert.match(ok.stdout, '(matches its manifest, checked now)')
+  // The lab's core has no systemd and no timer installed under its /etc: said, not hidden.
+  assert.match(ok.stdout, 'backup timer: NOT installed on this host — make install-backup-timer')
 })
 
 test('restore: damage, restore with YES=1, every table equal, hypertables still hypertables', () => {
@@ -412,6 +414,38 @@ test('backup-prune --dry-run: prints the plan, deletes nothing', () => {
   assert.match(r.stdout, /keep\s+ktrdr-\d{8}T\d{6}Z\s+\(.*\)\s+newest verified backup \(never deleted\)/)
   assert.is(r.stdout.match(/newest verified backup \(never deleted\)/g)?.length, 1, `the plan once:\n${r.stdout}`)
   assert.equal(listing(), files)
+})
+
+test('retention rehearsed through the product: backups aged with NOW=, the guard holds, prune deletes the old', () => {
+  const day = 86_400_000
+  const t0 = Date.parse('2030-01-10T02:00:00Z')
+  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z')
+  const stamp = (ms: number) => iso(ms).replace(/[-:]/g, '')
+  for (const ago of [40, 35, 1]) {
+    const b = w.make('backup', { NOW: iso(t0 - ago * day) })
+    assert.is(b.code, 0, b.stdout + b.stderr)
+    // One clock: the file name and the manifest both say NOW.
+    const m = JSON.parse(readFileSync(join(w.backups, `ktrdr-${stamp(t0 - ago * day)}.manifest.json`), 'utf8'))
+    assert.is(m.time, iso(t0 - ago * day))
+  }
+  const files = listing()
+  // 27 h after the newest, backups have stopped (guard 26 h): nothing is deleted.
+  const guarded = w.make('backup-prune', { NOW: iso(t0 - day + 27 * 3_600_000) })
+  assert.is(guarded.code, 0, guarded.stdout + guarded.stderr)
+  assert.match(guarded.stdout, 'guard: ')
+  assert.equal(listing(), files)
+  const r = w.make('backup-prune', { NOW: iso(t0) })
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  const left = listing()
+  for (const ago of [40, 35])
+    assert.not.ok(
+      left.some((f) => f.includes(stamp(t0 - ago * day))),
+      `${ago} d kept`,
+    )
+  assert.ok(left.includes(`ktrdr-${stamp(t0 - day)}.dump`), 'the newest verified backup is kept')
+  const bad = w.make('backup-prune', { NOW: '2030-01-10 02:00' })
+  assert.is.not(bad.code, 0)
+  assert.match(bad.stderr, '--now: expected an ISO 8601 time with a zone')
 })
 
 test.run()

@@ -8,13 +8,13 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
 import {
-  anchorOf,
   BAD_TAG,
   containers,
   ensureAppImages,
   GOOD_TAG,
   HOSTS,
   hostDocker,
+  holdLock,
   hostPath,
   LAB_CONFIG,
   LAB_DIR,
@@ -44,27 +44,7 @@ const lockHeld =
 test(lockHeld, async () => {
   // A job on C that holds C's node lock the way lib/job/lock.sh takes it, and says who it is.
   const owner = 'deploy-workers by alice@mac pid 4242 since 2026-11-27T10:00:00Z tag sha-0000000'
-  const holder = spawn(
-    'nsenter',
-    [
-      '-t',
-      anchorOf(HOSTS.c),
-      '-n',
-      '-m',
-      '-u',
-      '--',
-      'setsid',
-      'bash',
-      '-c',
-      `mkdir -p /run/lock/ktrdr; exec 9>>/run/lock/ktrdr/node-c.lock; flock -x 9; ` +
-        // the owner line, then this process's start time (field 22 of /proc/$$/stat), as lib/job/lock.sh writes it
-        `s=$(cat /proc/$$/stat); s=\${s##*) }; set -- $s; ` +
-        `printf '%s\\n%s\\n' ${quote(owner)} "\${20}" > /run/lock/ktrdr/node-c.owner.$$; ` +
-        `echo ready; exec sleep 300`,
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  )
-  await new Promise((ready) => holder.stdout.once('data', ready))
+  const { child: holder } = await holdLock(HOSTS.c, 'node-c', quote(owner))
   try {
     const r = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
     assert.is.not(r.code, 0)

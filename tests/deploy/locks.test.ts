@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { anchorOf, HOSTS, hostPath, onHost, recordingMake } from '../helpers/lab.ts'
+import { HOSTS, holdLock, hostPath, onHost, recordingMake } from '../helpers/lab.ts'
 
 const { run } = recordingMake()
 const B = HOSTS.b
@@ -14,31 +14,12 @@ const held = () =>
 const auditLines = () => readFileSync(hostPath(B, '/opt/ktrdr-workers-b/deploy-audit.log'), 'utf8').trim().split('\n')
 
 /** A job on B holding node-b; its owner line names `runPid` as the workstation run (the lab's operator). */
-async function holder(runPid: number | 'self'): Promise<{ child: ChildProcess; owner: string }> {
-  const pid = runPid === 'self' ? '$$' : String(runPid)
-  const child = spawn(
-    'nsenter',
-    [
-      '-t',
-      anchorOf(B),
-      '-n',
-      '-m',
-      '-u',
-      '--',
-      'setsid',
-      'bash',
-      '-c',
-      `mkdir -p /run/lock/ktrdr; exec 9>>/run/lock/ktrdr/node-b.lock; flock -x 9; ` +
-        `owner="deploy-workers by e2e@test pid ${pid} since 2026-11-30T10:00:00Z tag sha-0000000"; ` +
-        `s=$(cat /proc/$$/stat); s=\${s##*) }; set -- $s; ` +
-        `printf '%s\\n%s\\n' "$owner" "\${20}" > /run/lock/ktrdr/node-b.owner.$$; ` +
-        `echo "$owner"; exec sleep 300`,
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
+const holder = (runPid: number | 'self') =>
+  holdLock(
+    B,
+    'node-b',
+    `"deploy-workers by e2e@test pid ${runPid === 'self' ? '$$' : runPid} since 2026-11-30T10:00:00Z tag sha-0000000"`,
   )
-  const owner = await new Promise<string>((ok) => child.stdout!.once('data', (d) => ok(String(d).trim())))
-  return { child, owner }
-}
 const ended = (c: ChildProcess) => new Promise((ok) => (c.exitCode !== null ? ok(0) : c.once('exit', ok)))
 
 test('nothing held: lock-status says so per host, unlock has nothing to do', () => {

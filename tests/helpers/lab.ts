@@ -3,7 +3,7 @@
 // namespaces (onHost, hostPath) where an operator would log in. Also: the lab's config set, the stand-in
 // vault's values (to search for leaks), app images in the lab registry built from the real templates, and
 // helpers to run the real make targets on it.
-import { spawnSync } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPO } from './config-copy.ts'
@@ -85,23 +85,14 @@ export function hostPath(host: string, path: string): string {
   return `/proc/${anchorOf(host)}/root${path}`
 }
 
+/** nsenter's arguments into a lab host's network, mount and UTS namespaces (its anchor holds them). */
+const into = (host: string) => ['-t', anchorOf(host), '-n', '-m', '-u', '--']
+
 /** Run a command as root on a lab host, in its namespaces, with a root shell's environment there. */
 export function onHost(host: string, args: string[], opts: { input?: string; timeout?: number } = {}): RunResult {
   const r = spawnSync(
     'nsenter',
-    [
-      '-t',
-      anchorOf(host),
-      '-n',
-      '-m',
-      '-u',
-      '--',
-      'env',
-      '-i',
-      'PATH=/usr/local/bin:/usr/bin:/bin',
-      'HOME=/root',
-      ...args,
-    ],
+    [...into(host), 'env', '-i', 'PATH=/usr/local/bin:/usr/bin:/bin', 'HOME=/root', ...args],
     { input: opts.input ?? '', encoding: 'utf8', timeout: opts.timeout ?? 120_000, maxBuffer: 64 << 20 },
   )
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
@@ -217,4 +208,33 @@ export async function until<T>(get: () => Promise<T>, check: (v: T) => boolean, 
     last = await get().catch(() => last)
   }
   return last
+}
+
+/**
+ * A job on a lab host holding the lock of `scope` the way lib/job/lock.sh takes it: flock, then an owner file
+ * with the owner line and this process's start time (field 22 of /proc/$$/stat). `owner` is a shell word
+ * (a quoted line; `$$` in it is the holder's own pid). Resolves with the holder once it holds the lock and
+ * the owner line as written.
+ */
+export async function holdLock(
+  host: string,
+  scope: string,
+  owner: string,
+): Promise<{ child: ChildProcess; owner: string }> {
+  const child = spawn(
+    'nsenter',
+    [
+      ...into(host),
+      'setsid',
+      'bash',
+      '-c',
+      `mkdir -p /run/lock/ktrdr; exec 9>>/run/lock/ktrdr/${scope}.lock; flock -x 9; owner=${owner}; ` +
+        `s=$(cat /proc/$$/stat); s=\${s##*) }; set -- $s; ` +
+        `printf '%s\\n%s\\n' "$owner" "\${20}" > /run/lock/ktrdr/${scope}.owner.$$; ` +
+        `echo "$owner"; exec sleep 300`,
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  )
+  const line = await new Promise<string>((ok) => child.stdout!.once('data', (d) => ok(String(d).trim())))
+  return { child, owner: line }
 }

@@ -94,6 +94,7 @@ test('backup: the area, the dump, the mount check, core shared + backups exclusi
     'kind=daily',
     'database=ktrdr',
     'host=ktrdr-core',
+    'taken_at=2026-11-27T02:00:00Z',
     'dump_file=ktrdr-20261127T020000Z.dump',
     'roles_file=ktrdr-20261127T020000Z.roles.sql',
     'manifest_file=ktrdr-20261127T020000Z.manifest.json',

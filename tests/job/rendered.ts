@@ -103,6 +103,7 @@ export function renderedScripts(cfg: Config): Map<string, string> {
         kind: 'pre-restore',
         database: 'ktrdr',
         host: 'ktrdr-core',
+        at: new Date('2026-11-27T03:00:00Z'),
       }),
     }),
   )
