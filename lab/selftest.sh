@@ -23,6 +23,8 @@ timed() {
   local t=$SECONDS rc=0
   "$@" >"$W/last.log" 2>&1 || rc=$?
   echo "   $* -> rc=$rc in $((SECONDS - t)) s"
+  # A failed step shows what it said (its last lines), so a failure can be read from the test's output.
+  if ((rc)); then tail -n 20 "$W/last.log" | sed 's/^/   | /'; fi
   return $rc
 }
 # in_lab_ns INODES: how many processes run in one of these network namespaces.

@@ -69,7 +69,10 @@ dns_reload() {
   pid_alive "$DNS_DIR/named.pid" named || return 0
   dns_zone
   kill -HUP "$(<"$DNS_DIR/named.pid")"
-  wait_for 10 dns_is "$1.$ZONE" "${2:-}" || die "BIND did not take the new zone (see $DNS_DIR/named.log)"
+  # On a loaded machine a reload can be missed (a HUP while named still starts up, or loads): ask once more.
+  wait_for 5 dns_is "$1.$ZONE" "${2:-}" && return 0
+  kill -HUP "$(<"$DNS_DIR/named.pid")"
+  wait_for 15 dns_is "$1.$ZONE" "${2:-}" || die "BIND did not take the new zone (see $DNS_DIR/named.log)"
 }
 
 dns_is() { [[ $(dns_answers "$1" || true) == "$2" ]]; }
