@@ -46,6 +46,12 @@ export function lockOwner(job: string, extra = ''): string {
   return `${job} by ${operator()} pid ${process.pid} since ${new Date().toISOString()}${extra ? ` ${extra}` : ''}`
 }
 
+/** lockOwner's line read back: its parts, or {} for a line in another format (an older toolkit's). */
+export function parseOwner(line: string): { job?: string; who?: string; pid?: number; since?: string; extra?: string } {
+  const m = /^(\S+) by (\S+) pid (\d+) since (\S+)(?: (.*))?$/.exec(line)
+  return m ? { job: m[1], who: m[2], pid: Number(m[3]), since: m[4], extra: m[5] } : {}
+}
+
 /** The lines that take a job's locks (the body must include lib/job/lock.sh). */
 export function lockLines(locks: readonly Lock[], owner: string, force = false): string[] {
   return [

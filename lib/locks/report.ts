@@ -1,7 +1,9 @@
 // Who holds which lock on a host (lib/job/lock.sh's ktrdr_lock_report and ktrdr_unlock), read back: the owner
 // line split into its parts, and whether the run that took the lock is still alive on this machine.
 import { hostname } from 'node:os'
+import { parseOwner } from '../job/lock.ts'
 import { operator } from '../job/operator.ts'
+import { formatAge } from '../snapshot/clock.ts'
 import { events } from '../job/protocol.ts'
 import { bind, type ScriptParts } from '../job/render.ts'
 
@@ -32,22 +34,13 @@ export function unlockScript(scope: string, auditFile: string): ScriptParts {
   }
 }
 
-/** lib/job/lock.ts's lockOwner: `<job> by <who> pid <pid> since <iso>[ <extra>]`. */
-const OWNER = /^(\S+) by (\S+) pid (\d+) since (\S+)(?: (.*))?$/
-
 export function parseHolders(stdout: string): Holder[] {
   return events(stdout)
     .filter((e) => e.event === 'held')
     .map((e) => {
       const [scope = '', pid = '0', ...rest] = e.detail.split(' ')
       const owner = rest.join(' ')
-      const m = OWNER.exec(owner)
-      return {
-        scope,
-        remotePid: Number(pid),
-        owner,
-        ...(m ? { job: m[1], who: m[2], pid: Number(m[3]), since: m[4], extra: m[5] } : {}),
-      }
+      return { scope, remotePid: Number(pid), owner, ...parseOwner(owner) }
     })
     .sort((a, b) => a.scope.localeCompare(b.scope))
 }
@@ -64,14 +57,10 @@ export function runState(h: Holder, me = operator(), host = hostname()): RunStat
   }
 }
 
-/** "2m05s" since an ISO time (or '' when there is none). */
+/** How long since an ISO time (`2d 04h`, lib/snapshot/clock.ts's words), or '' when there is none. */
 export function heldFor(since: string | undefined, now = Date.now()): string {
   const t = since ? Date.parse(since) : Number.NaN
-  if (Number.isNaN(t)) return ''
-  const s = Math.max(0, Math.round((now - t) / 1000))
-  const h = Math.floor(s / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  return h ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`
+  return Number.isNaN(t) ? '' : formatAge(now - t)
 }
 
 export function describeRun(state: RunState, h: Holder): string {

@@ -36,7 +36,7 @@ test('a live run: lock-status names it; unlock refuses; FORCE=1 stops it, audite
   try {
     const s = run('lock-status', { NODE: 'B' })
     assert.is(s.code, 0, s.stderr)
-    assert.match(s.stdout, new RegExp(`ktrdr-workers-b: node-b held by ${h.owner} \\(for \\d+h\\d+m\\); its run`))
+    assert.match(s.stdout, new RegExp(`ktrdr-workers-b: node-b held by ${h.owner} \\(for \\d+d \\d{2}h\\); its run`))
     const u = run('unlock', { NODE: 'B' })
     assert.is(u.code, 2, u.stdout + u.stderr)
     assert.match(u.stderr, `node B: node-b is held by ${h.owner}; its run (pid`)
