@@ -22,8 +22,8 @@ restore: setup ## restore a backup over the live DB (fresh DB, check, backend st
 recover-worker: setup ## scenario A: check a rebuilt worker's shared mount, deploy it [NODE=B TAG=sha-… FORCE_UNLOCK=1]
 	$(call run,recover-worker) $(call flags,NODE TAG HEALTH_TIMEOUT SECRETS_PROVIDER,FORCE_UNLOCK)
 
-recover-core: setup ## scenario B: check shared mount + backups, db alone, restore newest verified, deploy all [TAG=sha-… YES=1 FILE=]
-	$(call run,recover-core) $(call flags,TAG FILE HEALTH_TIMEOUT SECRETS_PROVIDER,YES FORCE_UNLOCK)
+recover-core: setup ## scenario B: check shared mount + backups (sha256 now), db alone, restore newest intact, deploy all, timers [TAG=sha-… YES=1 FILE= OPS_DIR= FORCE_UNLOCK=1 HEALTH_TIMEOUT=]
+	$(call run,recover-core) $(call flags,TAG FILE HEALTH_TIMEOUT SECRETS_PROVIDER OPS_DIR,YES FORCE_UNLOCK)
 
 .PHONY: install-backup-timer
 install-backup-timer: setup ## install + enable the daily backup systemd timer on the core host (what it runs checked first) [LOCAL=1 ROOT=dir OPS_DIR=/opt/ktrdr-ops]

@@ -11,3 +11,7 @@ snapshot-prune: setup ## delete snapshots the policy does not keep, never the ne
 
 snapshot-copy: setup ## copy the newest snapshot to snapshots.copy_to (send/receive or rsync) [TO=… DRY_RUN=1 LOCAL=1]
 	$(call run,snapshot-copy) $(call flags,TO,LOCAL DRY_RUN)
+
+.PHONY: install-snapshot-timer
+install-snapshot-timer: setup ## install + enable the hourly snapshot systemd timer on the core host (what it runs checked first) [LOCAL=1 ROOT=dir OPS_DIR=/opt/ktrdr-ops]
+	$(call run,install-snapshot-timer) $(call flags,ROOT OPS_DIR,LOCAL)

@@ -1,6 +1,7 @@
 // recover-core — §8.4 scenario B, after the core LXC has been restored or recreated and the shared
-// storage mounted: check the mount and the backups, start the db alone, restore the newest verified
-// backup into it, deploy every core service, and report. Over SSH to the core host (stack-config.yml).
+// storage mounted: check the mount, choose the backup (the newest whose sha256 still matches its manifest,
+// checked now, or FILE=), confirm, start the db alone, restore it, deploy every core service, check the
+// core's timers, and report. Over SSH to the core host (stack-config.yml).
 import { main } from '../lib/cli/main.ts'
 import { confirmOrFlag } from '../lib/cli/confirm.ts'
 import { say } from '../lib/cli/output.ts'
@@ -8,24 +9,32 @@ import { runTree } from '../lib/cli/tree.ts'
 import { loadConfig } from '../lib/config/load.ts'
 import { formatComparison } from '../lib/backup/manifest.ts'
 import { coreTarget } from '../lib/backup/job.ts'
+import { OPS_DIR } from '../lib/backup/timer.ts'
+import { timerFix, timerWords } from '../lib/backup/install-timer.ts'
 import { checkTag } from '../lib/deploy/plan.ts'
-import { type RecoverCoreCtx, recoverCoreTasks } from '../lib/recover/core.ts'
+import { OpsError, UsageError } from '../lib/errors.ts'
+import { type RecoverCoreCtx, recoverCheckTasks, recoverCoreTasks } from '../lib/recover/core.ts'
 import { RECOVER_FLAGS } from '../lib/recover/flags.ts'
 import { dropScratch } from '../lib/restore/run.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
+import { formatAge } from '../lib/snapshot/clock.ts'
 
 await main(
   {
     name: 'recover-core',
     summary:
-      'scenario B (docs/runbook.md): shared mount, db alone, restore the newest verified backup ' +
-      '(or FILE=), deploy core',
+      'scenario B (docs/runbook.md): shared mount, the newest intact backup (sha256 checked now) or FILE=, ' +
+      'db alone, restore, deploy core, timers',
     flags: {
       ...RECOVER_FLAGS,
       file: {
         type: 'string',
-        description:
-          'backup to restore instead of the newest verified one (file or base name), e.g. when that one is damaged',
+        description: 'backup to restore instead of the newest intact one (file or base name)',
+      },
+      'ops-dir': {
+        type: 'string',
+        description: 'where ktrdr-ops is checked out and built on the core host (the timers run from there)',
+        default: OPS_DIR,
       },
       yes: { type: 'boolean', description: 'answer the confirmation (required without a terminal)' },
     },
@@ -38,36 +47,59 @@ await main(
     const tag = checkTag(flags.tag as string | undefined)
     const cfg = loadConfig(flags.config as string | undefined)
     const provider = chooseProvider(cfg, flags['secrets-provider'] as string | undefined)
+    const opsDir = flags['ops-dir'] as string
+    if (!opsDir.startsWith('/')) throw new UsageError(`--ops-dir must be an absolute path: ${opsDir}`)
     const live = cfg.stack.database.name
     const host = cfg.stack.core.host
     const file = flags.file as string | undefined
-    if (
-      !(await confirmOrFlag(
-        `Recover the core on ${host}: start the db, ` +
-          `replace database "${live}" with ${file ?? 'the newest verified backup'}, ` +
-          `deploy every service at ${tag}?`,
-        { yes: Boolean(flags.yes) },
-      ))
-    )
-      return 1
+    const yes = Boolean(flags.yes)
+    const question = (what: string) =>
+      `Recover the core on ${host}: start the db, replace database "${live}" with ${what}, ` +
+      `deploy every service at ${tag}?`
+    // Without a terminal and without YES=1 nothing could answer: refuse before touching the host.
+    if (!yes && !process.stdin.isTTY) await confirmOrFlag(question(file ?? 'the newest intact backup'), { yes })
     const t = coreTarget(cfg, false)
     const ctx: RecoverCoreCtx = {}
     try {
+      await runTree<RecoverCoreCtx>(recoverCheckTasks(cfg, t, tag, file), ctx)
+      const e = ctx.entry!
+      const age = formatAge(Date.now() - e.time.getTime())
+      const damaged = ctx.damaged ?? []
+      for (const d of damaged)
+        say(
+          `warning: ${d.file} (taken ${d.time.toISOString()}) is DAMAGED: ` +
+            'its sha256 differs from the manifest; skipped',
+        )
+      if (damaged.length)
+        say(
+          `warning: restoring the older ${e.file} instead: ` +
+            `writes since ${e.time.toISOString()} (${age} ago) are lost; ` +
+            'FILE= picks another (make restore LIST=1)',
+        )
+      const newer = damaged.length ? `; ${damaged.length} newer one(s) DAMAGED` : ''
+      const what = `${e.file} (taken ${e.time.toISOString()}, ${age} ago${newer})`
+      if (!(await confirmOrFlag(question(what), { yes }))) return 1
       try {
         await runTree<RecoverCoreCtx>(
           recoverCoreTasks(
             cfg,
             t,
-            { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) },
+            {
+              tag,
+              forceUnlock: Boolean(flags['force-unlock']),
+              healthTimeoutS: Number(flags['health-timeout']),
+              opsDir,
+            },
             provider,
-            file,
           ),
           ctx,
         )
+      } catch (err) {
+        throw partWay(err, ctx, tag)
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(`  ${l}`)
         for (const w of ctx.warnings ?? []) say(`warning: ${w}`)
-        const note = await dropScratch(cfg, t, ctx).catch((e) => say(`warning: ${(e as Error).message}`))
+        const note = await dropScratch(cfg, t, ctx).catch((x) => say(`warning: ${(x as Error).message}`))
         if (note) say(`note: ${note}`)
       }
     } finally {
@@ -81,6 +113,25 @@ await main(
     )
     if (ctx.safety) say(`  safety    what the fresh database held is in ${ctx.safety}.dump`)
     for (const d of ctx.deployed ?? []) say(`  deployed  ${d}`)
+    const missing = (ctx.timers ?? []).filter((r) => r.state === 'failed')
+    for (const r of ctx.timers ?? []) say(`  timer     ${timerWords(r)}`)
+    for (const r of missing) say(`warning: ${timerFix(cfg, r)}`)
     say('next: make backup-verify, make backup-status, make status NODE=core')
   },
 )
+
+/** A failure once the host was changed: the error says what was changed and how to finish by hand. */
+function partWay(err: unknown, ctx: RecoverCoreCtx, tag: string): unknown {
+  if (!(err instanceof OpsError) || !ctx.changed?.length) return err
+  const finish = [
+    ctx.changed.length < 2 ? `make restore FILE=${ctx.entry!.file} YES=1` : undefined,
+    `make deploy-core SERVICE=all TAG=${tag}`,
+  ].filter(Boolean)
+  return new OpsError(`${err.message.replace(/; nothing was changed$/, '')}`, {
+    hint:
+      `${err.hint ? `${err.hint}. ` : ''}Changed on the core so far: ${ctx.changed.join('; ')}. ` +
+      `To finish by hand: ${finish.join(', then ')} (or run make recover-core again)`,
+    exitCode: err.exitCode,
+    cause: err,
+  })
+}

@@ -1,24 +1,43 @@
-# Install the daily backup timer on the core host: stage the units, check them with `systemd-analyze verify`
-# (when the host has it), install them under <root>/etc/systemd/system, enable the timer. A root other than /
-# (tests, image builds) only enables it offline (systemctl --root). Variables, bound by lib/backup/timer.ts:
-# root unit service_text timer_text ops_dir config.
+# Install one of the core host's timers (ktrdr-backup, ktrdr-snapshot): check that what its service runs is
+# there, stage the units, check them with `systemd-analyze verify` (when the host has it), install them under
+# <root>/etc/systemd/system, enable the timer. A root other than / (tests, image builds) only enables it
+# offline (systemctl --root). ensure=1 leaves alone a timer installed with the same text and enabled.
+# Variables, bound by lib/backup/timer.ts: root unit service_text timer_text ops_dir config scripts ensure.
 # shellcheck disable=SC2154 # the variables are bound by lib/backup/timer.ts (bind) ahead of this file
 
+# same_text PATH TEXT: PATH exists and holds exactly TEXT (builtin read, no process).
+same_text() {
+  local current=
+  [ -f "$1" ] || return 1
+  { IFS= read -r -d '' current || true; } <"$1"
+  [ "$current" = "$2" ]
+}
+
 install_timer() {
-  local unitdir="${root%/}/etc/systemd/system" stage out f ops="${root%/}$ops_dir" cfg
+  local unitdir="${root%/}/etc/systemd/system" stage out f s ops="${root%/}$ops_dir" cfg
   # What the service runs must be there: a timer that fails every night is worse than none.
   ktrdr_event step check
-  [ -f "$ops/dist/backup.mjs" ] ||
-    fail "ktrdr-ops is not built at $ops_dir on this host (no dist/backup.mjs): check it out there and run" \
-      "make setup (docs/backup.md, \"The timer\"), or pass OPS_DIR=<where it is>"
+  for s in "${scripts[@]}"; do
+    [ -f "$ops/dist/$s.mjs" ] ||
+      fail "ktrdr-ops is not built at $ops_dir on this host (no dist/$s.mjs): check it out there and run" \
+        "make setup (docs/backup.md, \"The timer\"), or pass OPS_DIR=<where it is>"
+  done
   case $config in /*) cfg="${root%/}$config" ;; *) cfg="$ops/$config" ;; esac
   [ -f "$cfg/stack-config.yml" ] ||
     fail "the config $config is not on this host (no $cfg/stack-config.yml): copy it there, or pick the config" \
       "the host has (CONFIG=)"
-  if [ "$root" = / ] && ! command -v node >/dev/null; then
-    fail 'node is not installed on this host (Node 20 or newer)'
+  if [ "$root" = / ]; then
+    command -v node >/dev/null || fail 'node is not installed on this host (Node 20 or newer)'
+    [ -d /run/systemd/system ] ||
+      fail "systemd is not running on this host (no /run/systemd/system): schedule the job with cron instead" \
+        "(the cron line in the $unit.timer template)"
   fi
   ktrdr_event verified "ktrdr-ops at $ops_dir, config $config: present"
+  if [ "$ensure" = 1 ] && [ -e "$unitdir/timers.target.wants/$unit.timer" ] &&
+    same_text "$unitdir/$unit.service" "$service_text" && same_text "$unitdir/$unit.timer" "$timer_text"; then
+    ktrdr_event unchanged "$unit.timer: installed with this text and enabled"
+    return 0
+  fi
   stage=$(mktemp -d)
   on_exit "rm -rf $stage"
   printf '%s' "$service_text" >"$stage/$unit.service"

@@ -1,16 +1,56 @@
-// The daily backup timer (templates/systemd/ktrdr-backup.{service,timer}): rendered from the templates
-// with this config's shared mount, then one `bash -s` script that stages the units, checks them with
-// `systemd-analyze verify` (when the host has it), installs them under <root>/etc/systemd/system and
-// enables the timer. A root other than / (tests, image builds) only enables it offline (systemctl --root).
+// The core host's timers (templates/systemd/ktrdr-{backup,snapshot}.{service,timer}): rendered from the
+// templates with this config's paths, then one `bash -s` script that checks that what the service runs is
+// there, stages the units, checks them with `systemd-analyze verify` (when the host has it), installs them
+// under <root>/etc/systemd/system and enables the timer. A root other than / (tests, image builds) only
+// enables it offline (systemctl --root). `ensure` leaves a timer alone that is installed with the same text
+// and enabled (recover-core checks every timer the core had this way, installing what is missing).
 import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative } from 'node:path'
 import type { Config } from '../config/model.ts'
 import { LIB_DIR } from '../job/files.ts'
 import { bind } from '../job/render.ts'
+import type { FlagSpec } from '../cli/args.ts'
+import { UsageError } from '../errors.ts'
 
 const REPO_ROOT = dirname(LIB_DIR)
+export const TEMPLATES_DIR = join(REPO_ROOT, 'templates', 'systemd')
 
-export const UNIT = 'ktrdr-backup'
+export type TimerName = 'backup' | 'snapshot'
+
+export interface TimerSpec {
+  name: TimerName
+  /** The systemd unit's name, without .service/.timer. */
+  unit: string
+  /** The built scripts the service runs (dist/<script>.mjs), checked on the host before installing. */
+  scripts: string[]
+  /** The make target that installs it. */
+  target: string
+  doc: string
+}
+
+export const TIMERS: Record<TimerName, TimerSpec> = {
+  backup: {
+    name: 'backup',
+    unit: 'ktrdr-backup',
+    scripts: ['backup'],
+    target: 'install-backup-timer',
+    doc: 'docs/backup.md',
+  },
+  snapshot: {
+    name: 'snapshot',
+    unit: 'ktrdr-snapshot',
+    scripts: ['snapshot', 'snapshot-prune'],
+    target: 'install-snapshot-timer',
+    doc: 'docs/snapshots.md',
+  },
+}
+
+/** Every timer this config's core host runs: the backup always, the snapshot when there is a snapshots: section. */
+export function timersOf(cfg: Config): TimerSpec[] {
+  return cfg.stack.snapshots ? [TIMERS.backup, TIMERS.snapshot] : [TIMERS.backup]
+}
+
+export const UNIT = TIMERS.backup.unit
 export const CRON_LINE =
   '0 2 * * * root cd /opt/ktrdr-ops && NO_COLOR=1 CI=1 node dist/backup.mjs ' +
   '--local --prune --config infra/homelab >>/var/log/ktrdr-backup.log 2>&1'
@@ -18,6 +58,9 @@ export const CRON_LINE =
 export interface TimerUnits {
   service: string
   timer: string
+  /** The unit's name (default ktrdr-backup) and the built scripts its service runs (default backup). */
+  unit?: string
+  scripts?: string[]
   /** The host's ktrdr-ops checkout, and the config the service runs (checked there before installing). */
   opsDir?: string
   config?: string
@@ -26,35 +69,88 @@ export interface TimerUnits {
 /** Where ktrdr-ops is checked out and built on the core host by default (the units run dist/ from there). */
 export const OPS_DIR = '/opt/ktrdr-ops'
 
+/** The config as the units name it: relative to the checkout when it lies inside it, else absolute. */
+function configArg(cfg: Config): string {
+  const inside = relative(REPO_ROOT, cfg.dir)
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : cfg.dir
+}
+
+/** The mount the service needs: the shared mount (backup), the snapshot source (btrfs; ZFS mounts its own). */
+function requiredMount(cfg: Config, spec: TimerSpec): string | undefined {
+  if (spec.name === 'backup') return cfg.stack.shared.host_path
+  const s = cfg.stack.snapshots
+  return s?.backend === 'btrfs' ? s.source : undefined
+}
+
 /**
- * The units for this config: RequiresMountsFor from shared.host_path, WorkingDirectory the host's ktrdr-ops
+ * The units for this config: RequiresMountsFor from the config, WorkingDirectory the host's ktrdr-ops
  * checkout, and the config the run was given (relative to the checkout when it lies inside it, as
  * lab/config or infra/homelab do; else its absolute path, which must exist on the host too).
  */
-export function renderTimerUnits(cfg: Config, dir: string, opsDir = OPS_DIR): TimerUnits {
-  const inside = relative(REPO_ROOT, cfg.dir)
-  const config = inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : cfg.dir
-  const service = readFileSync(join(dir, `${UNIT}.service`), 'utf8')
-    .replace(/^RequiresMountsFor=.*$/m, `RequiresMountsFor=${cfg.stack.shared.host_path}`)
+export function renderTimerUnits(
+  cfg: Config,
+  dir = TEMPLATES_DIR,
+  opsDir = OPS_DIR,
+  spec: TimerSpec = TIMERS.backup,
+): TimerUnits {
+  const config = configArg(cfg)
+  const mount = requiredMount(cfg, spec)
+  const service = readFileSync(join(dir, `${spec.unit}.service`), 'utf8')
+    .replace(/^RequiresMountsFor=.*\n/m, mount ? `RequiresMountsFor=${mount}\n` : '')
     .replace(/^WorkingDirectory=.*$/m, `WorkingDirectory=${opsDir}`)
-    .replace(/^Documentation=.*$/m, `Documentation=file://${opsDir}/docs/backup.md`)
-    .replace(/ --config \S+$/m, ` --config ${config}`)
-  return { service, timer: readFileSync(join(dir, `${UNIT}.timer`), 'utf8'), opsDir, config }
+    .replace(/^Documentation=.*$/m, `Documentation=file://${opsDir}/${spec.doc}`)
+    .replace(/ --config \S+$/gm, ` --config ${config}`)
+  return {
+    service,
+    timer: readFileSync(join(dir, `${spec.unit}.timer`), 'utf8').replace(
+      /^Documentation=.*$/m,
+      `Documentation=file://${opsDir}/${spec.doc}`,
+    ),
+    unit: spec.unit,
+    scripts: spec.scripts,
+    opsDir,
+    config,
+  }
 }
 
 /** The install script's body (lib/backup/timer.sh's install_timer) for these units under `root`. */
-export function installTimerLines(u: TimerUnits, root: string): string[] {
+export function installTimerLines(u: TimerUnits, root: string, ensure = false): string[] {
   return [
     ...bind({
       root,
-      unit: UNIT,
+      unit: u.unit ?? UNIT,
       service_text: u.service,
       timer_text: u.timer,
       ops_dir: u.opsDir ?? OPS_DIR,
       config: u.config ?? 'infra/homelab',
+      scripts: u.scripts ?? ['backup'],
+      ensure: ensure ? 1 : 0,
     }),
     'install_timer',
   ]
 }
 
 export const TIMER_LIB = ['backup/timer.sh'] as const
+
+export const TIMER_FLAGS: Record<string, FlagSpec> = {
+  local: { type: 'boolean', description: 'install on this machine (the core host itself) instead of over SSH' },
+  root: {
+    type: 'string',
+    description: 'install under this directory instead of / (enables offline, starts nothing)',
+    default: '/',
+  },
+  'ops-dir': {
+    type: 'string',
+    description: 'where ktrdr-ops is checked out and built on the core host (the units run from there)',
+    default: OPS_DIR,
+  },
+}
+
+/** --root and --ops-dir, both absolute. */
+export function timerFlags(flags: Record<string, unknown>): { root: string; opsDir: string } {
+  const root = (flags.root as string | undefined) ?? '/'
+  if (!root.startsWith('/')) throw new UsageError(`--root must be an absolute path: ${root}`)
+  const opsDir = (flags['ops-dir'] as string | undefined) ?? OPS_DIR
+  if (!opsDir.startsWith('/')) throw new UsageError(`--ops-dir must be an absolute path: ${opsDir}`)
+  return { root, opsDir }
+}

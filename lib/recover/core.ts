@@ -1,55 +1,83 @@
-// Scenario B (§8.4) as one tree: check the core host and its shared mount, find the newest verified
-// backup, start the db alone, restore into it (lib/restore: sha256 check, scratch database, manifest check,
-// safety dump, swap), deploy every core service. Every step stops the tree when it fails.
+// Scenario B (§8.4) as two trees. The first changes nothing: check the core host and its shared mount, and
+// choose the backup (FILE=, or the newest whose dump still has its manifest's sha256, checked now; the damaged
+// ones named). Then, once confirmed: start the db alone, restore into it (lib/restore: sha256 check, scratch
+// database, manifest check, safety dump, swap), deploy every core service, and check the core's timers.
 import type { ListrTask } from 'listr2'
 import { backupDirs } from '../backup/layout.ts'
-import { type BackupEntry, inventoryScript, parseInventory } from '../backup/inventory.ts'
+import { type BackupEntry, inventoryScript, parseInventory, parseSums, sumsScript } from '../backup/inventory.ts'
+import { ensureTimersTask, type TimerResult } from '../backup/install-timer.ts'
 import type { JobHost } from '../job/host.ts'
 import type { Config } from '../config/model.ts'
 import { planCore } from '../deploy/plan.ts'
 import type { DeployOptions } from '../deploy/scripts.ts'
-import { chooseBackup } from '../restore/choose.ts'
+import { chooseIntact } from '../restore/choose.ts'
 import { type RestoreCtx, restoreTasks, survey } from '../restore/run.ts'
 import type { SecretProvider } from '../secrets/provider.ts'
 import { type DeployCtx, deployTasks, preflightTask } from './deploy-host.ts'
 
 export interface RecoverCoreCtx extends DeployCtx, RestoreCtx {
   entry?: BackupEntry
+  /** Newer backups skipped because their dump no longer matches its manifest (checked now). */
+  damaged?: BackupEntry[]
+  /** What has been changed on the host so far, for the message of a failure part way. */
+  changed?: string[]
+  timers?: TimerResult[]
 }
 
-/** `file`: a backup to restore instead of the newest verified one (when that one is damaged). */
-export function recoverCoreTasks(
-  cfg: Config,
-  t: JobHost,
-  o: DeployOptions,
-  provider: SecretProvider,
-  file?: string,
-): ListrTask<RecoverCoreCtx>[] {
-  const host = planCore(cfg, 'all', o.tag).host
+/** Read-only: the host, its mount, and the backup to restore (sha256 checked now). */
+export function recoverCheckTasks(cfg: Config, t: JobHost, tag: string, file?: string): ListrTask<RecoverCoreCtx>[] {
+  const host = planCore(cfg, 'all', tag).host
   const dir = backupDirs(cfg).host
-  const live = cfg.stack.database.name
-  const steps = (title: string, service: string): ListrTask<RecoverCoreCtx> => ({
-    title,
-    task: (_c, task) =>
-      task.newListr(deployTasks<RecoverCoreCtx>(cfg, planCore(cfg, service, o.tag), o, provider, t.exec, t.signal), {
-        exitOnError: true,
-      }),
-  })
   return [
     preflightTask(cfg, 'core', t.exec, host, t.signal),
     {
-      title: file ? `Find ${file} in ${dir}` : `Find the newest verified backup in ${dir}`,
+      title: file ? `Check ${file} in ${dir} (sha256 now)` : `Find the newest intact backup in ${dir} (sha256 now)`,
       task: async (c, task) => {
         const out = await t.runOrThrow(inventoryScript(cfg), { label: 'list backups' })
-        c.entry = chooseBackup(parseInventory(out.stdout), file, dir)
+        const sums = async (files: string[]) =>
+          parseSums((await t.runOrThrow(sumsScript(cfg, files), { label: 'check backups' })).stdout)
+        const choice = await chooseIntact(parseInventory(out.stdout), file, dir, sums)
+        c.entry = choice.entry
+        c.damaged = choice.damaged
+        const skipped = choice.damaged.length
+          ? `; skipped as DAMAGED (sha256 differs from the manifest): ${choice.damaged.map((e) => e.file).join(', ')}`
+          : ''
         task.title =
-          `${file ? 'Chosen' : 'Newest verified'} backup: ${c.entry.file} ` +
-          `(${c.entry.time.toISOString()}, ${c.entry.size} bytes)`
+          `${file ? 'Chosen' : 'Newest intact'} backup: ${c.entry.file} ` +
+          `(${c.entry.time.toISOString()}, ${c.entry.size} bytes` +
+          `${c.entry.kind === 'legacy' ? '' : ', sha256 ok'})${skipped}`
       },
     },
-    steps(`Start the database alone (deploy-core SERVICE=db TAG=${o.tag})`, 'db'),
+  ]
+}
+
+/** Changes the host: db alone, restore, every service, the timers. */
+export function recoverCoreTasks(
+  cfg: Config,
+  t: JobHost,
+  o: DeployOptions & { opsDir: string },
+  provider: SecretProvider,
+): ListrTask<RecoverCoreCtx>[] {
+  const live = cfg.stack.database.name
+  const steps = (title: string, service: string, done: string): ListrTask<RecoverCoreCtx> => ({
+    title,
+    task: (c, task) => {
+      c.changed ??= []
+      c.changed.push(done)
+      return task.newListr(
+        deployTasks<RecoverCoreCtx>(cfg, planCore(cfg, service, o.tag), o, provider, t.exec, t.signal),
+        { exitOnError: true },
+      )
+    },
+  })
+  return [
+    steps(
+      `Start the database alone (deploy-core SERVICE=db TAG=${o.tag})`,
+      'db',
+      `the db service was deployed at ${o.tag} (a fresh database unless the volume survived)`,
+    ),
     {
-      title: `Restore the ${file ? 'chosen' : 'newest verified'} backup as database "${live}"`,
+      title: `Restore the chosen backup as database "${live}"`,
       task: async (c, task) => {
         const s = await survey(cfg, t, live)
         task.title =
@@ -68,6 +96,11 @@ export function recoverCoreTasks(
         )
       },
     },
-    steps(`Deploy every core service (deploy-core SERVICE=all TAG=${o.tag})`, 'all'),
+    steps(
+      `Deploy every core service (deploy-core SERVICE=all TAG=${o.tag})`,
+      'all',
+      `database "${live}" was replaced by the backup; every core service was deployed (or attempted) at ${o.tag}`,
+    ),
+    ensureTimersTask<RecoverCoreCtx>(cfg, t, o.opsDir),
   ]
 }

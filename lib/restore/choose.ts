@@ -1,6 +1,6 @@
 // Which backup to restore, and whether this server may restore it: pure checks, before anything runs.
 import type { BackupEntry } from '../backup/inventory.ts'
-import { newestVerified } from '../backup/inventory.ts'
+import { checkNewest, newestVerified } from '../backup/inventory.ts'
 import { OpsError, UsageError } from '../errors.ts'
 
 export interface Probe {
@@ -48,4 +48,58 @@ export function checkVersions(e: BackupEntry, p: Probe): void {
         exitCode: 65,
       },
     )
+}
+
+export interface IntactChoice {
+  entry: BackupEntry
+  /** Newer verified backups whose sha256 no longer matches their manifest (checked now), newest first. */
+  damaged: BackupEntry[]
+}
+
+/**
+ * The backup a recovery restores, checked before anything is deployed: FILE= (its sha256 compared now), else
+ * the newest daily backup whose dump still has its manifest's sha256 — each newer one that does not is named
+ * as damaged and skipped. `sums` runs the check on the host (lib/backup/backup.sh: sums).
+ */
+export async function chooseIntact(
+  entries: BackupEntry[],
+  file: string | undefined,
+  dir: string,
+  sums: (files: string[]) => Promise<Map<string, string>>,
+): Promise<IntactChoice> {
+  if (file) {
+    const e = chooseBackup(entries, file, dir)
+    if (e.kind === 'legacy') return { entry: e, damaged: [] }
+    const now = (await sums([e.file])).get(e.file)
+    if (now !== e.manifest!.dump.sha256)
+      throw new OpsError(
+        `refusing ${e.file}: ` +
+          `${now === 'unreadable' ? 'the dump cannot be read' : 'its sha256 differs from the manifest'} ` +
+          `(checked now): it is damaged; nothing was changed`,
+        {
+          hint: 'pick another one (make restore LIST=1), or leave FILE= out to take the newest intact one',
+          exitCode: 65,
+        },
+      )
+    return { entry: e, damaged: [] }
+  }
+  await checkNewest(entries, sums)
+  const damaged = entries.filter((e) => e.checkedNow === false)
+  const entry = entries.find((e) => e.checkedNow === true)
+  if (!entry) {
+    const named = damaged.map((e) => e.file).join(', ')
+    throw new OpsError(
+      damaged.length
+        ? `no intact backup in ${dir}: every verified backup is damaged ` +
+            `(sha256 differs from its manifest: ${named}); nothing was changed`
+        : `no verified backup in ${dir} (${entries.length} files there); nothing was changed`,
+      {
+        hint:
+          'run make backup-status to see what is there; a plain .sql.gz can be named with FILE=…; ' +
+          'the snapshot copy holds older backups (docs/runbook.md, "Node A\'s disk is gone")',
+        exitCode: damaged.length ? 65 : 1,
+      },
+    )
+  }
+  return { entry, damaged }
 }

@@ -2,7 +2,7 @@
 // healthy at the tag it runs; a config whose shared mount is missing is refused with nothing deployed.
 // recover-core: in the tests' own core project (world.ts, never lab/config's ktrdr-core): back up, lose the
 // db container and its volume and the compose directory, recover, and the data is back.
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -20,6 +20,14 @@ const fingerprint = () =>
   TABLES.map((t) =>
     w.sql(`SELECT '${t} ' || count(*) || ' ' || coalesce(sum(hashtextextended(x::text, 0)), 0) FROM ${t} x`),
   ).join('\n')
+
+function flipByte(path: string): void {
+  const fd = openSync(path, 'r+')
+  const at = Math.floor(statSync(path).size / 2)
+  const byte = Buffer.alloc(1)
+  readSync(fd, byte, 0, 1, at)
+  writeSync(fd, Buffer.from([byte[0]! ^ 0x01]), 0, 1, at)
+}
 
 test.before(() => {
   sh('make', ['-s', 'setup'])
@@ -71,8 +79,17 @@ INSERT INTO bars SELECT t, 'EURUSD', random() ` +
       `timestamptz '2026-01-04' - interval '1 minute', interval '1 minute') t;`,
   )
   const before = fingerprint()
-  const b = w.make('backup')
+  // Two backups: the intact one (taken an hour ago, by NOW=) and a newer one that is damaged on disk.
+  const b = w.make('backup', { NOW: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z') })
   assert.is(b.code, 0, b.stdout + b.stderr)
+  const intact = /ktrdr-\d{8}T\d{6}Z\.dump/.exec(b.stdout)?.[0]
+  assert.ok(intact, b.stdout)
+  w.sql("INSERT INTO strategies (name) VALUES ('after the first backup')")
+  const b2 = w.make('backup')
+  assert.is(b2.code, 0, b2.stdout + b2.stderr)
+  const newest = /ktrdr-\d{8}T\d{6}Z\.dump/.exec(b2.stdout)?.[0]
+  assert.ok(newest && newest !== intact, b2.stdout)
+  flipByte(join(w.backups, newest!))
   // The core is lost: containers, the db volume, and the host's /opt/<project> (a fresh LXC has none of them).
   assert.is(w.dc('down', '-v', '-t', '5').code, 0)
   w.onCore(['rm', '-rf', dirname(w.compose)])
@@ -109,9 +126,26 @@ INSERT INTO bars SELECT t, 'EURUSD', random() ` +
   const r = w.make('recover-core', { TAG, YES: '1' }, { timeout: 180_000 })
   console.log(`    recover-core took ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   assert.is(r.code, 0, r.stdout + r.stderr)
+  // The damaged newest is checked before anything is deployed, named, and skipped for the intact older one.
+  assert.match(r.stdout, `warning: ${newest} (taken `)
+  assert.match(r.stdout, 'is DAMAGED: its sha256 differs from the manifest; skipped')
+  assert.match(r.stdout, `warning: restoring the older ${intact} instead: writes since`)
+  assert.ok(
+    r.stdout.indexOf(`Newest intact backup: ${intact}`) < r.stdout.indexOf('Start the database alone'),
+    'the backup is chosen before the db is deployed',
+  )
+  // The core's timers are checked last: the lab's core has no ktrdr-ops checkout, so each is reported, with its fix.
+  assert.match(r.stdout, /timer {5}ktrdr-backup\.timer NOT installed/)
+  assert.match(
+    r.stdout,
+    new RegExp(
+      'warning: ktrdr-backup\\.timer is NOT installed on ktrdr-core: ktrdr-ops is not built at /opt/ktrdr-ops ' +
+        'on this host .*nothing backs the database up: make install-backup-timer',
+    ),
+  )
   for (const step of [
     /shared mount .* are there/,
-    /Newest verified backup: ktrdr-\d{8}T\d{6}Z\.dump/,
+    new RegExp(`Newest intact backup: ${intact} \\(.*, sha256 ok\\); skipped as DAMAGED .*: ${newest}`),
     /Deploy core on ktrdr-core: db at/,
     /Restored ktrdr-.*\.dump into ktrdr_restore_/,
     /Swap ktrdr_restore_\S+ in as ktrdr/,

@@ -135,6 +135,8 @@ test('the install body binds the units and calls install_timer (exact text)', ()
     "timer_text=$'[Timer]\\n'",
     'ops_dir=/opt/ktrdr-ops',
     'config=lab/config',
+    'scripts=(backup)',
+    'ensure=0',
     'install_timer',
   ])
 })
@@ -175,7 +177,9 @@ test('root / reloads systemd, enables --now and reports the next run (in a mount
     lib: TIMER_LIB,
     body: installTimerLines({ service: '[Service]\n', timer: '[Timer]\n', ...opsTree('/', tempRoot()) }, '/'),
   })
-  const r = spawnSync('unshare', ['--mount', 'bash', '-c', 'mount -t tmpfs t /etc/systemd && bash -s'], {
+  // systemd runs there: /run/systemd/system exists (a tmpfs over /run in the namespace says so).
+  const inNs = 'mount -t tmpfs t /etc/systemd && mount -t tmpfs t /run && mkdir -p /run/systemd/system && bash -s'
+  const r = spawnSync('unshare', ['--mount', 'bash', '-c', inNs], {
     input: script,
     encoding: 'utf8',
     env: { ...process.env, PATH: s.path },
@@ -187,6 +191,91 @@ test('root / reloads systemd, enables --now and reports the next run (in a mount
     'systemctl list-timers ktrdr-backup.timer --no-pager',
   ])
   assert.match(r.stdout, '::ktrdr next Tue 2026-12-02 02:00:00 UTC 5h left')
+})
+
+test('root / without systemd running: refused before anything is written, with the cron way named', () => {
+  const s = stubs({ systemctl: '', 'systemd-analyze': '' })
+  const script = renderScript({
+    lib: TIMER_LIB,
+    body: installTimerLines({ service: '[Service]\n', timer: '[Timer]\n', ...opsTree('/', tempRoot()) }, '/'),
+  })
+  const r = spawnSync(
+    'unshare',
+    ['--mount', 'bash', '-c', 'mount -t tmpfs t /etc/systemd && mount -t tmpfs t /run && bash -s'],
+    {
+      input: script,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: s.path },
+    },
+  )
+  assert.is(r.status, 1, r.stdout + r.stderr)
+  assert.match(
+    r.stdout,
+    '::ktrdr failed systemd is not running on this host (no /run/systemd/system): schedule the job with cron',
+  )
+  assert.equal(s.calls(), [], 'no systemctl call, nothing verified or installed')
+})
+
+test('ensure: a timer installed with the same text and enabled is left alone; a changed one is installed again', () => {
+  // systemctl --root=R enable U, as systemd does it: the wants symlink.
+  const wants = 'w="${1#--root=}/etc/systemd/system/timers.target.wants"; mkdir -p "$w" && ln -sfn "../$3" "$w/$3"'
+  const s = stubs({ systemctl: wants, 'systemd-analyze': '' })
+  const root = tempRoot()
+  const run = (service: string) =>
+    spawnSync('bash', ['-s'], {
+      input: renderScript({
+        lib: TIMER_LIB,
+        body: installTimerLines({ service, timer: '[Timer]\n', ...opsTree(root) }, root, true),
+      }),
+      encoding: 'utf8',
+      env: { ...process.env, PATH: s.path },
+    })
+  const first = run('[Service]\n')
+  assert.is(first.status, 0, first.stderr)
+  assert.match(first.stdout, '::ktrdr installed')
+  const calls = s.calls().length
+  const again = run('[Service]\n')
+  assert.is(again.status, 0, again.stderr)
+  assert.match(again.stdout, '::ktrdr unchanged ktrdr-backup.timer: installed with this text and enabled')
+  assert.not.match(again.stdout, '::ktrdr installed')
+  assert.is(s.calls().length, calls, 'no systemd call when nothing changes')
+  const changed = run('[Service]\nNice=5\n')
+  assert.match(changed.stdout, '::ktrdr installed')
+  assert.is(readFileSync(join(units(root), 'ktrdr-backup.service'), 'utf8'), '[Service]\nNice=5\n')
+})
+
+test('install-snapshot-timer LOCAL=1 ROOT=…: both its scripts checked, RequiresMountsFor the snapshot source', () => {
+  const root = tempRoot()
+  const missing = make('install-snapshot-timer', { CONFIG: LAB, ROOT: root, LOCAL: '1' })
+  assert.is.not(missing.code, 0)
+  assert.match(missing.stderr, 'ktrdr-ops is not built at /opt/ktrdr-ops on this host (no dist/snapshot.mjs)')
+  for (const f of ['dist/snapshot.mjs', 'lab/config/stack-config.yml']) {
+    mkdirSync(dirname(join(root, 'opt/ktrdr-ops', f)), { recursive: true })
+    writeFileSync(join(root, 'opt/ktrdr-ops', f), '')
+  }
+  const noPrune = make('install-snapshot-timer', { CONFIG: LAB, ROOT: root, LOCAL: '1' })
+  assert.match(noPrune.stderr, '(no dist/snapshot-prune.mjs)')
+  writeFileSync(join(root, 'opt/ktrdr-ops/dist/snapshot-prune.mjs'), '')
+  const r = make('install-snapshot-timer', { CONFIG: LAB, ROOT: root, LOCAL: '1' })
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, /Installed ktrdr-snapshot\.timer on local \(under .*, enabled offline\)/)
+  const service = readFileSync(join(units(root), 'ktrdr-snapshot.service'), 'utf8')
+  assert.match(service, /^RequiresMountsFor=\/srv\/ktrdr-shared$/m)
+  assert.match(service, /^ExecStart=\/usr\/bin\/env node dist\/snapshot\.mjs --local --config lab\/config$/m)
+  assert.match(service, /^ExecStart=\/usr\/bin\/env node dist\/snapshot-prune\.mjs --local --config lab\/config$/m)
+  assert.match(service, /^#ExecStart=\/usr\/bin\/env node dist\/snapshot-copy\.mjs --local --config lab\/config$/m)
+  assert.match(readlinkSync(join(units(root), 'timers.target.wants/ktrdr-snapshot.timer')), /ktrdr-snapshot\.timer$/)
+})
+
+test('install-snapshot-timer: a config without a snapshots: section is refused', () => {
+  const cfg = configCopy([{ file: 'stack-config.yml', from: /\nsnapshots:.*(\n[ #].*)*/, to: '' }], LAB)
+  try {
+    const r = make('install-snapshot-timer', { CONFIG: cfg, ROOT: tempRoot(), LOCAL: '1' })
+    assert.is.not(r.code, 0)
+    assert.match(r.stderr, /snapshots/)
+  } finally {
+    rmSync(cfg, { recursive: true, force: true })
+  }
 })
 
 test('the cron line in docs/backup.md and the timer template is CRON_LINE', () => {
