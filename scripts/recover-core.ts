@@ -15,6 +15,7 @@ import { checkTag } from '../lib/deploy/plan.ts'
 import { OpsError, UsageError } from '../lib/errors.ts'
 import { type RecoverCoreCtx, recoverCheckTasks, recoverCoreTasks } from '../lib/recover/core.ts'
 import { RECOVER_FLAGS } from '../lib/recover/flags.ts'
+import { recoverTag } from '../lib/recover/tag.ts'
 import { dropScratch } from '../lib/restore/run.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
 import { formatAge } from '../lib/snapshot/clock.ts'
@@ -44,8 +45,10 @@ await main(
     ],
   },
   async (flags) => {
-    const tag = checkTag(flags.tag as string | undefined)
+    if (flags.tag !== undefined) checkTag(flags.tag as string)
     const cfg = loadConfig(flags.config as string | undefined)
+    const { tag, from } = recoverTag(flags.tag as string | undefined, cfg, 'core', 'backend')
+    if (from) say(from)
     const provider = chooseProvider(cfg, flags['secrets-provider'] as string | undefined)
     const opsDir = flags['ops-dir'] as string
     if (!opsDir.startsWith('/')) throw new UsageError(`--ops-dir must be an absolute path: ${opsDir}`)

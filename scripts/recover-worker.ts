@@ -10,6 +10,7 @@ import { checkTag, planWorkers } from '../lib/deploy/plan.ts'
 import { UsageError } from '../lib/errors.ts'
 import { type DeployCtx, deployTasks, preflightTask } from '../lib/recover/deploy-host.ts'
 import { RECOVER_FLAGS } from '../lib/recover/flags.ts'
+import { recoverTag } from '../lib/recover/tag.ts'
 import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
 
@@ -27,7 +28,7 @@ await main(
     ],
   },
   async (flags) => {
-    const tag = checkTag(flags.tag as string | undefined)
+    if (flags.tag !== undefined) checkTag(flags.tag as string)
     const cfg = loadConfig(flags.config as string | undefined)
     if (!flags.node)
       throw new UsageError(
@@ -35,6 +36,8 @@ await main(
         `the nodes are ${cfg.nodes.map((n) => n.name).join(', ')} (${cfg.files.workers})`,
       )
     const node = findNode(cfg, flags.node as string)
+    const { tag, from } = recoverTag(flags.tag as string | undefined, cfg, `node ${node.name}`)
+    if (from) say(from)
     const d = planWorkers(cfg, node, tag)
     const target = sshTarget(cfg, d.host)
     const exec = sshExecutor(target)
@@ -64,6 +67,7 @@ await main(
       process.off('SIGTERM', onSignal)
       await closeConnections([target])
     }
+    for (const w of ctx.warnings ?? []) say(`warning: ${w}`)
     say(
       `recovered ${d.label} on ${d.host.name}: ${d.services.join(', ')} healthy at ${tag}; ` +
         `check with make status NODE=${node.name}`,

@@ -7,6 +7,7 @@ import { loadConfig } from '../lib/config/load.ts'
 import { hostOf, selectNodes } from '../lib/config/model.ts'
 import { renderScript } from '../lib/job/render.ts'
 import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
+import { describeRecord, lastDeployed, readRecords, recordsFile } from '../lib/records/workstation.ts'
 import { parseStatus, type StackStatus, statusScript, tagOf } from '../lib/status/remote.ts'
 
 await main(
@@ -55,17 +56,27 @@ await main(
       { concurrent: true, exitOnError: false },
     ).catch(() => undefined)
     await closeConnections(targets)
+    // What this workstation recorded, for a host that cannot tell (lost, unreachable, or its stack gone).
+    const { records } = readRecords(cfg)
+    const recorded = (label: string) => {
+      const { ok, latest } = lastDeployed(records, label)
+      if (!latest) return `  recorded on this workstation: no deploy of ${label} (${recordsFile()})`
+      const last = `  recorded on this workstation: last deploy ${describeRecord(latest)}`
+      return ok && ok !== latest ? `${last}\n  recorded: last successful ${describeRecord(ok)}` : last
+    }
     let drift = 0
     for (const s of stacks) {
       const r = results.get(s.label)
       say('')
       if (!r || r instanceof Error) {
         say(`${s.label} (${s.host.name}): unreachable`)
+        say(recorded(s.label))
         drift++
         continue
       }
       if (r.absent) {
         say(`${s.label} (${s.host.name}): not deployed (${s.path} absent)`)
+        if (lastDeployed(records, s.label).latest) say(recorded(s.label))
         continue
       }
       const expected = (flags.tag as string | undefined) ?? r.fileTag

@@ -5,7 +5,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# The deploy records the make targets keep on "this workstation" (lib/records/workstation.ts) go to a
+# directory of the run's own, never the operator's ~/.local/state.
+KTRDR_STATE_DIR=$(mktemp -d)
+export KTRDR_STATE_DIR
+trap 'rm -f "$log"; rm -rf "$KTRDR_STATE_DIR"' EXIT
 node_modules/.bin/tsx node_modules/uvu/bin.js tests "${1:-\\.test\\.ts\$}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 plain=$(sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log")

@@ -12,6 +12,7 @@ import type { SecretProvider } from '../secrets/provider.ts'
 import { readSecrets, requestsFor } from '../contract/read.ts'
 import type { SecretValues } from '../secrets/secret.ts'
 import { OpsError } from '../errors.ts'
+import { keepRecords } from '../records/workstation.ts'
 import { deployOutcome, interruptedOutcome, preflightFailure } from './outcome.ts'
 import type { HostDeploy } from './plan.ts'
 import { events, onStepLine } from '../job/protocol.ts'
@@ -43,6 +44,10 @@ interface Ctx {
   current: Set<string>
   /** `warn` events of the hosts' runs (a lock that was forced, …): printed before the summary. */
   warnings: string[]
+  /** The registry's digest of each of a host's images, asked at preflight (for the deploy record). */
+  digests: Map<string, Map<string, string>>
+  /** How each host's deploy ended, once its deploy script was sent (ok, rolled-back, failed, interrupted). */
+  results: Map<string, string>
 }
 
 export async function runDeploy(
@@ -77,7 +82,15 @@ export async function runDeploy(
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
-  const ctx: Ctx = { secrets: new Map(), failed: new Map(), done: new Map(), current: new Set(), warnings: [] }
+  const ctx: Ctx = {
+    secrets: new Map(),
+    failed: new Map(),
+    done: new Map(),
+    current: new Set(),
+    warnings: [],
+    digests: new Map(),
+    results: new Map(),
+  }
   const fail = (d: HostDeploy, e: unknown) =>
     ctx.failed.set(
       d.label,
@@ -124,6 +137,7 @@ export async function runDeploy(
               try {
                 // The registry is asked while the host's checks finish: both only read.
                 const digests = new Map<string, string>()
+                c.digests.set(d.label, digests)
                 const registry = Promise.all(
                   d.images.map(async (image) => {
                     const digest = await tagDigest(
@@ -180,11 +194,19 @@ export async function runDeploy(
                 const session = sessions.get(d.label)!
                 // stdin stays open: see renderScript's watcher
                 session.send(renderScript(deployScript(cfg, d, opts, c.secrets, c.current.has(d.label))))
+                c.results.set(d.label, 'failed')
                 const out = await session.done
                 for (const e of events(out.stdout)) if (e.event === 'warn') c.warnings.push(`${d.label}: ${e.detail}`)
-                if (interrupted) throw interruptedOutcome(d, out, repairCommand(d, opts))
+                if (interrupted) {
+                  c.results.set(d.label, 'interrupted')
+                  throw interruptedOutcome(d, out, repairCommand(d, opts))
+                }
                 const outcome = deployOutcome(d, out)
-                if (outcome.status === 'rolled-back') throw outcome.error
+                if (outcome.status === 'rolled-back') {
+                  c.results.set(d.label, 'rolled-back')
+                  throw outcome.error
+                }
+                c.results.set(d.label, 'ok')
                 c.done.set(
                   d.label,
                   `ok (tag ${opts.tag}; ${d.services.join(', ')}; ` +
@@ -216,6 +238,8 @@ export async function runDeploy(
     for (const d of deploys) if (ctx.failed.has(d.label) || !ctx.done.has(d.label)) sessions.get(d.label)!.end()
     await Promise.all([...sessions.values()].map((s) => s.done))
   }
+  const kept = keepRecords(cfg, deploys, opts.tag, ctx.results, ctx.digests)
+  if (kept) ctx.warnings.push(kept)
   say('')
   for (const w of ctx.warnings) warn(w)
   say('summary:')

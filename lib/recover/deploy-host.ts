@@ -4,6 +4,7 @@
 import type { ListrTask } from 'listr2'
 import type { Config } from '../config/model.ts'
 import { deployOutcome, preflightFailure } from '../deploy/outcome.ts'
+import { keepRecords } from '../records/workstation.ts'
 import type { HostDeploy } from '../deploy/plan.ts'
 import { onStepLine } from '../job/protocol.ts'
 import { type DeployOptions, deployScript, preflightScript } from '../deploy/scripts.ts'
@@ -18,6 +19,8 @@ import type { SecretValues } from '../secrets/secret.ts'
 export interface DeployCtx {
   secrets?: SecretValues
   deployed?: string[]
+  /** Said after the tree (a deploy record this workstation could not keep). */
+  warnings?: string[]
 }
 
 /** Read-only: SSH, docker, compose v2 and the shared mount on the host (the deploy preflight). */
@@ -55,6 +58,11 @@ export function deployTasks<C extends DeployCtx>(
   exec: Executor,
   signal: AbortSignal,
 ): ListrTask<C>[] {
+  const digests = new Map<string, string>()
+  const record = (c: C, result: string) => {
+    const w = keepRecords(cfg, [d], o.tag, new Map([[d.label, result]]), new Map([[d.label, digests]]))
+    if (w) c.warnings = [...(c.warnings ?? []), w]
+  }
   return [
     {
       title: `Read ${requestsFor(d.planned).length} secrets with ${provider.name}`,
@@ -67,11 +75,16 @@ export function deployTasks<C extends DeployCtx>(
       title: `Image tag ${o.tag} in the registry`,
       skip: () => (d.images.length ? false : 'no image of ours in this step'),
       task: async (c) => {
-        for (const image of d.images)
-          if ((await tagDigest(image, cfg.stack.registry.username, c.secrets!.get('REGISTRY_PASSWORD')!)) === undefined)
-            throw new OpsError(`${d.label}: image ${image} is not in the registry`, {
-              hint: 'build and push it first (CI does on merge to main), or pick an existing TAG',
-            })
+        for (const image of d.images) {
+          const digest = await tagDigest(image, cfg.stack.registry.username, c.secrets!.get('REGISTRY_PASSWORD')!)
+          if (digest !== undefined) {
+            digests.set(image, digest)
+            continue
+          }
+          throw new OpsError(`${d.label}: image ${image} is not in the registry`, {
+            hint: 'build and push it first (CI does on merge to main), or pick an existing TAG',
+          })
+        }
       },
     },
     {
@@ -80,16 +93,27 @@ export function deployTasks<C extends DeployCtx>(
         `(locked, health-checked, rolled back on failure)`,
       task: async (c, t) => {
         const onLine = onStepLine((step) => (t.output = step))
-        const out = await exec.run(renderScript(deployScript(cfg, d, o, c.secrets!)), {
-          holdStdin: true,
-          signal,
-          onLine,
-        })
-        if (signal.aborted)
+        let out: Awaited<ReturnType<Executor['run']>>
+        try {
+          out = await exec.run(renderScript(deployScript(cfg, d, o, c.secrets!)), { holdStdin: true, signal, onLine })
+        } catch (e) {
+          record(c, 'failed')
+          throw e
+        }
+        if (signal.aborted) {
+          record(c, 'interrupted')
           throw new OpsError(`${d.label}: interrupted; the remote shell was ended and its lock released`, {
             exitCode: 130,
           })
-        const outcome = deployOutcome(d, out)
+        }
+        let outcome: ReturnType<typeof deployOutcome>
+        try {
+          outcome = deployOutcome(d, out)
+        } catch (e) {
+          record(c, 'failed')
+          throw e
+        }
+        record(c, outcome.status === 'ok' ? 'ok' : 'rolled-back')
         if (outcome.status === 'rolled-back') throw outcome.error
         c.deployed = [...(c.deployed ?? []), `${d.label}: ${d.services.join(', ')} healthy at ${o.tag}`]
       },

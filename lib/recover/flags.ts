@@ -6,7 +6,8 @@ export const RECOVER_FLAGS: Record<string, FlagSpec> = {
   tag: {
     ...DEPLOY_FLAGS.tag!,
     description:
-      'image tag to deploy, e.g. sha-a1b2c3d (required: the tag the stack ran before the loss; make status shows it)',
+      'image tag to deploy, e.g. sha-a1b2c3d (default: the last successful deploy this workstation recorded; ' +
+      'make status shows it)',
   },
   'force-unlock': DEPLOY_FLAGS['force-unlock']!,
   'health-timeout': DEPLOY_FLAGS['health-timeout']!,
