@@ -11,7 +11,7 @@ import {
   timerLine,
   timerScript,
 } from '../lib/backup/inventory.ts'
-import { listLines, statusVerdict } from '../lib/backup/status.ts'
+import { drillLine, listLines, statusVerdict } from '../lib/backup/status.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { jobFailure } from '../lib/job/failure.ts'
 
@@ -43,6 +43,7 @@ await main(
       const v = statusVerdict(entries, cfg.stack.backups.status_max_age_hours, now)
       say(v.line)
       say(timerLine((await t.run(timerScript(cfg))).stdout))
+      say(drillLine(entries, now))
       say('')
       say(`backups in ${cfg.stack.shared.host_path}/${cfg.stack.backups.subdir} on ${t.name}:`)
       for (const l of listLines(entries, now)) say(l)

@@ -8,6 +8,9 @@ import { formatComparison } from '../lib/backup/manifest.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { runTree } from '../lib/cli/tree.ts'
 import { chooseBackup } from '../lib/restore/choose.ts'
+import { type DrillRecord, drillRecordScript } from '../lib/backup/drills.ts'
+import { OpsError } from '../lib/errors.ts'
+import { EXIT } from '../lib/job/protocol.ts'
 import { dropScratch, type RestoreCtx, restoreTasks, survey } from '../lib/restore/run.ts'
 
 await main(
@@ -26,6 +29,14 @@ await main(
     try {
       const s = await survey(cfg, t, cfg.stack.database.name)
       const entry = chooseBackup(s.entries, flags.file as string | undefined, backupDirs(cfg).host)
+      // The drill's result is kept beside the backups, pass or fail (backup-status reads it).
+      const keep = async (result: DrillRecord['result'], detail: string) => {
+        const out = await t.run(
+          drillRecordScript(cfg, { time: new Date().toISOString(), file: entry.file, result, detail }),
+        )
+        if (out.exitCode !== 0)
+          say(`warning: the drill's result was not recorded in ${backupDirs(cfg).host}/.drills.log`)
+      }
       try {
         await runTree<RestoreCtx>(
           restoreTasks(cfg, t, {
@@ -38,12 +49,19 @@ await main(
           }),
           ctx,
         )
+      } catch (e) {
+        // The backup's fault (damaged, or restores to other data than its manifest's) or the drill's own.
+        const code = e instanceof OpsError ? e.exitCode : 1
+        if (!t.signal.aborted)
+          await keep(code === EXIT.corrupt || code === EXIT.mismatch ? 'failed' : 'error', (e as Error).message)
+        throw e
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(l)
         for (const w of ctx.warnings ?? []) say(`warning: ${w}`)
         const note = await dropScratch(cfg, t, ctx).catch((e) => say(`warning: ${(e as Error).message}`))
         if (note) say(`note: ${note}`)
       }
+      await keep('passed', 'rows, chunks and checksums equal the manifest')
       say(`drill passed: ${entry.file} restores to exactly what its manifest records`)
       return 0
     } finally {

@@ -174,6 +174,14 @@ inventory() {
     IFS= read -r -N 1000000 text <"$m" || true
     printf '::ktrdr manifest %s %s\n' "${m##*/}" "${text//$'\n'/}"
   done
+  # The restore drills' results (drill_record), newest last: one JSON line each.
+  if [ -f "$dir/.drills.log" ]; then tail -n 200 "$dir/.drills.log" | sed 's/^/::ktrdr drill /'; fi
+}
+
+# drill_record: append drill_line (one JSON line: time, file, result, detail) to the drill log beside the
+# backups, a hidden file no listing or prune takes for a backup.
+drill_record() {
+  printf '%s\n' "$drill_line" >>"$dir/.drills.log"
 }
 
 # timer_state: whether the daily backup timer is installed and enabled here, and when it last ran (systemd's

@@ -7,6 +7,7 @@ import { bind, type ScriptParts } from '../job/render.ts'
 import { areaVars, BACKUP_LIB } from './job.ts'
 import { DUMP_RE, LEGACY_RE, parseStamp } from './layout.ts'
 import { type Manifest, parseManifest } from './manifest.ts'
+import { type DrillRecord, lastDrills, parseDrills } from './drills.ts'
 
 export interface BackupEntry {
   /** <base> for our dumps; the file name for the design's .sql.gz dumps. */
@@ -22,6 +23,8 @@ export interface BackupEntry {
   problem?: string
   /** The dump's sha256 was compared with its manifest's by this run (backup-status): true = it matched. */
   checkedNow?: boolean
+  /** Its last restore drill (make backup-verify), when it had one. */
+  drill?: DrillRecord
   kind: 'daily' | 'pre-restore' | 'legacy'
 }
 
@@ -81,6 +84,15 @@ export function parseInventory(stdout: string): BackupEntry[] {
       else Object.assign(entry, { manifest, verified: true, time: new Date(manifest.time), kind: manifest.kind })
     }
     out.push(entry)
+  }
+  // A backup whose last drill failed is not verified, whatever its manifest says.
+  const drills = lastDrills(parseDrills(stdout))
+  for (const e of out) {
+    e.drill = drills.get(e.file)
+    if (e.drill?.result === 'failed' && e.verified) {
+      e.verified = false
+      e.problem = `its last restore drill failed (${e.drill.time}): ${e.drill.detail}`
+    }
   }
   return out.sort((a, b) => b.time.getTime() - a.time.getTime() || b.name.localeCompare(a.name))
 }

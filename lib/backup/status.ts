@@ -10,10 +10,11 @@ export function ageText(ms: number): string {
 export function listLines(entries: BackupEntry[], now: Date): string[] {
   if (!entries.length) return ['  (no backups)']
   return entries.map((e, i) => {
+    const drilled = e.drill?.result === 'passed' ? `; restore drill passed ${e.drill.time}` : ''
     const state = e.verified
       ? e.checkedNow
-        ? 'verified: sha256 matches its manifest (checked now)'
-        : 'verified at backup time (sha256 recorded; checked again before any restore)'
+        ? `verified: sha256 matches its manifest (checked now)${drilled}`
+        : `verified at backup time (sha256 recorded; checked again before any restore)${drilled}`
       : `NOT verified: ${e.problem}`
     return (
       `  ${String(i + 1).padStart(2)}. ${e.time.toISOString().replace('.000Z', 'Z')}  ` +
@@ -21,6 +22,20 @@ export function listLines(entries: BackupEntry[], now: Date): string[] {
       `${humanSize(e.size).padStart(9)}  ${e.kind.padEnd(11)} ${e.file}  ${state}`
     )
   })
+}
+
+/** When the newest verified backup (and any backup) was last drilled, in one line. */
+export function drillLine(entries: BackupEntry[], now: Date): string {
+  const drilled = entries.filter((e) => e.drill).sort((a, b) => b.drill!.time.localeCompare(a.drill!.time))
+  if (!drilled.length) return 'restore drill: never run on these backups — make backup-verify (docs/backup.md)'
+  const d = drilled[0]!.drill!
+  const ago = ageText(now.getTime() - Date.parse(d.time))
+  const n = newestVerified(entries)
+  const newest = n && n.drill?.result !== 'passed' ? `; the newest verified backup ${n.file} has not been drilled` : ''
+  return (
+    `restore drill: last run ${d.time} (${ago} ago) on ${d.file}: ${d.result.toUpperCase()}` +
+    `${d.result === 'passed' ? '' : ` (${d.detail})`}${newest}`
+  )
 }
 
 export interface StatusVerdict {

@@ -180,6 +180,35 @@ test('backup-verify: drill passes; a manifest that disagrees fails non-zero', ()
   const bad = w.make('backup-verify', { FILE: `${twin}.dump` })
   assert.is.not(bad.code, 0)
   assert.match(bad.stdout + bad.stderr, /MISMATCH/)
+  // Each drill's result is kept beside the backups: status says when each was drilled, and the one whose drill
+  // failed is not verified any more (nor chosen by a restore).
+  const s = w.make('backup-status')
+  assert.match(
+    s.stdout,
+    new RegExp(
+      `^restore drill: last run \\S+ \\([\\d.]+ h ago\\) on ${twin}\\.dump: FAILED \\(drill: the restored copy differs`,
+      'm',
+    ),
+  )
+  assert.match(
+    s.stdout,
+    new RegExp(`${base}\\.dump {2}verified: sha256 matches its manifest \\(checked now\\); restore drill passed `),
+  )
+  assert.match(
+    s.stdout,
+    new RegExp(`${twin}\\.dump {2}NOT verified: its last restore drill failed \\(\\S+\\): drill: the restored copy`),
+  )
+  const log = readFileSync(join(w.backups, '.drills.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+  assert.equal(
+    log.slice(-2).map((d) => [d.file, d.result]),
+    [
+      [`${base}.dump`, 'passed'],
+      [`${twin}.dump`, 'failed'],
+    ],
+  )
   removeBackup(twin)
 })
 
