@@ -2,14 +2,18 @@
 # system on a loop device of the lab's own ($LAB_DIR/shared.img, sparse), mounted at $LAB_DIR/shared-fs, with
 # the export as a subvolume (ktrdr-shared; $LAB_DIR/shared points at it) and the snapshots beside it
 # (.snapshots/ktrdr-shared): so lab/config's snapshots: section is the homelab's, as it is. Each host
-# bind-mounts the export at shared.host_path; the core also at shared.export_path, and the snapshot
-# directory at /srv/.snapshots (lab/parts/anchor.sh).
+# bind-mounts the export at shared.host_path; the core also at shared.export_path, the snapshot
+# directory at /srv/.snapshots (lab/parts/anchor.sh), and the stand-in for the homelab's second disk at
+# /mnt/usb/ktrdr-shared (a directory of the same btrfs, so `make snapshot-copy TO=/mnt/usb/ktrdr-shared`
+# sends and receives as to a USB disk; what it cannot rehearse is losing the first disk alone).
 SHARED_IMG="$LAB_DIR/shared.img"
 SHARED_FS="$LAB_DIR/shared-fs"
 EXPORT_SRC="$SHARED_FS/ktrdr-shared"
 SNAPSHOTS_SRC="$SHARED_FS/.snapshots"
 SHARED_SIZE=${KTRDR_LAB_SHARED_SIZE:-4G}
 SNAPSHOTS_DIR=$(config_value stack-config.yml snapshots.dir)
+OFFSITE_SRC="$SHARED_FS/offsite/ktrdr-shared"
+OFFSITE_DIR=/mnt/usb/ktrdr-shared
 
 shared_up() {
   if ! mountpoint -q "$SHARED_FS"; then
@@ -25,7 +29,7 @@ shared_up() {
     echo "$SHARED_FS $dev" >>"$LAB_DIR/mounts.list"
   fi
   [[ -d $EXPORT_SRC ]] || btrfs subvolume create "$EXPORT_SRC" >/dev/null
-  install -d -m 0755 "$SNAPSHOTS_SRC/ktrdr-shared"
+  install -d -m 0755 "$SNAPSHOTS_SRC/ktrdr-shared" "$OFFSITE_SRC"
   # Owned by who writes there once the images are built (images.sh: shared_owners), never world-writable.
   install -d -m 0755 "$EXPORT_SRC/db-backups" "$EXPORT_SRC/results"
   ln -sfn "$EXPORT_SRC" "$LAB_DIR/shared"
@@ -37,6 +41,7 @@ host_binds() {
   [[ $1 == "$CORE_HOST" ]] || return 0
   echo "$EXPORT_SRC $SHARED_EXPORT_PATH"
   [[ -z $SNAPSHOTS_DIR ]] || echo "$SNAPSHOTS_SRC/ktrdr-shared $SNAPSHOTS_DIR"
+  echo "$OFFSITE_SRC $OFFSITE_DIR"
 }
 
 # shared_mount_up NAME DIR: each bind of the host again where it is gone (a test may have unmounted one).
