@@ -83,6 +83,22 @@ function requiredMount(cfg: Config, spec: TimerSpec): string | undefined {
 }
 
 /**
+ * What the sandboxed service may write (ProtectSystem=strict makes the rest read-only): the backups' shared
+ * mount, or the snapshot source and directory (and a local copy destination, '-': it may not be mounted);
+ * the lock directory always.
+ */
+export function writablePaths(cfg: Config, spec: TimerSpec): string[] {
+  if (spec.name === 'backup') return [cfg.stack.shared.host_path, '/run/lock']
+  const s = cfg.stack.snapshots
+  const out: string[] = []
+  if (s?.backend === 'btrfs') out.push(s.source, s.dir)
+  const copy = s?.copy_to
+  const local = copy?.startsWith('/') ? copy : copy?.startsWith('rsync:/') ? copy.slice('rsync:'.length) : undefined
+  if (local) out.push(`-${local}`)
+  return [...out, '/run/lock']
+}
+
+/**
  * The units for this config: RequiresMountsFor from the config, WorkingDirectory the host's ktrdr-ops
  * checkout, and the config the run was given (relative to the checkout when it lies inside it, as
  * lab/config or infra/homelab do; else its absolute path, which must exist on the host too).
@@ -97,6 +113,7 @@ export function renderTimerUnits(
   const mount = requiredMount(cfg, spec)
   const service = readFileSync(join(dir, `${spec.unit}.service`), 'utf8')
     .replace(/^RequiresMountsFor=.*\n/m, mount ? `RequiresMountsFor=${mount}\n` : '')
+    .replace(/^ReadWritePaths=.*$/m, `ReadWritePaths=${writablePaths(cfg, spec).join(' ')}`)
     .replace(/^WorkingDirectory=.*$/m, `WorkingDirectory=${opsDir}`)
     .replace(/^Documentation=.*$/m, `Documentation=file://${opsDir}/${spec.doc}`)
     .replace(/ --config \S+$/gm, ` --config ${config}`)

@@ -6,8 +6,6 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { Config } from '../config/model.ts'
-import type { HostDeploy } from '../deploy/plan.ts'
-import { operator } from '../job/operator.ts'
 
 export interface DeployRecord {
   v: 1
@@ -107,34 +105,4 @@ export function lastDeployed(
 /** One line for people: "sha-… (worker-1, worker-2) at <time> by <operator>, ok". */
 export function describeRecord(r: DeployRecord): string {
   return `${r.tag} (${r.services.join(', ')}) at ${r.time} by ${r.operator}, ${r.result}`
-}
-
-/** The workstation's copy of each host's deploy record (lib/records/workstation.ts): a warning when not kept. */
-export function keepRecords(
-  cfg: Config,
-  deploys: HostDeploy[],
-  tag: string,
-  results: Map<string, string>,
-  digests: Map<string, Map<string, string>>,
-): string | undefined {
-  const time = new Date().toISOString()
-  const who = operator()
-  return appendRecords(
-    deploys
-      .filter((d) => results.has(d.label))
-      .map((d) => ({
-        v: 1 as const,
-        time,
-        config: cfg.dir,
-        label: d.label,
-        host: d.host.name,
-        compose_path: d.composePath,
-        job: d.job,
-        tag,
-        services: d.services,
-        digests: Object.fromEntries(digests.get(d.label) ?? []),
-        operator: who,
-        result: results.get(d.label)!,
-      })),
-  )
 }

@@ -4,7 +4,7 @@
 import type { ListrTask } from 'listr2'
 import type { Config } from '../config/model.ts'
 import { deployOutcome, preflightFailure } from '../deploy/outcome.ts'
-import { keepRecords } from '../records/workstation.ts'
+import { keepRecords } from '../deploy/records.ts'
 import type { HostDeploy } from '../deploy/plan.ts'
 import { onStepLine } from '../job/protocol.ts'
 import { type DeployOptions, deployScript, preflightScript } from '../deploy/scripts.ts'

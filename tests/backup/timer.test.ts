@@ -19,7 +19,16 @@ import * as assert from 'uvu/assert'
 import { configCopy, REPO } from '../helpers/config-copy.ts'
 import { HOSTS, hostPath, onHost } from '../helpers/lab.ts'
 import { make } from '../helpers/run.ts'
-import { CRON_LINE, installTimerLines, TIMER_LIB } from '../../lib/backup/timer.ts'
+import {
+  CRON_LINE,
+  installTimerLines,
+  OPS_DIR,
+  renderTimerUnits,
+  TIMER_LIB,
+  TIMERS,
+  timersOf,
+} from '../../lib/backup/timer.ts'
+import { loadConfig } from '../../lib/config/load.ts'
 import { needs } from '../helpers/require.ts'
 import { stubs } from '../helpers/stubs.ts'
 import { renderScript } from '../../lib/job/render.ts'
@@ -277,6 +286,42 @@ test('install-snapshot-timer: a config without a snapshots: section is refused',
     rmSync(cfg, { recursive: true, force: true })
   }
 })
+
+// The units as installed for each shipped config: systemd's own checks, on the rendered text.
+for (const [name, dir] of [
+  ['lab/config', LAB],
+  ['infra/homelab', HOMELAB_DIR],
+] as const)
+  test(`${name}: both timers' units pass systemd-analyze verify, and security rates each service ≤ 5`, () => {
+    if (!hasAnalyze) return
+    const cfg = loadConfig(dir)
+    const out = tempRoot()
+    for (const spec of timersOf(cfg)) {
+      const u = renderTimerUnits(cfg, TEMPLATES, OPS_DIR, spec)
+      writeFileSync(join(out, `${spec.unit}.service`), u.service)
+      writeFileSync(join(out, `${spec.unit}.timer`), u.timer)
+      const files = [join(out, `${spec.unit}.service`), join(out, `${spec.unit}.timer`)]
+      const env = { ...process.env, SYSTEMD_LOG_LEVEL: 'err' }
+      const verify = spawnSync('systemd-analyze', ['verify', '--man=no', ...files], { encoding: 'utf8', env })
+      assert.is(verify.status, 0, verify.stderr)
+      assert.is(verify.stderr.trim(), '', `${spec.unit}: verify printed nothing`)
+      const sec = spawnSync(
+        'systemd-analyze',
+        ['security', '--offline=true', '--threshold=50', '--no-pager', files[0]!],
+        { encoding: 'utf8', env },
+      )
+      const level = /Overall exposure level for \S+: ([\d.]+)/.exec(sec.stdout)?.[1]
+      assert.ok(level, sec.stdout + sec.stderr)
+      assert.ok(Number(level) <= 5, `${spec.unit}.service exposure ${level} > 5`)
+      assert.is(sec.status, 0, sec.stdout)
+    }
+    // What each may write follows the config.
+    const backup = renderTimerUnits(cfg, TEMPLATES, OPS_DIR, TIMERS.backup).service
+    assert.match(backup, new RegExp(`^ReadWritePaths=${cfg.stack.shared.host_path} /run/lock$`, 'm'))
+    const snap = renderTimerUnits(cfg, TEMPLATES, OPS_DIR, TIMERS.snapshot).service
+    const s = cfg.stack.snapshots as { source: string; dir: string }
+    assert.match(snap, new RegExp(`^ReadWritePaths=${s.source} ${s.dir} /run/lock$`, 'm'))
+  })
 
 test('the cron line in docs/backup.md and the timer template is CRON_LINE', () => {
   assert.ok(readFileSync(join(REPO, 'docs/backup.md'), 'utf8').includes(CRON_LINE), 'docs/backup.md')
