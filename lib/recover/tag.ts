@@ -24,6 +24,8 @@ export function recoverTag(given: string | undefined, cfg: Config, label: string
   const newer = latest && latest !== ok ? `; the newest record is ${describeRecord(latest)}` : ''
   return {
     tag: checkTag(ok.tag),
-    from: `TAG ${ok.tag}: the last successful deploy of ${label} this workstation recorded: ${describeRecord(ok)}${newer}`,
+    from:
+      `TAG ${ok.tag}: the last successful deploy of ${label} this workstation recorded: ` +
+      `${describeRecord(ok)}${newer}`,
   }
 }

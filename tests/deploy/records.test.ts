@@ -113,7 +113,8 @@ test('make status on a host it cannot reach: unreachable, and what this workstat
     assert.match(r.stdout, `node B (${HOSTS.b}): unreachable`)
     assert.match(
       r.stdout,
-      'recorded on this workstation: last deploy sha-bad0001 (worker-1, worker-2, worker-3) at 2026-12-01T11:00:00.000Z',
+      'recorded on this workstation: last deploy sha-bad0001 (worker-1, worker-2, worker-3) ' +
+        'at 2026-12-01T11:00:00.000Z',
     )
     assert.match(
       r.stdout,
