@@ -23,8 +23,25 @@ import { checkTag, defaultTag, isCI, sourceUrl } from '../lib/build/tags.ts'
 import { OpsError, UsageError } from '../lib/errors.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
 import type { Secret } from '../lib/secrets/secret.ts'
+import { tagDigest } from '../lib/registry/manifest.ts'
 
 const TEMPLATES = join(import.meta.dirname, '..', 'templates')
+
+interface BuildCtx {
+  password?: Secret
+  session?: Awaited<ReturnType<typeof openSession>>
+  summary: string
+  id: string
+  present: boolean
+}
+
+/** --cache-from takes a tag CI publishes (sha-<short>) or the base's own (py3.13-v1): never a whole reference. */
+function cacheTag(tag: string | undefined): string | undefined {
+  if (tag === undefined) return undefined
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag))
+    throw new UsageError(`--cache-from takes a tag of the same image, e.g. sha-a1b2c3d: ${JSON.stringify(tag)}`)
+  return tag
+}
 
 await main(
   {
@@ -33,8 +50,9 @@ await main(
     flags: {
       image: {
         type: 'string',
-        description: 'which image (set by make build-base|build-backend|build-worker)',
+        description: 'which image',
         choices: ['base', 'backend', 'worker'],
+        make: 'the target: make build-base, build-backend, build-worker',
       },
       app: {
         type: 'string',
@@ -70,6 +88,14 @@ await main(
         description: 'where REGISTRY_PASSWORD comes from (default: provider: in secrets.yml)',
         choices: [...SECRET_PROVIDERS],
       },
+      'cache-from': {
+        type: 'string',
+        description: 'reuse the layers of this tag of the same image (CI: the previous commit, sha-<short>)',
+      },
+      'if-absent': {
+        type: 'boolean',
+        description: 'build and push only when the tag is not in the registry yet (CI: the base image)',
+      },
       'dry-run': { type: 'boolean', description: 'print the docker commands instead of running them' },
     },
     notes: [
@@ -103,6 +129,7 @@ await main(
       installUv: flags['install-uv'] as string | undefined,
       revision: facts?.head,
       source,
+      cacheFrom: cacheTag(flags['cache-from'] as string | undefined),
     })
     const host = registryHost(cfg.stack.registry.url)
     const user = (flags['registry-user'] as string | undefined) ?? cfg.stack.registry.username
@@ -114,63 +141,95 @@ await main(
       )
     const provider = chooseProvider(cfg, flags['secrets-provider'] as string | undefined)
     const wouldRun = (argv: string[]) => (dryRun ? `[dry run] would run: ${render(argv)}` : false)
-    const ctx = { password: undefined as Secret | undefined, summary: '', id: '' }
-    await runTree(
-      [
-        {
-          title: `Read REGISTRY_PASSWORD with ${provider.name}`,
-          enabled: () => Boolean(flags.push),
-          skip: () => (dryRun ? `[dry run] would read ${ref ?? '(no reference)'}` : false),
-          task: async (c) => {
-            c.password = (await provider.resolve([{ name: 'REGISTRY_PASSWORD', ref: ref! }])).get('REGISTRY_PASSWORD')
+    const ifAbsent = Boolean(flags['if-absent'])
+    if (ifAbsent && !flags.push)
+      throw new UsageError('--if-absent asks the registry before a push: pass --push too (make: IF_ABSENT=1 PUSH=1)')
+    const ctx: BuildCtx = { summary: '', id: '', present: false }
+    const built = () => (ctx.present ? `${spec.ref} is in the registry already: not built again` : false)
+    try {
+      await runTree(
+        [
+          {
+            title: `Read REGISTRY_PASSWORD with ${provider.name}`,
+            enabled: () => Boolean(flags.push),
+            skip: () => (dryRun ? `[dry run] would read ${ref ?? '(no reference)'}` : false),
+            task: async (c) => {
+              c.password = (await provider.resolve([{ name: 'REGISTRY_PASSWORD', ref: ref! }])).get('REGISTRY_PASSWORD')
+            },
           },
-        },
-        {
-          title: `Build ${spec.ref}`,
-          skip: () => wouldRun(dockerBuildArgs(spec)),
-          task: async (c, task) => {
-            const t0 = Date.now()
-            const r = await docker(dockerBuildArgs(spec), { verbose, what: `docker build of ${spec.ref}` })
-            c.summary = `${((Date.now() - t0) / 1000).toFixed(1)} s; ${cacheSummary(r.log)}`
-            task.title = `Built ${spec.ref} (${c.summary})`
+          {
+            title: `Is ${spec.ref} in the registry?`,
+            enabled: () => ifAbsent,
+            skip: () => (dryRun ? `[dry run] would ask the registry for ${spec.ref}` : false),
+            task: async (c, task) => {
+              c.present = (await tagDigest(spec.ref, user, c.password!)) !== undefined
+              task.title = c.present ? `${spec.ref} is in the registry` : `${spec.ref} is not in the registry yet`
+            },
           },
-        },
-        {
-          title: `Check the revision label of ${spec.ref}`,
-          skip: () => dryRun && '[dry run]',
-          task: async (c) => {
-            const [id = '', label = ''] = (
-              await docker(revisionLabelArgs(spec.ref), { what: 'docker image inspect' })
-            ).stdout
-              .trim()
-              .split(' ')
-            c.id = id
-            if (facts && label !== facts.head)
-              throw new OpsError(
-                `${spec.ref} carries revision "${label}", expected ${facts.head}: ` +
-                  `is ${spec.dockerfile} missing the LABEL?`,
-              )
+          {
+            // Before the build: a FROM on the registry's base and --cache-from pull with the same credentials.
+            title:
+              `Log in to ${host} as ${user} (password on stdin, kept by no file — a credential helper answers ` +
+              `from the build's and push's environment; DOCKER_CONFIG in ${tmpfsRoot()}, removed after)`,
+            enabled: () => Boolean(flags.push),
+            skip: () => (dryRun ? '[dry run]' : built()),
+            task: async (c) => {
+              c.session = await openSession(cfg.stack.registry.url, user, c.password!)
+            },
           },
-        },
-        {
-          title:
-            `Push ${spec.ref} (login to ${host} as ${user}: password on stdin, ` +
-            `kept by no file — a credential helper answers from the push's environment; ` +
-            `DOCKER_CONFIG in ${tmpfsRoot()}, removed after)`,
-          enabled: () => Boolean(flags.push),
-          skip: () => wouldRun(dockerPushArgs(spec.ref)),
-          task: async (c) => {
-            const session = await openSession(cfg.stack.registry.url, user, c.password!)
-            try {
-              await docker(dockerPushArgs(spec.ref), { verbose, env: session.env, what: `docker push of ${spec.ref}` })
-            } finally {
-              session.close()
-            }
+          {
+            title: `Build ${spec.ref}`,
+            skip: () => wouldRun(dockerBuildArgs(spec)) || built(),
+            task: async (c, task) => {
+              const t0 = Date.now()
+              const r = await docker(dockerBuildArgs(spec), {
+                verbose,
+                env: c.session?.env,
+                what: `docker build of ${spec.ref}`,
+              })
+              c.summary = `${((Date.now() - t0) / 1000).toFixed(1)} s; ${cacheSummary(r.log)}`
+              task.title = `Built ${spec.ref} (${c.summary})`
+            },
           },
-        },
-      ],
-      ctx,
-    )
+          {
+            title: `Check the revision label of ${spec.ref}`,
+            skip: () => (dryRun && '[dry run]') || built(),
+            task: async (c) => {
+              const [id = '', label = ''] = (
+                await docker(revisionLabelArgs(spec.ref), { what: 'docker image inspect' })
+              ).stdout
+                .trim()
+                .split(' ')
+              c.id = id
+              if (facts && label !== facts.head)
+                throw new OpsError(
+                  `${spec.ref} carries revision "${label}", expected ${facts.head}: ` +
+                    `is ${spec.dockerfile} missing the LABEL?`,
+                )
+            },
+          },
+          {
+            title: `Push ${spec.ref}`,
+            enabled: () => Boolean(flags.push),
+            skip: () => wouldRun(dockerPushArgs(spec.ref)) || built(),
+            task: async (c) => {
+              await docker(dockerPushArgs(spec.ref), {
+                verbose,
+                env: c.session!.env,
+                what: `docker push of ${spec.ref}`,
+              })
+            },
+          },
+        ],
+        ctx,
+      )
+    } finally {
+      ctx.session?.close()
+    }
+    if (ctx.present) {
+      say(`image: ${spec.ref} is in the registry already: not built (IF_ABSENT=1)`)
+      return
+    }
     if (dryRun) return
     say(`image: ${spec.ref}${ctx.id ? ` (${ctx.id.replace('sha256:', '').slice(0, 12)})` : ''}`)
     if (facts) say(`revision: ${facts.head}  source: ${spec.buildArgs.SOURCE}`)

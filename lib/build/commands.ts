@@ -9,12 +9,18 @@ export interface BuildSpec {
   ref: string
   buildArgs: Record<string, string>
   context: string
+  /**
+   * An earlier image of the same repository whose layers may be reused (BuildKit's registry cache): the build
+   * then also writes its own cache metadata into the image (BUILDKIT_INLINE_CACHE), so the next one can.
+   */
+  cacheFrom?: string
 }
 
-/** `docker build -f … -t … --build-arg K=V … <context>`; build args in the order given. */
+/** `docker build -f … -t … --build-arg K=V … [--cache-from R] <context>`; build args in the order given. */
 export function dockerBuildArgs(spec: BuildSpec): string[] {
   const args = Object.entries(spec.buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`])
-  return ['docker', 'build', '-f', spec.dockerfile, '-t', spec.ref, ...args, spec.context]
+  const cache = spec.cacheFrom ? ['--build-arg', 'BUILDKIT_INLINE_CACHE=1', '--cache-from', spec.cacheFrom] : []
+  return ['docker', 'build', '-f', spec.dockerfile, '-t', spec.ref, ...args, ...cache, spec.context]
 }
 
 /** The password never appears here: it goes to `docker login` on stdin. */

@@ -5,6 +5,11 @@ import type { BuildSpec, ImageKind } from './commands.ts'
 
 /** design §4.1: ktrdr-base:py3.13-v1. Bumped by hand when OS/Python/toolchain change. */
 export const DEFAULT_BASE_TAG = 'py3.13-v1'
+/**
+ * sha256 of templates/Dockerfile.base as DEFAULT_BASE_TAG was published: CI publishes a tag once
+ * (IF_ABSENT=1), so a changed Dockerfile needs the next tag. tests/build/workflow.test.ts holds them together.
+ */
+export const BASE_DOCKERFILE_SHA256 = 'bf312834e62b2573cd1ae69cbfc344bce2e0cf7aaa66193b1f2ed6c9b38afab2'
 
 export interface PlanInput {
   kind: ImageKind
@@ -22,6 +27,8 @@ export interface PlanInput {
   /** Services: full HEAD sha and repository URL for the OCI labels. */
   revision?: string
   source?: string
+  /** A tag of the same image to reuse layers from (CI: the previous commit's sha-<short>). */
+  cacheFrom?: string
 }
 
 export function buildSpec(cfg: Config, p: PlanInput): BuildSpec {
@@ -32,12 +39,14 @@ export function buildSpec(cfg: Config, p: PlanInput): BuildSpec {
     if (p.baseImage) buildArgs.BASE_IMAGE = p.baseImage
     if (p.installUv !== undefined) buildArgs.INSTALL_UV = p.installUv
     // Dockerfile.base copies nothing: the small templates directory is context enough.
-    return { dockerfile, ref, buildArgs, context: p.templates }
+    return { dockerfile, ref, buildArgs, context: p.templates, ...cache(cfg, p) }
   }
   const buildArgs = {
     BASE: imageRef(cfg, 'base', p.baseTag),
     REVISION: p.revision ?? 'unknown',
     SOURCE: p.source ?? 'unknown',
   }
-  return { dockerfile, ref, buildArgs, context: p.app }
+  return { dockerfile, ref, buildArgs, context: p.app, ...cache(cfg, p) }
 }
+
+const cache = (cfg: Config, p: PlanInput) => (p.cacheFrom ? { cacheFrom: imageRef(cfg, p.kind, p.cacheFrom) } : {})

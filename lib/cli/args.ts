@@ -10,6 +10,8 @@ export interface FlagSpec {
   default?: string
   /** For string flags: the allowed values. */
   choices?: readonly string[]
+  /** How make sets it when that is not a make variable of the same name (e.g. by the target itself). */
+  make?: string
 }
 
 export interface ScriptSpec {
@@ -62,7 +64,7 @@ export function parseFlags(spec: ScriptSpec, argv: string[]): Flags {
 export function helpText(spec: ScriptSpec): string {
   const rows = Object.entries(allFlags(spec)).map(([n, f]) => {
     const left = `--${n}${f.type === 'string' ? ` <${f.choices ? f.choices.join('|') : 'value'}>` : ''}`
-    const mk = n === 'help' ? '' : `  [make: ${makeVar(n)}=${f.type === 'string' ? '…' : '1'}]`
+    const mk = n === 'help' ? '' : `  [make: ${f.make ?? `${makeVar(n)}=${f.type === 'string' ? '…' : '1'}`}]`
     return `  ${left.padEnd(34)} ${f.description}${f.default ? ` (default: ${f.default})` : ''}${mk}`
   })
   return [

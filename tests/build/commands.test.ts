@@ -44,6 +44,27 @@ test('dockerBuildArgs: service image FROM the configured base, labels from build
   ])
 })
 
+test('dockerBuildArgs: CACHE_FROM reuses an earlier image of the same repository and writes inline cache', () => {
+  const spec = buildSpec(cfg, {
+    kind: 'backend',
+    tag: 'sha-abc1234',
+    templates: '/ops/templates',
+    app: '/src/ktrdr',
+    baseTag: 'py3.13-v1',
+    revision: 'r',
+    source: 's',
+    cacheFrom: 'sha-0ld0000',
+  })
+  assert.equal(dockerBuildArgs(spec).slice(-6), [
+    'SOURCE=s',
+    '--build-arg',
+    'BUILDKIT_INLINE_CACHE=1',
+    '--cache-from',
+    'ghcr.io/ktrdr/ktrdr-backend:sha-0ld0000',
+    '/src/ktrdr',
+  ])
+})
+
 test('dockerBuildArgs: base passes only the args given', () => {
   const plain = buildSpec(cfg, {
     kind: 'base',

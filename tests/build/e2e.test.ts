@@ -9,7 +9,7 @@ import { quote } from 'zx'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
-import { LAB_CONFIG, LAB_DIR, REGISTRY_HOST as REGISTRY, registryPassword } from '../helpers/lab.ts'
+import { GOOD_TAG, LAB_CONFIG, LAB_DIR, REGISTRY_HOST as REGISTRY, registryPassword } from '../helpers/lab.ts'
 import { make, run } from '../helpers/run.ts'
 import { STANDIN_BIN } from '../helpers/standins.ts'
 import { tempDir } from '../helpers/tmp.ts'
@@ -57,8 +57,24 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
     ci,
   )
   assert.is(base.code, 0, base.stderr)
+  // CI publishes the base only when its tag is not in the registry yet (a changed Dockerfile gets a new tag).
+  const baseVars = { CONFIG: config, PUSH: '1', BASE_IMAGE: 'ktrdr-lab/python:3.13', INSTALL_UV: '0', IF_ABSENT: '1' }
+  const again = make('build-base', baseVars, ci)
+  assert.is(again.code, 0, again.stderr)
+  assert.match(again.stdout, `image: ${REGISTRY}/ktrdr/ktrdr-base:py3.13-v1 is in the registry already: not built`)
+  assert.not.match(again.stdout, /Built /)
+  const fresh = `py3.13-e2e${Date.now()}`
+  const first = make('build-base', { ...baseVars, TAG: fresh }, ci)
+  assert.is(first.code, 0, first.stderr)
+  assert.match(first.stdout, `${REGISTRY}/ktrdr/ktrdr-base:${fresh} is not in the registry yet`)
+  assert.match(first.stdout, `pushed to ${REGISTRY}`)
+  run('docker', ['rmi', `${REGISTRY}/ktrdr/ktrdr-base:${fresh}`])
+  const noPush = make('build-base', { CONFIG: config, IF_ABSENT: '1' }, ci)
+  assert.is.not(noPush.code, 0)
+  assert.match(noPush.stderr, '--if-absent asks the registry before a push: pass --push too')
   for (const kind of ['backend', 'worker'] as const) {
-    const r = make(`build-${kind}`, vars, ci)
+    // The worker reuses the layers of an earlier image of its repository (BuildKit's registry cache).
+    const r = make(`build-${kind}`, kind === 'worker' ? { ...vars, CACHE_FROM: GOOD_TAG } : vars, ci)
     assert.is(r.code, 0, r.stderr)
     assert.match(r.stdout, `image: ${refs[kind]}`)
     assert.match(r.stdout, `revision: ${head}`)
