@@ -13,8 +13,8 @@ deps-check: setup ## fail when APP's uv.lock or requirements.lock.txt is stale v
 build-base: setup ## build ktrdr-base:py3.13-v1 [TAG= BASE_IMAGE= INSTALL_UV=0|1 PUSH=1 IF_ABSENT=1 CACHE_FROM=tag DRY_RUN=1]
 	$(call run,build) --image=base $(call flags,$(BUILD_VALUES),PUSH DRY_RUN IF_ABSENT)
 
-build-backend: setup ## build ktrdr-backend from APP [TAG=local (default sha-<HEAD>, CI only) PUSH=1 CACHE_FROM=sha-… DRY_RUN=1]
-	$(call run,build) --image=backend $(call flags,$(BUILD_VALUES),PUSH DRY_RUN)
+build-backend: setup ## build ktrdr-backend from APP [TAG=local (default sha-<HEAD>, CI only) PUSH=1 IF_ABSENT=1 CACHE_FROM=sha-… DRY_RUN=1]
+	$(call run,build) --image=backend $(call flags,$(BUILD_VALUES),PUSH DRY_RUN IF_ABSENT)
 
-build-worker: setup ## build ktrdr-worker from APP [TAG=local (default sha-<HEAD>, CI only) PUSH=1 CACHE_FROM=sha-… DRY_RUN=1]
-	$(call run,build) --image=worker $(call flags,$(BUILD_VALUES),PUSH DRY_RUN)
+build-worker: setup ## build ktrdr-worker from APP [TAG=local (default sha-<HEAD>, CI only) PUSH=1 IF_ABSENT=1 CACHE_FROM=sha-… DRY_RUN=1]
+	$(call run,build) --image=worker $(call flags,$(BUILD_VALUES),PUSH DRY_RUN IF_ABSENT)

@@ -6,6 +6,7 @@ import { planEnv } from '../contract/resolve.ts'
 import { CORE_PORTS } from '../config/schema.ts'
 import { type ComposeService, environment, extraHosts, header, network, sharedVolume, toYaml } from './common.ts'
 import { projectName } from './workers.ts'
+import { OpsError } from '../errors.ts'
 
 export interface ShippedFile {
   /** Path relative to the compose file's directory. */
@@ -42,6 +43,28 @@ export function grafanaDatasource(cfg: Config): string {
     apiVersion: 1,
     datasources: [{ name: 'Prometheus', type: 'prometheus', access: 'proxy', url, isDefault: true }],
   })
+}
+
+/** The named volumes of the enabled services: data that outlives a container. */
+function dataVolumes(enabled: string[]): Record<string, Record<string, never>> {
+  const owned: [string, string][] = [
+    ['db', 'dbdata'],
+    ['prometheus', 'prometheus-data'],
+    ['grafana', 'grafana-data'],
+  ]
+  return Object.fromEntries(owned.filter(([s]) => enabled.includes(s)).map(([, v]) => [v, {}]))
+}
+
+/** shared.nfs_clients, else the one /24 every host's address is in (a config whose hosts are not is refused). */
+export function nfsClients(cfg: Config): string {
+  if (cfg.stack.shared.nfs_clients) return cfg.stack.shared.nfs_clients
+  const nets = new Set(Object.values(cfg.stack.hosts).map((h) => `${h.address.split('.').slice(0, 3).join('.')}.0/24`))
+  if (nets.size !== 1 || [...nets][0]!.includes(':'))
+    throw new OpsError(
+      `${cfg.files.stack}: the hosts are not in one /24, so the NFS export cannot default to their subnet`,
+      { hint: 'set shared.nfs_clients: <subnet> (e.g. 192.168.50.0/24)', exitCode: 2 },
+    )
+  return [...nets][0]!
 }
 
 export function renderCoreCompose(cfg: Config, tag: string): { compose: string; files: ShippedFile[] } {
@@ -90,12 +113,18 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
     prometheus: {
       ...base([CORE_PORTS.prometheus!]),
       image: s.core.services.prometheus?.image,
-      volumes: ['./prometheus.yml:/etc/prometheus/prometheus.yml:ro'],
+      volumes: ['prometheus-data:/prometheus', './prometheus.yml:/etc/prometheus/prometheus.yml:ro'],
     },
     grafana: {
       ...base([CORE_PORTS.grafana!]),
       image: s.core.services.grafana?.image,
-      volumes: ['./grafana/provisioning:/etc/grafana/provisioning:ro'],
+      // Only when enabled: a config that leaves grafana out need not list its contract variables.
+      environment: enabledCoreServices(cfg).includes('grafana')
+        ? environment(planEnv(cfg, { environment: 'homelab', service: 'grafana' }), {
+            GRAFANA_ADMIN_PASSWORD: 'GF_SECURITY_ADMIN_PASSWORD',
+          })
+        : [],
+      volumes: ['grafana-data:/var/lib/grafana', './grafana/provisioning:/etc/grafana/provisioning:ro'],
     },
     jaeger: { ...base([CORE_PORTS.jaeger!]), image: s.core.services.jaeger?.image },
     'nfs-server': {
@@ -103,7 +132,9 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
       image: s.core.services['nfs-server']?.image,
       privileged: true,
       ...(hostMode ? { network_mode: 'host' } : { ports: [`${host.address}:${CORE_PORTS['nfs-server']}:2049`] }),
-      environment: [`NFS_EXPORT_0=/srv/ktrdr-shared *(rw,sync,no_subtree_check,no_root_squash)`],
+      // Only the hosts' subnet mounts it, and root on a client is nobody here (root_squash): the workers write
+      // as their own user; the core uses the export directly (docs/deploy.md, "Shared storage").
+      environment: [`NFS_EXPORT_0=/srv/ktrdr-shared ${nfsClients(cfg)}(rw,sync,no_subtree_check,root_squash)`],
       volumes: [`${s.shared.export_path}:/srv/ktrdr-shared`],
     },
   }
@@ -111,7 +142,7 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
   const services = Object.fromEntries(enabled.map((n) => [n, all[n]!]))
   const compose =
     header(basename(cfg.files.stack), tag) +
-    toYaml({ name: projectName(s.core.compose_path), services, volumes: { dbdata: {} } })
+    toYaml({ name: projectName(s.core.compose_path), services, volumes: dataVolumes(enabled) })
   const files: ShippedFile[] = []
   if (enabled.includes('prometheus')) files.push({ name: 'prometheus.yml', content: prometheusConfig(cfg) })
   if (enabled.includes('grafana'))

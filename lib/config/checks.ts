@@ -215,7 +215,7 @@ function checkSecretsComplete(stack: StackConfig, secrets: SecretsFile): RawIssu
     if (v?.kind !== 'secret' || v.neededBy.includes('deploy')) return
     needed.set(name, (needed.get(name) ?? new Set()).add(by))
   }
-  for (const svc of ['backend', 'db'] as const) {
+  for (const svc of ['backend', 'db', 'grafana'] as const) {
     const s = stack.core.services[svc]
     if (s && !s.disabled) for (const [n] of envEntries(s.env)) need(n, svc)
   }
@@ -227,7 +227,11 @@ function checkSecretsComplete(stack: StackConfig, secrets: SecretsFile): RawIssu
   ] as const
   for (const [section, present] of sections) {
     if (!present) continue
-    const names = [...needed.keys(), ...(section === 'secrets' ? ['REGISTRY_PASSWORD'] : [])]
+    // Dev runs the app's services only (templates/docker-compose.dev.yml): grafana's password is the homelab's.
+    const names = [
+      ...[...needed.keys()].filter((n) => section === 'secrets' || [...needed.get(n)!].some((by) => by !== 'grafana')),
+      ...(section === 'secrets' ? ['REGISTRY_PASSWORD'] : []),
+    ]
     for (const name of names)
       if (!secrets[section]?.[name])
         issues.push({

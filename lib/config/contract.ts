@@ -6,8 +6,8 @@ import type { EnvSpec } from './schema.ts'
 export type VarKind = 'plain' | 'secret' | 'topology'
 export const ENVIRONMENTS = ['dev', 'homelab', 'azure'] as const
 export type Environment = (typeof ENVIRONMENTS)[number]
-/** Who consumes a variable: the app's services, or the deploy tool itself (registry login). */
-export type Consumer = 'backend' | 'worker' | 'db' | 'deploy'
+/** Who consumes a variable: the app's services, the stack's own (grafana), or the deploy tool (registry login). */
+export type Consumer = 'backend' | 'worker' | 'db' | 'grafana' | 'deploy'
 
 export interface Target {
   environment: Environment
@@ -98,6 +98,12 @@ export const CONTRACT: readonly VarSpec[] = [
   },
   { name: 'JWT_SECRET', kind: 'secret', neededBy: ['backend'], description: 'signs the API tokens' },
   {
+    name: 'GRAFANA_ADMIN_PASSWORD',
+    kind: 'secret',
+    neededBy: ['grafana'],
+    description: "Grafana's admin password (GF_SECURITY_ADMIN_PASSWORD; not the app's)",
+  },
+  {
     name: 'BROKER_API_KEY',
     kind: 'secret',
     neededBy: ['worker'],
@@ -132,7 +138,9 @@ export function specOf(name: string): VarSpec | undefined {
 }
 
 /** The variables the app reads (what env.dev.example and the services' env lists cover). */
-export const APP_VARIABLES = CONTRACT.filter((v) => !v.neededBy.includes('deploy')).map((v) => v.name)
+export const APP_VARIABLES = CONTRACT.filter((v) => !v.neededBy.some((c) => c === 'deploy' || c === 'grafana')).map(
+  (v) => v.name,
+)
 
 /** name → literal (or null for "from the contract"), in the order config lists them. */
 export function envEntries(spec: EnvSpec | undefined): [string, string | null][] {

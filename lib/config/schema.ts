@@ -149,6 +149,11 @@ export const stackConfigSchema = z.strictObject({
     export_path: absPath.default('/srv/ktrdr-shared'),
     host_path: absPath.default('/mnt/ktrdr-shared'),
     container_path: absPath.default('/mnt/shared'),
+    /** Who may mount the NFS export: the hosts' subnet (e.g. 192.168.50.0/24). Default: the /24 of the hosts. */
+    nfs_clients: z
+      .string()
+      .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'must be an IPv4 subnet, e.g. 192.168.50.0/24' })
+      .optional(),
   }),
   database: z.strictObject({
     name: pgIdentifier.default('ktrdr'),

@@ -94,13 +94,14 @@ export function planCore(cfg: Config, service: string, tag: string): HostDeploy 
   // same config for the services it leaves alone, or it would recreate them.
   const planned = [
     ...enabled
-      .filter((s) => s === 'backend' || s === 'db')
-      .map((s) => planEnv(cfg, { environment: 'homelab', service: s as 'backend' | 'db' })),
+      .filter((s) => s === 'backend' || s === 'db' || s === 'grafana')
+      .map((s) => planEnv(cfg, { environment: 'homelab', service: s as 'backend' | 'db' | 'grafana' })),
     deployVars(cfg),
   ]
   const { compose, files } = renderCoreCompose(cfg, tag)
   const exports = secretsOf(planned)
   if (enabled.includes('db')) exports.POSTGRES_PASSWORD = 'DB_PASSWORD'
+  if (enabled.includes('grafana')) exports.GF_SECURITY_ADMIN_PASSWORD = 'GRAFANA_ADMIN_PASSWORD'
   return {
     label: 'core',
     job: 'deploy-core',

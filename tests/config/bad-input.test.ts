@@ -219,7 +219,7 @@ const cases: { name: string; edits: Edit[]; line: string }[] = [
     name: 'a dev_secrets entry missing (every environment the config has is checked)',
     edits: [{ file: X, from: /^ {2}JWT_SECRET: op:\/\/ktrdr-dev\/.*\n/m, to: '' }],
     line:
-      'X:11:3 dev_secrets: missing JWT_SECRET, needed by backend (dev never falls back to secrets:) ' +
+      'X:12:3 dev_secrets: missing JWT_SECRET, needed by backend (dev never falls back to secrets:) ' +
       '(fix: add JWT_SECRET: op://<vault>/<item>/<field> under dev_secrets:)',
   },
   {

@@ -77,7 +77,7 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
       },
     ],
     expect: [
-      'S:66:21 workers.env.BROKER_API_KEY: BROKER_API_KEY is a secret and was given a literal value ' +
+      'S:68:21 workers.env.BROKER_API_KEY: BROKER_API_KEY is a secret and was given a literal value ' +
         '(fix: remove the value (list the name only) and reference it in X ' +
         'as op://<vault>/<item>/<field>; rotate it if it was real)',
     ],
@@ -95,7 +95,7 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
     name: 'floating image tag',
     edits: [{ file: S, from: 'prom/prometheus:v2.53.2', to: 'prom/prometheus:latest' }],
     expect: [
-      'S:52:14 core.services.prometheus.image: must be pinned to an exact version ' +
+      'S:53:14 core.services.prometheus.image: must be pinned to an exact version ' +
         '(e.g. name:2.19.3-pg17 or name@sha256:…); floating tags break restores',
     ],
   },
@@ -103,7 +103,7 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
     name: 'service missing a contract variable',
     edits: [{ file: S, from: 'DB_PASSWORD, JWT_SECRET, SHARED', to: 'DB_PASSWORD, SHARED' }],
     expect: [
-      'S:50:12 core.services.backend.env: missing JWT_SECRET, which the contract requires for backend ' +
+      'S:51:12 core.services.backend.env: missing JWT_SECRET, which the contract requires for backend ' +
         '(fix: add JWT_SECRET to this list)',
     ],
   },
@@ -119,7 +119,7 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
       },
     ],
     expect: [
-      'S:62:23 workers.env.BACKEND_BASE_URL: BACKEND_BASE_URL is topology, derived from hosts, zone and ports; ' +
+      'S:64:23 workers.env.BACKEND_BASE_URL: BACKEND_BASE_URL is topology, derived from hosts, zone and ports; ' +
         'it cannot be set by hand (fix: remove the value and list the name only)',
     ],
   },
@@ -127,7 +127,7 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
     name: 'database name that is not a plain identifier',
     edits: [{ file: S, from: 'database:\n  name: ktrdr', to: 'database:\n  name: ktrdr-prod' }],
     expect: [
-      'S:35:9 database.name: must be a plain lower-case identifier (letters, digits, _): ' +
+      'S:36:9 database.name: must be a plain lower-case identifier (letters, digits, _): ' +
         'it names the database in SQL and in backup file names',
     ],
   },

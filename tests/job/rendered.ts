@@ -66,7 +66,10 @@ export function renderedScripts(cfg: Config): Map<string, string> {
   const out = new Map<string, string>()
   const add = (name: string, parts: ScriptParts) => out.set(name, renderScript(parts))
   const secrets = new Map(
-    ['DB_PASSWORD', 'JWT_SECRET', 'BROKER_API_KEY', 'REGISTRY_PASSWORD'].map((n) => [n, new Secret(n, `x'"$ \\${n}`)]),
+    ['DB_PASSWORD', 'JWT_SECRET', 'BROKER_API_KEY', 'REGISTRY_PASSWORD', 'GRAFANA_ADMIN_PASSWORD'].map((n) => [
+      n,
+      new Secret(n, `x'"$ \\${n}`),
+    ]),
   )
   const deploys = [planCore(cfg, 'all', TAG), ...cfg.nodes.map((n) => planWorkers(cfg, n, TAG))]
   for (const d of deploys) {

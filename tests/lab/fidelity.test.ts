@@ -13,6 +13,7 @@ const LAB = join(REPO, 'lab/config')
 /** The differences the lab must have, each with its reason (lab/config/stack-config.yml says the same). */
 const ALLOWED: [RegExp, string][] = [
   [/^stack\.hosts\.[a-z0-9-]+\.address$/, "addresses: the lab's hosts live on 198.18.50.0/24"],
+  [/^stack\.shared\.nfs_clients$/, "the hosts' subnet: the lab's is 198.18.50.0/24"],
   [/^stack\.registry\.url$/, "the registry: the lab's TLS registry with token auth stands in for GHCR"],
   [
     /^stack\.core\.services\.(db|prometheus)\.image$/,
@@ -20,7 +21,7 @@ const ALLOWED: [RegExp, string][] = [
   ],
   [/^stack\.ssh\.config_file$/, "ssh: the lab's own client config and known_hosts"],
   [
-    /^stack\.core\.services\.(grafana|jaeger|nfs-server)\.(image|disabled)$/,
+    /^stack\.core\.services\.(grafana|jaeger|nfs-server)\.(image|disabled|env)$/,
     'services the lab cannot run: grafana and jaeger are not in Debian; this kernel has no NFS client',
   ],
   [/^secrets\.(secrets|dev_secrets)\.[A-Z][A-Z0-9_]*$/, "secret references: the lab's stand-in vault"],
