@@ -31,6 +31,12 @@ export function network(cfg: Config, address: string, ports: number[]): ComposeS
   return { ports: ports.map((p) => `${address}:${p}:${p}`) }
 }
 
+/** The config's health check overrides for our images (the image's test is kept: compose merges them). */
+export function healthcheck(cfg: Config): ComposeService {
+  const h = cfg.stack.healthcheck
+  return h && Object.keys(h).length ? { healthcheck: { ...h } } : {}
+}
+
 export function sharedVolume(cfg: Config): string {
   return `${cfg.stack.shared.host_path}:${cfg.stack.shared.container_path}`
 }

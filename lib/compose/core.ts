@@ -4,7 +4,16 @@ import { basename } from 'node:path'
 import { type Config, enabledCoreServices, fqdn, hostOf, imageRef, replicaPort } from '../config/model.ts'
 import { planEnv } from '../contract/resolve.ts'
 import { CORE_PORTS } from '../config/schema.ts'
-import { type ComposeService, environment, extraHosts, header, network, sharedVolume, toYaml } from './common.ts'
+import {
+  type ComposeService,
+  environment,
+  extraHosts,
+  header,
+  healthcheck,
+  network,
+  sharedVolume,
+  toYaml,
+} from './common.ts'
 import { projectName } from './workers.ts'
 import { OpsError } from '../errors.ts'
 
@@ -108,6 +117,7 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
       environment: environment(planEnv(cfg, { environment: 'homelab', service: 'backend' })),
       labels: { 'ktrdr.tag': tag },
       volumes: [sharedVolume(cfg)],
+      ...healthcheck(cfg),
       depends_on: { db: { condition: 'service_healthy' } },
     },
     prometheus: {

@@ -3,7 +3,7 @@
 import { basename } from 'node:path'
 import { type Config, hostOf, imageRef, replicaPort, type WorkerNode } from '../config/model.ts'
 import { planEnv } from '../contract/resolve.ts'
-import { type ComposeService, environment, header, network, sharedVolume, toYaml } from './common.ts'
+import { type ComposeService, environment, header, healthcheck, network, sharedVolume, toYaml } from './common.ts'
 
 export function projectName(composePath: string): string {
   return composePath
@@ -28,6 +28,7 @@ export function renderWorkersCompose(cfg: Config, node: WorkerNode, tag: string)
       environment: environment(vars),
       labels: { 'ktrdr.node': node.name, 'ktrdr.replica': String(r), 'ktrdr.tag': tag },
       volumes: [sharedVolume(cfg)],
+      ...healthcheck(cfg),
       ...network(cfg, host.address, [replicaPort(node, r)]),
     }
   }

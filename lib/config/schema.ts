@@ -52,6 +52,9 @@ const envSpec = z.union([
   z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.union([z.string(), z.number(), z.null()])),
 ])
 
+/** A compose duration: 500ms, 3s, 2m, 1h (one unit). */
+const duration = z.string().regex(/^[1-9][0-9]*(ms|s|m|h)$/, { message: 'must be a duration like 3s, 500ms or 2m' })
+
 const hostEntry = z.strictObject({
   address,
   ssh: sshTarget.optional(),
@@ -180,6 +183,18 @@ export const stackConfigSchema = z.strictObject({
     status_max_age_hours: 26,
   }),
   snapshots: snapshots.optional(),
+  /**
+   * The health check of our images (backend, workers) as deployed, where it must differ from the images' own
+   * (templates/Dockerfile.*: every 15 s, fit for production): the lab checks every few seconds.
+   */
+  healthcheck: z
+    .strictObject({
+      interval: duration.optional(),
+      timeout: duration.optional(),
+      start_period: duration.optional(),
+      retries: z.number().int().min(1).max(100).optional(),
+    })
+    .optional(),
 })
 
 export const workerNodesSchema = z.strictObject({

@@ -175,7 +175,8 @@ export function ensureAppImages(): void {
   sh('docker', ['build', '-q', '-t', `${REGISTRY}/ktrdr-worker:${SLOW_TAG}`, '-'], {
     input:
       `FROM ${REGISTRY}/ktrdr-worker:${GOOD_TAG}\n` +
-      `HEALTHCHECK --interval=60s --start-period=60s --timeout=2s CMD ["true"]\n`,
+      // Starting for a minute whatever the deploy's interval (failures in the start period do not count).
+      `HEALTHCHECK --interval=60s --start-period=60s --timeout=2s --retries=30 CMD ["false"]\n`,
   })
   sh('docker', ['build', '-q', '-t', `${REGISTRY}/ktrdr-worker:${CRASH_TAG}`, '-'], {
     input:

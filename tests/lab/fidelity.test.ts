@@ -14,6 +14,7 @@ const LAB = join(REPO, 'lab/config')
 const ALLOWED: [RegExp, string][] = [
   [/^stack\.hosts\.[a-z0-9-]+\.address$/, "addresses: the lab's hosts live on 198.18.50.0/24"],
   [/^stack\.shared\.nfs_clients$/, "the hosts' subnet: the lab's is 198.18.50.0/24"],
+  [/^stack\.healthcheck\.interval$/, 'health every 3 s, not 15: the lab tests wait on every deploy'],
   [/^stack\.registry\.url$/, "the registry: the lab's TLS registry with token auth stands in for GHCR"],
   [
     /^stack\.core\.services\.(db|prometheus)\.image$/,

@@ -1,6 +1,6 @@
 // The real consumer: docker compose reads the .env.dev that dev-env wrote through `env_file:` and gets
 // every awkward value back byte for byte, exactly as the dotenv parser does.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'dotenv'
 import { test } from 'uvu'
@@ -29,6 +29,25 @@ test('dotenv and docker compose env_file read identical values', () => {
     assert.is(fromDotenv[name], AWKWARD[name], `dotenv read ${name} differently`)
   }
   assert.equal(fromCompose, fromDotenv)
+})
+
+test('the shipped dev compose (--env-file .env.dev) hands each service its awkward values byte for byte', () => {
+  const app = fakeCheckout()
+  const r = make('dev-env', { APP: app, YES: '1' }, { env: opWorld().env })
+  assert.is(r.code, 0, r.stderr)
+  copyFileSync('templates/docker-compose.dev.yml', join(app, 'docker-compose.dev.yml'))
+  const c = run(
+    'docker',
+    ['compose', '--env-file', '.env.dev', '-f', 'docker-compose.dev.yml', 'config', '--format', 'json'],
+    { cwd: app },
+  )
+  assert.is(c.code, 0, c.stderr)
+  const services = JSON.parse(c.stdout).services as Record<string, { environment: Record<string, string> }>
+  const got = (svc: string, name: string) => services[svc]!.environment[name]!.replaceAll('$$', '$')
+  assert.is(got('backend', 'DB_PASSWORD'), AWKWARD.DB_PASSWORD)
+  assert.is(got('backend', 'JWT_SECRET'), AWKWARD.JWT_SECRET)
+  assert.is(got('db', 'POSTGRES_PASSWORD'), AWKWARD.DB_PASSWORD)
+  assert.is(got('worker', 'BROKER_API_KEY'), AWKWARD.BROKER_API_KEY)
 })
 
 test.run()

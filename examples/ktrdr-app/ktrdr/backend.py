@@ -1,8 +1,11 @@
 """KTRDR backend: worker registry in PostgreSQL + polling of each worker's callback URL (design §6.4).
 
-Run: python3 -m ktrdr.backend   (env contract in ktrdr/config.py)
+Run: python3 -m ktrdr.backend   (env contract in ktrdr/config.py); KTRDR_RELOAD=1 restarts it on every code
+change (ktrdr/reload.py: the dev compose's hot reload mode runs this same module).
 """
 
+import os
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -136,4 +139,8 @@ def main():
 
 
 if __name__ == "__main__":
+    if os.environ.get("KTRDR_RELOAD") == "1":
+        from .reload import run
+
+        sys.exit(run("ktrdr.backend"))
     main()
