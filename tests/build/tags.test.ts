@@ -156,9 +156,11 @@ test(imageModeRefs, () => {
   const dir = tempDir('ktrdr-devstack-')
   cpSync(join(REPO, 'templates/docker-compose.dev.yml'), join(dir, 'docker-compose.dev.yml'))
   writeFileSync(join(dir, '.env.dev'), readFileSync(join(REPO, 'templates/env.dev.example')))
-  const compose = run('docker', ['compose', '-f', 'docker-compose.dev.yml', 'config', '--format', 'json'], {
+  const args = ['compose', '--env-file', '.env.dev', '-f', 'docker-compose.dev.yml', 'config', '--format', 'json']
+  // The example leaves the secrets empty (make dev-env fills them): compose refuses an empty one, so give them.
+  const compose = run('docker', args, {
     cwd: dir,
-    env: { KTRDR_IMAGE_TAG: 'local' },
+    env: { KTRDR_IMAGE_TAG: 'local', DB_PASSWORD: 'd', JWT_SECRET: 'j', BROKER_API_KEY: 'b' },
   })
   assert.is(compose.code, 0, compose.stderr)
   const services = JSON.parse(compose.stdout).services
