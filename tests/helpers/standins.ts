@@ -12,6 +12,7 @@ export const AWKWARD = {
   JWT_SECRET: "it's ü — single quote\nline two",
   BROKER_API_KEY: 'bk_live_0123456789abcdef',
   REGISTRY_PASSWORD: 'reg-pass-𝄞-xyz',
+  GRAFANA_ADMIN_PASSWORD: "gr'af $ana ü",
 } as const
 
 export interface OpWorld {
@@ -29,6 +30,7 @@ export function opWorld(values: Record<string, string> = AWKWARD, extra: Record<
     backend: { jwt_secret: v.JWT_SECRET },
     broker: { api_key: v.BROKER_API_KEY },
     ghcr: { token: v.REGISTRY_PASSWORD },
+    grafana: { admin_password: v.GRAFANA_ADMIN_PASSWORD ?? 'grafana-admin' },
   })
   const vaultFile = join(dir, 'vault.json')
   writeFileSync(

@@ -75,6 +75,7 @@ test('azure provider reads Key Vault through az, one value per secret, byte for 
       from: /^provider: op[\s\S]*$/m,
       to:
         `provider: azure\nsecrets:\n${refs}  REGISTRY_PASSWORD: azkv://ktrdr-kv/registry-password\n` +
+        '  GRAFANA_ADMIN_PASSWORD: azkv://ktrdr-kv/grafana-admin-password\n' +
         `dev_secrets:\n${refs}`,
     },
   ])
