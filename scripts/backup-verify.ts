@@ -7,7 +7,7 @@ import { backupDirs } from '../lib/backup/layout.ts'
 import { formatComparison } from '../lib/backup/manifest.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { runTree } from '../lib/cli/tree.ts'
-import { chooseBackup } from '../lib/restore/choose.ts'
+import { chooseBackup, VersionMismatchError } from '../lib/restore/choose.ts'
 import { type DrillRecord, drillRecordScript } from '../lib/backup/drills.ts'
 import { OpsError } from '../lib/errors.ts'
 import { EXIT } from '../lib/job/protocol.ts'
@@ -28,7 +28,9 @@ await main(
     const ctx: RestoreCtx = {}
     try {
       const s = await survey(cfg, t, cfg.stack.database.name)
-      const entry = chooseBackup(s.entries, flags.file as string | undefined, backupDirs(cfg).host)
+      const entry = chooseBackup(s.entries, flags.file as string | undefined, backupDirs(cfg).host, {
+        redrill: true,
+      })
       // The drill's result is kept beside the backups, pass or fail (backup-status reads it).
       const keep = async (result: DrillRecord['result'], detail: string) => {
         const out = await t.run(
@@ -50,10 +52,12 @@ await main(
           ctx,
         )
       } catch (e) {
-        // The backup's fault (damaged, or restores to other data than its manifest's) or the drill's own.
+        // The backup's fault (damaged, or restores to other data than its manifest's) or the drill's own (this
+        // server's TimescaleDB is another one, a connection lost): only the first makes the backup unverified.
         const code = e instanceof OpsError ? e.exitCode : 1
-        if (!t.signal.aborted)
-          await keep(code === EXIT.corrupt || code === EXIT.mismatch ? 'failed' : 'error', (e as Error).message)
+        const fault = !(e instanceof VersionMismatchError) && (code === EXIT.corrupt || code === EXIT.mismatch)
+        // A record that cannot be kept must not hide why the drill failed.
+        if (!t.signal.aborted) await keep(fault ? 'failed' : 'error', (e as Error).message).catch(() => undefined)
         throw e
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(l)

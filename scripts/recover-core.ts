@@ -13,7 +13,7 @@ import { OPS_DIR } from '../lib/backup/timer.ts'
 import { timerFix, timerWords } from '../lib/backup/install-timer.ts'
 import { checkTag } from '../lib/deploy/plan.ts'
 import { OpsError, UsageError } from '../lib/errors.ts'
-import { type RecoverCoreCtx, recoverCheckTasks, recoverCoreTasks } from '../lib/recover/core.ts'
+import { changedSoFar, type RecoverCoreCtx, recoverCheckTasks, recoverCoreTasks } from '../lib/recover/core.ts'
 import { RECOVER_FLAGS } from '../lib/recover/flags.ts'
 import { recoverTag } from '../lib/recover/tag.ts'
 import { dropScratch } from '../lib/restore/run.ts'
@@ -63,8 +63,9 @@ await main(
     if (!yes && !process.stdin.isTTY) await confirmOrFlag(question(file ?? 'the newest intact backup'), { yes })
     const t = coreTarget(cfg, false)
     const ctx: RecoverCoreCtx = {}
+    const opts = { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) }
     try {
-      await runTree<RecoverCoreCtx>(recoverCheckTasks(cfg, t, tag, file), ctx)
+      await runTree<RecoverCoreCtx>(recoverCheckTasks(cfg, t, opts, provider, file), ctx)
       const e = ctx.entry!
       const age = formatAge(Date.now() - e.time.getTime())
       const damaged = ctx.damaged ?? []
@@ -73,32 +74,26 @@ await main(
           `warning: ${d.file} (taken ${d.time.toISOString()}) is DAMAGED: ` +
             'its sha256 differs from the manifest; skipped',
         )
-      if (damaged.length)
+      // Newer backups passed by for another reason (no manifest: an unfinished backup; a failed drill).
+      const passed = (ctx.inventory ?? []).filter(
+        (x) => x.kind === 'daily' && !x.verified && x.checkedNow === undefined && x.time > e.time,
+      )
+      for (const x of passed) say(`warning: ${x.file} (taken ${x.time.toISOString()}) skipped: ${x.problem}`)
+      if (!file && (damaged.length || passed.length))
         say(
           `warning: restoring the older ${e.file} instead: ` +
             `writes since ${e.time.toISOString()} (${age} ago) are lost; ` +
             'FILE= picks another (make restore LIST=1)',
         )
-      const newer = damaged.length ? `; ${damaged.length} newer one(s) DAMAGED` : ''
+      const newer =
+        (damaged.length ? `; ${damaged.length} newer one(s) DAMAGED` : '') +
+        (passed.length ? `; ${passed.length} newer one(s) not verified` : '')
       const what = `${e.file} (taken ${e.time.toISOString()}, ${age} ago${newer})`
       if (!(await confirmOrFlag(question(what), { yes }))) return 1
       try {
-        await runTree<RecoverCoreCtx>(
-          recoverCoreTasks(
-            cfg,
-            t,
-            {
-              tag,
-              forceUnlock: Boolean(flags['force-unlock']),
-              healthTimeoutS: Number(flags['health-timeout']),
-              opsDir,
-            },
-            provider,
-          ),
-          ctx,
-        )
+        await runTree<RecoverCoreCtx>(recoverCoreTasks(cfg, t, { ...opts, opsDir }, provider), ctx)
       } catch (err) {
-        throw partWay(err, ctx, tag)
+        throw partWay(err, changedSoFar(cfg, ctx, tag), ctx, tag)
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(`  ${l}`)
         for (const w of ctx.warnings ?? []) say(`warning: ${w}`)
@@ -124,15 +119,15 @@ await main(
 )
 
 /** A failure once the host was changed: the error says what was changed and how to finish by hand. */
-function partWay(err: unknown, ctx: RecoverCoreCtx, tag: string): unknown {
-  if (!(err instanceof OpsError) || !ctx.changed?.length) return err
+function partWay(err: unknown, changed: string[], ctx: RecoverCoreCtx, tag: string): unknown {
+  if (!(err instanceof OpsError) || !changed.length) return err
   const finish = [
-    ctx.changed.length < 2 ? `make restore FILE=${ctx.entry!.file} YES=1` : undefined,
+    changed.length < 2 ? `make restore FILE=${ctx.entry!.file} YES=1` : undefined,
     `make deploy-core SERVICE=all TAG=${tag}`,
   ].filter(Boolean)
   return new OpsError(`${err.message.replace(/; nothing was changed$/, '')}`, {
     hint:
-      `${err.hint ? `${err.hint}. ` : ''}Changed on the core so far: ${ctx.changed.join('; ')}. ` +
+      `${err.hint ? `${err.hint}. ` : ''}Changed on the core so far: ${changed.join('; ')}. ` +
       `To finish by hand: ${finish.join(', then ')} (or run make recover-core again)`,
     exitCode: err.exitCode,
     cause: err,

@@ -175,7 +175,7 @@ inventory() {
     printf '::ktrdr manifest %s %s\n' "${m##*/}" "${text//$'\n'/}"
   done
   # The restore drills' results (drill_record), newest last: one JSON line each.
-  if [ -f "$dir/.drills.log" ]; then tail -n 200 "$dir/.drills.log" | sed 's/^/::ktrdr drill /'; fi
+  if [ -f "$dir/.drills.log" ]; then sed 's/^/::ktrdr drill /' "$dir/.drills.log"; fi
 }
 
 # drill_record: append drill_line (one JSON line: time, file, result, detail) to the drill log beside the

@@ -2,7 +2,8 @@
 # there, stage the units, check them with `systemd-analyze verify` (when the host has it), install them under
 # <root>/etc/systemd/system, enable the timer. A root other than / (tests, image builds) only enables it
 # offline (systemctl --root). ensure=1 leaves alone a timer installed with the same text and enabled.
-# Variables, bound by lib/backup/timer.ts: root unit service_text timer_text ops_dir config scripts ensure.
+# Variables, bound by lib/backup/timer.ts: root unit service_text timer_text ops_dir config scripts make_dirs
+# ensure.
 # shellcheck disable=SC2154 # the variables are bound by lib/backup/timer.ts (bind) ahead of this file
 
 # same_text PATH TEXT: PATH exists and holds exactly TEXT (builtin read, no process).
@@ -14,7 +15,7 @@ same_text() {
 }
 
 install_timer() {
-  local unitdir="${root%/}/etc/systemd/system" stage out f s ops="${root%/}$ops_dir" cfg
+  local unitdir="${root%/}/etc/systemd/system" stage out f s d ops="${root%/}$ops_dir" cfg
   # What the service runs must be there: a timer that fails every night is worse than none.
   ktrdr_event step check
   for s in "${scripts[@]}"; do
@@ -33,6 +34,10 @@ install_timer() {
         "(the cron line in the $unit.timer template)"
   fi
   ktrdr_event verified "ktrdr-ops at $ops_dir, config $config: present"
+  # What the sandboxed job may write must exist before it starts (systemd: 226/NAMESPACE otherwise).
+  for d in ${make_dirs[@]+"${make_dirs[@]}"}; do
+    mkdir -p "${root%/}$d"
+  done
   if [ "$ensure" = 1 ] && [ -e "$unitdir/timers.target.wants/$unit.timer" ] &&
     same_text "$unitdir/$unit.service" "$service_text" && same_text "$unitdir/$unit.timer" "$timer_text"; then
     ktrdr_event unchanged "$unit.timer: installed with this text and enabled"

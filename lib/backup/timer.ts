@@ -64,6 +64,11 @@ export interface TimerUnits {
   /** The host's ktrdr-ops checkout, and the config the service runs (checked there before installing). */
   opsDir?: string
   config?: string
+  /**
+   * Directories its ReadWritePaths= names that the job would make itself (the snapshot directory): made at
+   * install, since under ProtectSystem=strict the job cannot, and systemd refuses to start a unit without them.
+   */
+  dirs?: string[]
 }
 
 /** Where ktrdr-ops is checked out and built on the core host by default (the units run dist/ from there). */
@@ -127,6 +132,7 @@ export function renderTimerUnits(
     scripts: spec.scripts,
     opsDir,
     config,
+    dirs: spec.name === 'snapshot' && cfg.stack.snapshots?.backend === 'btrfs' ? [cfg.stack.snapshots.dir] : [],
   }
 }
 
@@ -141,6 +147,7 @@ export function installTimerLines(u: TimerUnits, root: string, ensure = false): 
       ops_dir: u.opsDir ?? OPS_DIR,
       config: u.config ?? 'infra/homelab',
       scripts: u.scripts ?? ['backup'],
+      make_dirs: u.dirs ?? [],
       ensure: ensure ? 1 : 0,
     }),
     'install_timer',

@@ -144,7 +144,9 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
       ...(hostMode ? { network_mode: 'host' } : { ports: [`${host.address}:${CORE_PORTS['nfs-server']}:2049`] }),
       // Only the hosts' subnet mounts it, and root on a client is nobody here (root_squash): the workers write
       // as their own user; the core uses the export directly (docs/deploy.md, "Shared storage").
-      environment: [`NFS_EXPORT_0=/srv/ktrdr-shared ${nfsClients(cfg)}(rw,sync,no_subtree_check,root_squash)`],
+      environment: enabledCoreServices(cfg).includes('nfs-server')
+        ? [`NFS_EXPORT_0=/srv/ktrdr-shared ${nfsClients(cfg)}(rw,sync,no_subtree_check,root_squash)`]
+        : [],
       volumes: [`${s.shared.export_path}:/srv/ktrdr-shared`],
     },
   }

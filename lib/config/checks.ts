@@ -194,7 +194,8 @@ function checkServices(stack: StackConfig, names: Record<FileKey, string>): RawI
         message: 'required',
         fix: 'pin an exact image, e.g. name:1.2.3',
       })
-    if (name === 'backend' || name === 'db') check(svc.env, ['core', 'services', name, 'env'], name)
+    if (name === 'backend' || name === 'db' || name === 'grafana')
+      check(svc.env, ['core', 'services', name, 'env'], name)
   }
   if (!stack.core.services.backend || stack.core.services.backend.disabled)
     issues.push({

@@ -19,24 +19,36 @@ export interface RecoverCoreCtx extends DeployCtx, RestoreCtx {
   entry?: BackupEntry
   /** Newer backups skipped because their dump no longer matches its manifest (checked now). */
   damaged?: BackupEntry[]
-  /** What has been changed on the host so far, for the message of a failure part way. */
-  changed?: string[]
+  /** Every backup in the directory, as the choice saw them. */
+  inventory?: BackupEntry[]
   timers?: TimerResult[]
 }
 
-/** Read-only: the host, its mount, and the backup to restore (sha256 checked now). */
-export function recoverCheckTasks(cfg: Config, t: JobHost, tag: string, file?: string): ListrTask<RecoverCoreCtx>[] {
-  const host = planCore(cfg, 'all', tag).host
+/**
+ * Read-only: the host, its mount, the secrets and the tag's images in the registry (so that a tag that is gone
+ * stops the run before the database is replaced), and the backup to restore (sha256 checked now).
+ */
+export function recoverCheckTasks(
+  cfg: Config,
+  t: JobHost,
+  o: DeployOptions,
+  provider: SecretProvider,
+  file?: string,
+): ListrTask<RecoverCoreCtx>[] {
+  const all = planCore(cfg, 'all', o.tag)
   const dir = backupDirs(cfg).host
   return [
-    preflightTask(cfg, 'core', t.exec, host, t.signal),
+    preflightTask(cfg, 'core', t.exec, all.host, t.signal),
+    // The first two steps of the deploy: one secrets read for the run, and the tag's images in the registry.
+    ...deployTasks<RecoverCoreCtx>(cfg, all, o, provider, t.exec, t.signal).slice(0, 2),
     {
       title: file ? `Check ${file} in ${dir} (sha256 now)` : `Find the newest intact backup in ${dir} (sha256 now)`,
       task: async (c, task) => {
         const out = await t.runOrThrow(inventoryScript(cfg), { label: 'list backups' })
         const sums = async (files: string[]) =>
           parseSums((await t.runOrThrow(sumsScript(cfg, files), { label: 'check backups' })).stdout)
-        const choice = await chooseIntact(parseInventory(out.stdout), file, dir, sums)
+        c.inventory = parseInventory(out.stdout)
+        const choice = await chooseIntact(c.inventory, file, dir, sums)
         c.entry = choice.entry
         c.damaged = choice.damaged
         const skipped = choice.damaged.length
@@ -51,6 +63,22 @@ export function recoverCheckTasks(cfg: Config, t: JobHost, tag: string, file?: s
   ]
 }
 
+/** What a failure part way has changed, from the deploys that were sent (db alone first, then all). */
+export function changedSoFar(cfg: Config, c: RecoverCoreCtx, tag: string): string[] {
+  const sent = c.sent?.length ?? 0
+  return [
+    ...(sent >= 1
+      ? [`the db service was deployed (or attempted) at ${tag}: a fresh database unless its volume survived`]
+      : []),
+    ...(sent >= 2
+      ? [
+          `database "${cfg.stack.database.name}" was replaced by the backup; ` +
+            `every core service was deployed (or attempted) at ${tag}`,
+        ]
+      : []),
+  ]
+}
+
 /** Changes the host: db alone, restore, every service, the timers. */
 export function recoverCoreTasks(
   cfg: Config,
@@ -59,11 +87,9 @@ export function recoverCoreTasks(
   provider: SecretProvider,
 ): ListrTask<RecoverCoreCtx>[] {
   const live = cfg.stack.database.name
-  const steps = (title: string, service: string, done: string): ListrTask<RecoverCoreCtx> => ({
+  const steps = (title: string, service: string): ListrTask<RecoverCoreCtx> => ({
     title,
-    task: (c, task) => {
-      c.changed ??= []
-      c.changed.push(done)
+    task: (_c, task) => {
       return task.newListr(
         deployTasks<RecoverCoreCtx>(cfg, planCore(cfg, service, o.tag), o, provider, t.exec, t.signal),
         { exitOnError: true },
@@ -71,11 +97,7 @@ export function recoverCoreTasks(
     },
   })
   return [
-    steps(
-      `Start the database alone (deploy-core SERVICE=db TAG=${o.tag})`,
-      'db',
-      `the db service was deployed at ${o.tag} (a fresh database unless the volume survived)`,
-    ),
+    steps(`Start the database alone (deploy-core SERVICE=db TAG=${o.tag})`, 'db'),
     {
       title: `Restore the chosen backup as database "${live}"`,
       task: async (c, task) => {
@@ -96,11 +118,7 @@ export function recoverCoreTasks(
         )
       },
     },
-    steps(
-      `Deploy every core service (deploy-core SERVICE=all TAG=${o.tag})`,
-      'all',
-      `database "${live}" was replaced by the backup; every core service was deployed (or attempted) at ${o.tag}`,
-    ),
+    steps(`Deploy every core service (deploy-core SERVICE=all TAG=${o.tag})`, 'all'),
     ensureTimersTask<RecoverCoreCtx>(cfg, t, o.opsDir),
   ]
 }

@@ -21,6 +21,8 @@ export interface DeployCtx {
   deployed?: string[]
   /** Said after the tree (a deploy record this workstation could not keep). */
   warnings?: string[]
+  /** The deploys whose script was sent to the host (by label, in order): what a failure may have changed. */
+  sent?: string[]
 }
 
 /** Read-only: SSH, docker, compose v2 and the shared mount on the host (the deploy preflight). */
@@ -94,6 +96,7 @@ export function deployTasks<C extends DeployCtx>(
       task: async (c, t) => {
         const onLine = onStepLine((step) => (t.output = step))
         let out: Awaited<ReturnType<Executor['run']>>
+        c.sent = [...(c.sent ?? []), d.label]
         try {
           out = await exec.run(renderScript(deployScript(cfg, d, o, c.secrets!)), { holdStdin: true, signal, onLine })
         } catch (e) {

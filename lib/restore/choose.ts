@@ -10,7 +10,19 @@ export interface Probe {
   scratch: string[]
 }
 
-export function chooseBackup(entries: BackupEntry[], file: string | undefined, dir: string): BackupEntry {
+/** This server cannot restore that backup (another TimescaleDB): the backup itself is not at fault. */
+export class VersionMismatchError extends OpsError {}
+
+/**
+ * `redrill`: a drill may take, by name, a backup whose last drill failed (to see whether it still does); every
+ * other check holds.
+ */
+export function chooseBackup(
+  entries: BackupEntry[],
+  file: string | undefined,
+  dir: string,
+  opts: { redrill?: boolean } = {},
+): BackupEntry {
   if (!file) {
     const n = newestVerified(entries)
     if (!n)
@@ -25,6 +37,7 @@ export function chooseBackup(entries: BackupEntry[], file: string | undefined, d
       `no backup named "${file}" in ${dir}: the backups there are ${entries.map((x) => x.file).join(', ') || '(none)'}`,
       'run make restore LIST=1',
     )
+  if (opts.redrill && e.manifest && e.drill?.result === 'failed') return e
   if (!e.verified && e.kind !== 'legacy')
     throw new OpsError(`refusing ${e.file}: not a verified backup (${e.problem})`, {
       hint: 'pick a verified one (make restore LIST=1)',
@@ -38,7 +51,7 @@ export function checkVersions(e: BackupEntry, p: Probe): void {
   const want = e.manifest?.server.timescaledb
   if (!want) return
   if (p.timescaledb !== want)
-    throw new OpsError(
+    throw new VersionMismatchError(
       `refusing ${e.file}: it was taken with TimescaleDB ${want}, ` +
         `this server has TimescaleDB ${p.timescaledb ?? '(not installed)'}`,
       {

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert'
 import { newestVerified, parseInventory } from '../../lib/backup/inventory.ts'
 import { compareWithManifest } from '../../lib/backup/manifest.ts'
 import { statusVerdict } from '../../lib/backup/status.ts'
+import { chooseBackup } from '../../lib/restore/choose.ts'
 
 const sha = 'a'.repeat(64)
 const manifest = (base: string, time: string, size: number) =>
@@ -79,6 +80,27 @@ test('compare: rows, checksums, missing tables, hypertables that are no longer h
     hypertables: [],
   })
   assert.is(bad.mismatches, 4)
+})
+
+test('a backup whose last drill failed is not verified; a drill may take it again by name, nothing else may', () => {
+  const drill = (result: string, time: string) =>
+    `::ktrdr drill ${JSON.stringify({ time, file: 'ktrdr-20261126T020000Z.dump', result, detail: 'rows differ' })}`
+  const failed = parseInventory(
+    `${out}\n${drill('passed', '2026-11-26T05:00:00Z')}\n${drill('failed', '2026-11-27T05:00:00Z')}`,
+  )
+  const e = failed.find((x) => x.file === 'ktrdr-20261126T020000Z.dump')!
+  assert.not.ok(e.verified)
+  assert.match(e.problem!, 'its last restore drill failed (2026-11-27T05:00:00Z): rows differ')
+  assert.is(newestVerified(failed), undefined)
+  assert.throws(() => chooseBackup(failed, e.file, '/d'), /not a verified backup/)
+  assert.is(chooseBackup(failed, e.file, '/d', { redrill: true }), e)
+  // An error (the drill could not finish) or a later pass leaves it verified; a damaged drill line is no drill.
+  for (const tail of [
+    drill('error', '2026-11-27T05:00:00Z'),
+    `${drill('failed', '2026-11-27T05:00:00Z')}\n${drill('passed', '2026-11-28T05:00:00Z')}`,
+    '::ktrdr drill {not json',
+  ])
+    assert.ok(parseInventory(`${out}\n${tail}`).find((x) => x.file === e.file)!.verified, tail)
 })
 
 test.run()

@@ -145,6 +145,7 @@ test('the install body binds the units and calls install_timer (exact text)', ()
     'ops_dir=/opt/ktrdr-ops',
     'config=lab/config',
     'scripts=(backup)',
+    'make_dirs=()',
     'ensure=0',
     'install_timer',
   ])
@@ -274,6 +275,7 @@ test('install-snapshot-timer LOCAL=1 ROOT=…: both its scripts checked, Require
   assert.match(service, /^ExecStart=\/usr\/bin\/env node dist\/snapshot-prune\.mjs --local --config lab\/config$/m)
   assert.match(service, /^#ExecStart=\/usr\/bin\/env node dist\/snapshot-copy\.mjs --local --config lab\/config$/m)
   assert.match(readlinkSync(join(units(root), 'timers.target.wants/ktrdr-snapshot.timer')), /ktrdr-snapshot\.timer$/)
+  assert.ok(statSync(join(root, 'srv/.snapshots/ktrdr-shared')).isDirectory(), 'the directory it may write is made')
 })
 
 test('install-snapshot-timer: a config without a snapshots: section is refused', () => {

@@ -64,7 +64,7 @@ export function lintWorkflow(text: string, actions: Record<string, PinnedAction>
   const wf = parse(text) as { on?: Record<string, unknown>; permissions?: unknown; jobs?: Record<string, Job> }
   // uses: lines, with their comments (the YAML parser drops comments).
   text.split('\n').forEach((line, i) => {
-    const m = /^\s*(?:-\s+)?uses:\s*(\S+)(?:\s+#\s*(\S+))?\s*$/.exec(line)
+    const m = /^\s*(?:-\s+)?uses:\s*(\S+)\s*(?:#\s*(.*?))?\s*$/.exec(line)
     if (!m) return
     const [, ref, comment] = m
     const [name, at] = ref!.split('@') as [string, string | undefined]
@@ -75,6 +75,10 @@ export function lintWorkflow(text: string, actions: Record<string, PinnedAction>
     else if (comment !== pin.tag) problems.push(`line ${i + 1}: ${name} needs the comment "# ${pin.tag}"`)
     if (at && !/^[0-9a-f]{40}$/.test(at)) problems.push(`line ${i + 1}: ${ref} is not pinned by a commit SHA`)
   })
+  const seen = new Set(text.split('\n').flatMap((l) => /^\s*(?:-\s+)?uses:\s*(\S+)/.exec(l)?.[1] ?? []))
+  for (const job of Object.values(wf.jobs ?? {}))
+    for (const step of job.steps ?? [])
+      if (step.uses && !seen.has(step.uses)) problems.push(`${step.uses}: a uses: the lint could not read by line`)
   for (const ev of Object.keys(wf.on ?? {}))
     if (ev === 'pull_request_target') problems.push('on: pull_request_target runs untrusted code with secrets')
     else if (!EVENTS.has(ev)) problems.push(`on: unknown or unexpected event ${ev}`)

@@ -62,6 +62,12 @@ test('the lint catches what it is for (each edit breaks the shipped workflow one
       '      CI: "true"\n      TOKEN: ${{ secrets.GITHUB_TOKEN }}\n',
       /a secret for every step/,
     ],
+    [
+      'a branch with a free comment',
+      /actions\/setup-node@\S+ # v7\.0\.0/,
+      'evil/act@main # TODO pin',
+      /evil\/act is not in actions\.json/,
+    ],
     ['an unknown context', "vars.KTRDR_OPS_REF || 'main'", "varz.KTRDR_OPS_REF || 'main'", /no context varz/],
   ]
   for (const [what, from, to, want] of cases) {

@@ -92,4 +92,38 @@ test('make validate: a config whose grafana lacks GRAFANA_ADMIN_PASSWORD is refu
   }
 })
 
+test("grafana's env is held to the contract's rules: no deploy-only secret, no literal secret", () => {
+  for (const [env, want] of [
+    ['[GRAFANA_ADMIN_PASSWORD, REGISTRY_PASSWORD]', /REGISTRY_PASSWORD/],
+    ['{ GRAFANA_ADMIN_PASSWORD: hunter2 }', /GRAFANA_ADMIN_PASSWORD is a secret and was given a literal value/],
+  ] as const) {
+    const copy = configCopy([{ file: 'stack-config.yml', from: 'env: [GRAFANA_ADMIN_PASSWORD]', to: `env: ${env}` }])
+    try {
+      const r = run('make', ['-s', 'validate', `CONFIG=${copy}`], { cwd: REPO })
+      assert.is.not(r.code, 0, env)
+      assert.match(r.stderr, want)
+    } finally {
+      rmSync(copy, { recursive: true, force: true })
+    }
+  }
+})
+
+test('nfs-server disabled: no subnet needed, whatever the hosts addresses', () => {
+  const copy = configCopy([
+    { file: 'stack-config.yml', from: /\n {2}nfs_clients: .*/, to: '' },
+    { file: 'stack-config.yml', from: '{ address: 192.168.50.12 }', to: '{ address: 192.168.60.12 }' },
+    {
+      file: 'stack-config.yml',
+      from: /nfs-server:\n\s+image: .*/,
+      to: 'nfs-server:\n      disabled: the NAS exports it',
+    },
+  ])
+  try {
+    const { compose: text } = renderCoreCompose(loadConfig(copy), 'sha-a1b2c3d')
+    assert.not.match(text, 'NFS_EXPORT_0')
+  } finally {
+    rmSync(copy, { recursive: true, force: true })
+  }
+})
+
 test.run()

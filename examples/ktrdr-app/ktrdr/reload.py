@@ -16,7 +16,14 @@ POLL = 0.5  # seconds between scans of the package's files
 
 
 def snapshot(root):
-    return {p: p.stat().st_mtime_ns for p in Path(root).rglob("*.py")}
+    # An editor's lock file (.#x.py, a dangling symlink) or a file deleted mid-scan is not a crash.
+    seen = {}
+    for p in Path(root).rglob("*.py"):
+        try:
+            seen[p] = p.stat().st_mtime_ns
+        except OSError:
+            pass
+    return seen
 
 
 def run(module):
