@@ -36,7 +36,8 @@ const { run, output } = recordingMake()
 
 test.before(() => {
   ensureAppImages()
-  assert.is(run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG }).code, 0)
+  const r = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
+  assert.is(r.code, 0, r.stdout + r.stderr)
 })
 
 const lockHeld =
