@@ -57,8 +57,8 @@ CORE_HOST=$(config_value stack-config.yml core.host)
 # Checking comm guards against killing an unrelated process that reused the pid.
 pid_alive() {
   local pid state
-  [[ -s $1 ]] || return 1
-  pid=$(<"$1")
+  # The process may remove its pid file as it exits (sshd does), between the test and the read: not alive.
+  pid=$(cat -- "$1" 2>/dev/null) || return 1
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   [[ $(cat "/proc/$pid/comm" 2>/dev/null) == "$2" ]] || return 1
   # A killed process whose parent has not reaped it yet (a zombie) still has its comm: not alive.
