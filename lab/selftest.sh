@@ -24,7 +24,11 @@ timed() {
   "$@" >"$W/last.log" 2>&1 || rc=$?
   echo "   $* -> rc=$rc in $((SECONDS - t)) s"
   # A failed step shows what it said (its last lines), so a failure can be read from the test's output.
-  if ((rc)); then tail -n 20 "$W/last.log" | sed 's/^/   | /'; fi
+  if ((rc)); then
+    tail -n 20 "$W/last.log" | sed 's/^/   | /'
+    # BIND's own account (a zone it did not load says why there).
+    if [[ -f $KTRDR_LAB_DIR/dns/named.log ]]; then tail -n 12 "$KTRDR_LAB_DIR/dns/named.log" | sed 's/^/   named| /'; fi
+  fi
   return $rc
 }
 # in_lab_ns INODES: how many processes run in one of these network namespaces.
