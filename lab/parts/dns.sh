@@ -71,12 +71,17 @@ dns_answers() { in_ws dig +short +time=1 +tries=1 "@$INFRA_ADDR" "$1" A 2>/dev/n
 # (named reloads in the background: a lookup right after the SIGHUP can still fail).
 dns_reload() {
   pid_alive "$DNS_DIR/named.pid" named || return 0
-  dns_zone
-  kill -HUP "$(<"$DNS_DIR/named.pid")"
-  # On a loaded machine a reload can be missed (a HUP while named still starts up, or loads): ask once more.
-  wait_for 5 dns_is "$1.$ZONE" "${2:-}" && return 0
-  kill -HUP "$(<"$DNS_DIR/named.pid")"
-  wait_for 15 dns_is "$1.$ZONE" "${2:-}" || die "BIND did not take the new zone (see $DNS_DIR/named.log)"
+  # On a loaded machine a reload can be missed (a HUP while named still loads, a zone file it took for
+  # unchanged): each attempt writes the zone again with a new serial and asks again.
+  local attempt
+  for attempt in 1 2 3; do
+    dns_zone
+    kill -HUP "$(<"$DNS_DIR/named.pid")"
+    wait_for 10 dns_is "$1.$ZONE" "${2:-}" && return 0
+    log "dns: $1.$ZONE not answered as expected after reload $attempt; asking again"
+  done
+  tail -n 15 "$DNS_DIR/named.log" >&2 || true
+  die "BIND did not take the new zone (see $DNS_DIR/named.log)"
 }
 
 dns_is() { [[ $(dns_answers "$1" || true) == "$2" ]]; }
