@@ -5,6 +5,7 @@ import type { Config } from '../config/model.ts'
 import { events } from '../job/protocol.ts'
 import { bind, type ScriptParts } from '../job/render.ts'
 import { areaVars, BACKUP_LIB } from './job.ts'
+import { redact } from '../redactor.ts'
 
 export interface DrillRecord {
   time: string
@@ -15,7 +16,8 @@ export interface DrillRecord {
 }
 
 export function drillRecordScript(cfg: Config, r: DrillRecord): ScriptParts {
-  const line = JSON.stringify({ ...r, detail: r.detail.replace(/\s+/g, ' ').slice(0, 300) })
+  // Masked before it is cut: a registered secret in a message never reaches the shared storage, even in part.
+  const line = JSON.stringify({ ...r, detail: redact(r.detail).replace(/\s+/g, ' ').slice(0, 300) })
   return { lib: BACKUP_LIB, body: [...bind({ ...areaVars(cfg), drill_line: line }), 'backups_dir', 'drill_record'] }
 }
 

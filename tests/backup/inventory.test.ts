@@ -5,6 +5,9 @@ import { newestVerified, parseInventory } from '../../lib/backup/inventory.ts'
 import { compareWithManifest } from '../../lib/backup/manifest.ts'
 import { statusVerdict } from '../../lib/backup/status.ts'
 import { chooseBackup } from '../../lib/restore/choose.ts'
+import { drillRecordScript } from '../../lib/backup/drills.ts'
+import { loadConfig } from '../../lib/config/load.ts'
+import { registerSecret } from '../../lib/redactor.ts'
 
 const sha = 'a'.repeat(64)
 const manifest = (base: string, time: string, size: number) =>
@@ -101,6 +104,19 @@ test('a backup whose last drill failed is not verified; a drill may take it agai
     '::ktrdr drill {not json',
   ])
     assert.ok(parseInventory(`${out}\n${tail}`).find((x) => x.file === e.file)!.verified, tail)
+})
+
+test("a drill's recorded detail never holds a registered secret, even cut in part", () => {
+  registerSecret('drill-s3cr3t-value')
+  const parts = drillRecordScript(loadConfig('infra/homelab'), {
+    time: '2026-12-02T00:00:00Z',
+    file: 'ktrdr-20261126T020000Z.dump',
+    result: 'error',
+    detail: `${'x'.repeat(280)} password drill-s3cr3t-value here`,
+  })
+  const text = parts.body.join('\n')
+  assert.match(text, 'drill_line=')
+  assert.not.match(text, 'drill-s3cr')
 })
 
 test.run()

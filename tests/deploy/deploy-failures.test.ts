@@ -37,6 +37,8 @@ const { run, output } = recordingMake()
 test.before(() => {
   ensureAppImages()
   const r = run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG })
+  // uvu drops a before-hook's message (tests/run-suite.sh only counts the tests that never ran): say it here.
+  if (r.code !== 0) console.error(`deploy-failures setup: make deploy-workers NODE=all failed:\n${r.stdout}${r.stderr}`)
   assert.is(r.code, 0, r.stdout + r.stderr)
 })
 
