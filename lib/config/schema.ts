@@ -164,6 +164,8 @@ export const stackConfigSchema = z.strictObject({
     port: port.default(5432),
   }),
   backend: z.strictObject({ port: port.default(8000) }).default({ port: 8000 }),
+  /** How many deploy records each host keeps beside its compose file (rollback targets; images they name stay). */
+  deploys: z.strictObject({ keep_records: z.number().int().min(2).max(100).default(10) }).default({ keep_records: 10 }),
   core: z.strictObject({
     host: hostName,
     compose_path: absPath,

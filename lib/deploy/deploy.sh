@@ -1,8 +1,9 @@
 # One host's deploy (design §7.2–7.3), sent into the host's shell once its preflight passed. Variables, bound by
-# lib/deploy/scripts.ts: compose_path compose_dir project tag operator registry health_timeout current (1: the
+# lib/deploy/scripts.ts: compose_path compose_dir project tag action operator registry health_timeout current (1: the
 # host holds every image at the registry's digest: no login, no pull) compose_text, ship_names=() ship_texts=()
-# (files shipped beside the compose file), services=() pull_services=(). Secrets are exported by name ahead of
-# this (REGISTRY_USERNAME, REGISTRY_PASSWORD, the compose file's own); nothing here prints one.
+# (files shipped beside the compose file), services=() pull_services=(); for the deploy record (write_record):
+# record_text (the workstation's part, JSON), pin_text, env_text, images_text, records_keep, own_repos=().
+# Secrets are exported by name ahead of this (REGISTRY_USERNAME, REGISTRY_PASSWORD, the compose file's own); nothing here prints one.
 # Every process a deploy starts costs ~15 ms on a busy host: builtins where they do.
 # shellcheck disable=SC2154 # the variables are bound by lib/deploy/scripts.ts (bind) ahead of this file
 
@@ -13,7 +14,8 @@ audit() {
   local now
   TZ=UTC0 printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1 2>/dev/null || now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   local IFS=,
-  printf '%s operator=%s tag=%s services=%s result=%s\n' "$now" "$operator" "$tag" "${services[*]:-all}" "$1" \
+  printf '%s operator=%s tag=%s services=%s action=%s result=%s\n' "$now" "$operator" "$tag" "${services[*]:-all}" \
+    "$action" "$1" \
     >>"$compose_dir/deploy-audit.log"
   ktrdr_event audit "$1"
 }
@@ -144,6 +146,7 @@ health_or_rollback() {
   if [ ! -f "$compose_path.prev" ]; then
     deploy_phase=finished
     audit unhealthy
+    write_record partial unhealthy
     exit 77
   fi
   prev_tag=$(sed -n 's/^# ktrdr-tag: //p' "$compose_path.prev")
@@ -153,9 +156,11 @@ health_or_rollback() {
   deploy_phase=finished
   if wait_healthy; then
     audit "rolled-back-to=$prev_tag"
+    write_record partial "rolled-back-to=$prev_tag"
     exit 76
   fi
   audit rollback-unhealthy
+  write_record partial rollback-unhealthy
   exit 77
 }
 
@@ -176,6 +181,7 @@ put_back() {
     dc stop "${services[@]}" >/dev/null 2>&1 || true
     ktrdr_event put-back "$why: no previous release; $tag was stopped on this host"
     audit "$why stopped (no previous release)"
+    write_record partial "$why stopped (no previous release)"
     return 0
   fi
   prev_tag=$(sed -n 's/^# ktrdr-tag: //p' "$compose_path.prev")
@@ -186,6 +192,7 @@ put_back() {
     ! err=$(dc up -d --remove-orphans --force-recreate "${services[@]}" 2>&1); then
     ktrdr_event put-back "$why: compose could not start $prev_tag again: ${err##*$'\n'}"
     audit "$why rollback-failed rolled-back-to=$prev_tag"
+    write_record partial "$why rollback-failed rolled-back-to=$prev_tag"
     return 0
   fi
   # What the stopped compose left (a container it was replacing, half removed) can fail the first look: once
@@ -193,9 +200,11 @@ put_back() {
   if wait_healthy || { dc up -d --remove-orphans "${services[@]}" >/dev/null 2>&1 && wait_healthy; }; then
     ktrdr_event put-back "$why: back on $prev_tag, running and healthy"
     audit "$why rolled-back-to=$prev_tag"
+    write_record partial "$why rolled-back-to=$prev_tag"
   else
     ktrdr_event put-back "$why: back on $prev_tag, which is not healthy"
     audit "$why rollback-unhealthy rolled-back-to=$prev_tag"
+    write_record partial "$why rollback-unhealthy rolled-back-to=$prev_tag"
   fi
 }
 
@@ -216,4 +225,78 @@ deploy() {
   health_or_rollback
   deploy_phase=finished
   audit ok
+  write_record complete ok
+  prune_images
+}
+
+# write_record STATE RESULT: the deploy's record, <compose dir>/deploys/NNNNNN.json (one JSON line: the
+# workstation's record_text inside what only this host knows), with NNNNNN.env (non-secret env, for the status
+# check) and NNNNNN.images (what pruning keeps); a complete one leaves its pins for the next preflight. The
+# last records_keep are kept. A record that cannot be written is a warning, never a failed deploy.
+write_record() {
+  local dir=$compose_dir/deploys seq=0 prev=null f n now ids=() containers='' result=${2//[\\\"]/}
+  [ -d "$dir" ] || mkdir -p "$dir" || {
+    ktrdr_event warn "no deploy record: cannot make $dir"
+    return 0
+  }
+  for f in "$dir"/[0-9][0-9][0-9][0-9][0-9][0-9].json; do
+    [ -f "$f" ] || continue
+    n=${f##*/} && n=$((10#${n%.json}))
+    ((n <= seq)) || seq=$n
+  done
+  ((seq == 0)) || prev=$seq
+  seq=$((seq + 1))
+  TZ=UTC0 printf -v now '%(%Y-%m-%dT%H:%M:%SZ)T' -1
+  mapfile -t ids < <(docker ps -aq --filter "label=com.docker.compose.project=$project" \
+    --filter label=com.docker.compose.oneoff=False 2>/dev/null || true)
+  if ((${#ids[@]})); then
+    containers=$(docker inspect -f '{"service":{{json (index .Config.Labels "com.docker.compose.service")}},'\
+'"name":{{json .Name}},"id":{{json .Id}},"created":{{json .Created}},"image":{{json .Config.Image}},'\
+'"image_id":{{json .Image}}}' "${ids[@]}" 2>/dev/null | paste -sd, -) || containers=''
+  fi
+  n=$(printf '%s/%06d' "$dir" "$seq")
+  if ! { printf '%s' "$env_text" >"$n.env" && printf '%s' "$images_text" >"$n.images" &&
+    printf '{"v":1,"seq":%d,"previous":%s,"state":"%s","result":"%s","finished":"%s","containers":[%s],"deploy":%s}\n' \
+      "$seq" "$prev" "$1" "$result" "$now" "$containers" "$record_text" >"$n.json.new" &&
+    mv -f "$n.json.new" "$n.json"; }; then
+    ktrdr_event warn "the deploy record $n.json could not be written"
+    return 0
+  fi
+  if [ "$1" = complete ]; then printf '%s' "$pin_text" >"$dir/pins.new" && mv -f "$dir/pins.new" "$dir/pins"; fi
+  ktrdr_event record "$seq $1"
+  prune_records "$dir"
+}
+
+# prune_records DIR: all but the newest records_keep records go (with their .env and .images).
+prune_records() {
+  local files=("$1"/[0-9][0-9][0-9][0-9][0-9][0-9].json) i
+  [ -f "${files[0]}" ] || return 0
+  for ((i = 0; i < ${#files[@]} - records_keep; i++)); do
+    rm -f "${files[i]}" "${files[i]%.json}.env" "${files[i]%.json}.images"
+  done
+}
+
+# prune_images: images of our repositories (own_repos) that no kept record names go; one a kept record names
+# stays, and docker itself refuses to remove one a container uses.
+prune_images() {
+  local named=' ' keep=' ' f ref repo t dg id line lines=() gone=0
+  for f in "$compose_dir"/deploys/*.images; do
+    [ -f "$f" ] || continue
+    while IFS= read -r ref; do named+="$ref "; done <"$f"
+  done
+  for repo in "${own_repos[@]}"; do
+    mapfile -t -O "${#lines[@]}" lines < <(docker image ls --digests \
+      --format '{{.Repository}} {{.Tag}} {{.Digest}} {{.ID}}' "$repo" 2>/dev/null || true)
+  done
+  for line in "${lines[@]}"; do
+    read -r repo t dg id <<<"$line"
+    case $named in *" $repo:$t "* | *" $repo@$dg "*) keep+="$id " ;; esac
+  done
+  for line in "${lines[@]}"; do
+    read -r repo t dg id <<<"$line"
+    case $keep in *" $id "*) continue ;; esac
+    if [ "$t" != '<none>' ] && docker image rm "$repo:$t" >/dev/null 2>&1; then gone=$((gone + 1)); fi
+    if [ "$dg" != '<none>' ] && docker image rm "$repo@$dg" >/dev/null 2>&1; then gone=$((gone + 1)); fi
+  done
+  ((gone == 0)) || ktrdr_event pruned "$gone image references no kept deploy record names"
 }

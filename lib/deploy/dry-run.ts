@@ -13,7 +13,7 @@ export function printDryRun(cfg: Config, deploys: HostDeploy[], opts: DeployOpti
         `${sh(['ssh', ...sshArgs(sshTarget(cfg, d.host, { multiplex: false }))])}\` ` +
         `with this script on stdin:`,
     )
-    for (const line of previewScript(preflightScript(cfg, d.composeImages))) say(`    ${line}`)
+    for (const line of previewScript(preflightScript(cfg, d))) say(`    ${line}`)
     say(
       '    # once every check passed, into the same shell ' +
         '(login and pull are left out when the host already holds every image at the registry digest):',

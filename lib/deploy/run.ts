@@ -7,16 +7,18 @@ import { say, warn } from '../cli/output.ts'
 import type { Executor } from '../job/executor.ts'
 import { renderFirstPart, renderScript } from '../job/render.ts'
 import { sshExecutor, sshTarget, type SshTarget } from '../job/ssh.ts'
-import { tagDigest } from '../registry/manifest.ts'
+import { splitImage, tagDigest } from '../registry/manifest.ts'
+import { recordPlan } from './host-record.ts'
+import { heldImages, holds, isDigestRef, pinDeploy, pinsCurrent, recordedPins, resolvePins, unpinned } from './pin.ts'
 import type { SecretProvider } from '../secrets/provider.ts'
 import { readSecrets, requestsFor } from '../contract/read.ts'
 import type { SecretValues } from '../secrets/secret.ts'
 import { OpsError } from '../errors.ts'
 import { keepRecords } from './records.ts'
 import { deployOutcome, interruptedOutcome, preflightFailure } from './outcome.ts'
-import type { HostDeploy } from './plan.ts'
+import { type HostDeploy, registryHost } from './plan.ts'
 import { events, onStepLine } from '../job/protocol.ts'
-import { type DeployOptions, deployScript, imagesCurrent, preflightScript } from './scripts.ts'
+import { type DeployOptions, deployScript, preflightScript } from './scripts.ts'
 
 const PREFLIGHT = 'Preflight (SSH, docker, compose v2, shared mount, image tag in the registry)'
 
@@ -48,6 +50,31 @@ interface Ctx {
   digests: Map<string, Map<string, string>>
   /** How each host's deploy ended, once its deploy script was sent (ok, rolled-back, failed, interrupted). */
   results: Map<string, string>
+  /** Each host's deploy with every image pinned to its digest (pin.ts), once its preflight passed. */
+  pinned: Map<string, { deploy: HostDeploy; pins: Map<string, string> }>
+}
+
+/**
+ * Third-party images no record or host pinned yet (a first deploy): their registries' digests for the tags —
+ * ours with the deploy's credentials, any other anonymously. One that cannot be asked stays by tag.
+ */
+async function lookUp(refs: string[], cfg: Config, secrets: SecretValues): Promise<Map<string, string>> {
+  const found = new Map<string, string>()
+  await Promise.all(
+    refs.map(async (ref) => {
+      try {
+        const { registry } = splitImage(ref)
+        const own = registry === registryHost(cfg)
+        const digest = own
+          ? await tagDigest(ref, cfg.stack.registry.username, secrets.get('REGISTRY_PASSWORD'))
+          : await tagDigest(ref)
+        if (digest) found.set(ref, digest)
+      } catch {
+        /* not an image a registry can be asked for (no registry in its name), or it did not answer */
+      }
+    }),
+  )
+  return found
 }
 
 export async function runDeploy(
@@ -90,6 +117,7 @@ export async function runDeploy(
     warnings: [],
     digests: new Map(),
     results: new Map(),
+    pinned: new Map(),
   }
   const fail = (d: HostDeploy, e: unknown) =>
     ctx.failed.set(
@@ -105,7 +133,7 @@ export async function runDeploy(
       const s = exec
         .get(d.label)!
         .session({ signal: aborts.get(d.label)!.signal, onLine: onStepLine((step) => steps.get(d.label)?.(step)) })
-      s.send(renderFirstPart(preflightScript(cfg, d.composeImages)))
+      s.send(renderFirstPart(preflightScript(cfg, d)))
       return [d.label, s] as const
     }),
   )
@@ -135,22 +163,23 @@ export async function runDeploy(
             title: `${d.label} on ${d.host.name}`,
             task: async (c: Ctx) => {
               try {
-                // The registry is asked while the host's checks finish: both only read.
+                // The registry is asked while the host's checks finish: both only read. A reference by digest
+                // (a rollback's) is asked only when the host does not hold it.
                 const digests = new Map<string, string>()
                 c.digests.set(d.label, digests)
+                const password = c.secrets.get('REGISTRY_PASSWORD')!
+                const user = cfg.stack.registry.username
                 const registry = Promise.all(
-                  d.images.map(async (image) => {
-                    const digest = await tagDigest(
-                      image,
-                      cfg.stack.registry.username,
-                      c.secrets.get('REGISTRY_PASSWORD')!,
-                    )
-                    if (digest === undefined)
-                      throw new OpsError(`${d.label}: image ${image} is not in the registry`, {
-                        hint: 'build and push it first (CI does on merge to main), or pick an existing TAG',
-                      })
-                    digests.set(image, digest)
-                  }),
+                  d.images
+                    .filter((image) => !isDigestRef(image))
+                    .map(async (image) => {
+                      const digest = await tagDigest(image, user, password)
+                      if (digest === undefined)
+                        throw new OpsError(`${d.label}: image ${image} is not in the registry`, {
+                          hint: 'build and push it first (CI does on merge to main), or pick an existing TAG',
+                        })
+                      digests.set(image, digest)
+                    }),
                 )
                 registry.catch(() => {}) // awaited below; an SSH failure is reported first
                 const first = await preflights.get(d.label)!
@@ -162,7 +191,18 @@ export async function runDeploy(
                   )
                 }
                 await registry
-                if (imagesCurrent(d, first.stdout, digests)) c.current.add(d.label)
+                const held = heldImages(first.stdout)
+                for (const image of d.images.filter((i) => isDigestRef(i) && !holds(held, i)))
+                  if ((await tagDigest(image, user, password)) === undefined)
+                    throw new OpsError(`${d.label}: image ${image} is neither on ${d.host.name} nor in the registry`)
+                let pins = resolvePins(d, held, digests, recordedPins(first.stdout))
+                const ask = unpinned(d, pins)
+                if (ask.length)
+                  pins = resolvePins(d, held, digests, recordedPins(first.stdout), await lookUp(ask, cfg, c.secrets))
+                for (const ref of unpinned(d, pins))
+                  c.warnings.push(`${d.label}: ${ref} is deployed by its tag: its registry gave no digest`)
+                c.pinned.set(d.label, { deploy: pinDeploy(d, pins), pins })
+                if (pinsCurrent(d, held, pins)) c.current.add(d.label)
               } catch (e) {
                 sessions.get(d.label)!.end() // nothing more for that shell: it exits
                 fail(d, e)
@@ -193,7 +233,9 @@ export async function runDeploy(
                 steps.set(d.label, (step) => (t.output = step))
                 const session = sessions.get(d.label)!
                 // stdin stays open: see renderScript's watcher
-                session.send(renderScript(deployScript(cfg, d, opts, c.secrets, c.current.has(d.label))))
+                const { deploy, pins } = c.pinned.get(d.label)!
+                const record = recordPlan(deploy, opts.tag, pins, opts.action, opts.to)
+                session.send(renderScript(deployScript(cfg, deploy, opts, c.secrets, c.current.has(d.label), record)))
                 c.results.set(d.label, 'failed')
                 const out = await session.done
                 for (const e of events(out.stdout)) if (e.event === 'warn') c.warnings.push(`${d.label}: ${e.detail}`)

@@ -6,62 +6,64 @@ import { projectName } from '../compose/workers.ts'
 import type { Config } from '../config/model.ts'
 import { lockLines, lockOwner } from '../job/lock.ts'
 import { operator } from '../job/operator.ts'
-import { events } from '../job/protocol.ts'
 import { bind, bindText, type ScriptParts } from '../job/render.ts'
 import type { Secret, SecretValues } from '../secrets/secret.ts'
+import { imageRef } from '../config/model.ts'
+import { envLines, pinLines, type RecordPlan, recordPlan } from './host-record.ts'
+import { repoOf } from './pin.ts'
 import type { HostDeploy } from './plan.ts'
 import { registryHost } from './plan.ts'
 
 export const PREFLIGHT_LIB = ['job/mount.sh', 'deploy/preflight.sh'] as const
 export const DEPLOY_LIB = ['job/lock.sh', 'deploy/deploy.sh'] as const
 
-/** Read-only checks on the host, and what it holds of these images (see imagesCurrent). */
-export function preflightScript(cfg: Config, images: string[] = []): ScriptParts {
-  return { lib: PREFLIGHT_LIB, body: [...bind({ shared: cfg.stack.shared.host_path, images }), 'preflight'] }
-}
-
-/**
- * True when a pull would fetch nothing: the host holds every image of the compose file, and each of our
- * images carries, among its RepoDigests, the digest the registry gives its tag now. Anything unknown
- * (no digest from the registry, an image listed under another name) means false: login and pull.
- */
-export function imagesCurrent(
-  d: HostDeploy,
-  preflightStdout: string,
-  registryDigests: ReadonlyMap<string, string>,
-): boolean {
-  const held = events(preflightStdout)
-    .filter((e) => e.event === 'image')
-    .map((e) => {
-      const [tags = '', digests = ''] = e.detail.split('|')
-      return { tags: tags.trim().split(/\s+/), digests: digests.trim().split(/\s+/) }
-    })
-  const find = (ref: string) => held.find((h) => h.tags.includes(ref))
-  if (!d.composeImages.every((ref) => find(ref))) return false
-  return d.images.every((ref) => {
-    const digest = registryDigests.get(ref)
-    return (
-      !!digest &&
-      /^sha256:[0-9a-f]{64}$/.test(digest) &&
-      find(ref)!.digests.includes(`${ref.replace(/:[^:/]+$/, '')}@${digest}`)
-    )
-  })
+/** Read-only checks on the host, what it holds of these images and the pins its last deploy kept (pin.ts). */
+export function preflightScript(cfg: Config, d?: Pick<HostDeploy, 'composePath' | 'composeImages'>): ScriptParts {
+  return {
+    lib: PREFLIGHT_LIB,
+    body: [
+      ...bind({
+        shared: cfg.stack.shared.host_path,
+        compose_dir: d ? dirname(d.composePath) : '',
+        images: d?.composeImages ?? [],
+      }),
+      'preflight',
+    ],
+  }
 }
 
 export interface DeployOptions {
   tag: string
   forceUnlock: boolean
   healthTimeoutS: number
+  /** A rollback (its record says so, and which record it returned to). */
+  action?: 'deploy' | 'rollback'
+  to?: number
 }
 
-/** The deploy's variables and calls; with `current` (see imagesCurrent) the login and the pull are left out. */
-export function deployBody(cfg: Config, d: HostDeploy, o: DeployOptions, current = false): string[] {
+/** The repositories of our own images on this host: the only ones a deploy prunes. */
+export function ownRepos(cfg: Config, d: Pick<HostDeploy, 'job'>): string[] {
+  return [repoOf(imageRef(cfg, d.job === 'deploy-core' ? 'backend' : 'worker', 'sha-0000000'))]
+}
+
+/**
+ * The deploy's variables and calls; with `current` (see pinsCurrent) the login and the pull are left out.
+ * `record`: what the host's deploy record holds of the workstation's side (host-record.ts).
+ */
+export function deployBody(
+  cfg: Config,
+  d: HostDeploy,
+  o: DeployOptions,
+  current = false,
+  record: RecordPlan = recordPlan(d, o.tag, new Map()),
+): string[] {
   return [
     ...bind({
       compose_path: d.composePath,
       compose_dir: dirname(d.composePath),
       project: projectName(d.composePath),
       tag: o.tag,
+      action: o.action ?? 'deploy',
       operator: operator(),
       registry: registryHost(cfg),
       health_timeout: o.healthTimeoutS,
@@ -74,6 +76,11 @@ export function deployBody(cfg: Config, d: HostDeploy, o: DeployOptions, current
     ...d.files.flatMap((f, i) => bindText(`ship_text_${i}`, f.content)),
     `ship_texts=(${d.files.map((_, i) => `"$ship_text_${i}"`).join(' ')})`,
     ...bindText('compose_text', d.compose),
+    ...bind({ records_keep: cfg.stack.deploys.keep_records, own_repos: ownRepos(cfg, d) }),
+    ...bindText('record_text', JSON.stringify(record)),
+    ...bindText('pin_text', pinLines(record)),
+    ...bindText('env_text', envLines(record)),
+    ...bindText('images_text', record.compose_images.map((i) => `${i}\n`).join('')),
     ...lockLines(d.locks, lockOwner(d.job, `tag ${o.tag}`), o.forceUnlock),
     'deploy',
   ]
@@ -101,11 +108,12 @@ export function deployScript(
   o: DeployOptions,
   secrets: SecretValues,
   current = false,
+  record?: RecordPlan,
 ): ScriptParts {
   return {
     env: deployEnv(cfg, d, secrets, current),
     lib: DEPLOY_LIB,
-    body: deployBody(cfg, d, o, current),
+    body: deployBody(cfg, d, o, current, record),
     watchStdin: true,
   }
 }

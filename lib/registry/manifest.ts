@@ -47,7 +47,7 @@ export function fetchFailure(e: unknown): string {
 const CHECK_PASSWORD = 'check REGISTRY_PASSWORD in your secrets provider (GHCR: a token with read:packages)'
 
 /** A token from the challenge's realm for these credentials; throws, naming the realm, when it refuses them. */
-async function bearer(challenge: string, basic: string, username: string): Promise<string> {
+async function bearer(challenge: string, basic: string | undefined, username: string): Promise<string> {
   const params = challengeParams(challenge)
   if (!params.realm)
     throw new OpsError(`the registry asked for a bearer token but named no token service (${challenge})`)
@@ -63,7 +63,10 @@ async function bearer(challenge: string, basic: string, username: string): Promi
   const service = `${url.origin}${url.pathname}`
   let r: Response
   try {
-    r = await fetch(url, { headers: { authorization: `Basic ${basic}` }, signal: AbortSignal.timeout(10_000) })
+    r = await fetch(url, {
+      headers: basic ? { authorization: `Basic ${basic}` } : {},
+      signal: AbortSignal.timeout(10_000),
+    })
   } catch (e) {
     throw new OpsError(`cannot reach the registry's token service ${service}: ${fetchFailure(e)}`)
   }
@@ -98,15 +101,16 @@ function tokenRefused(registry: string, repo: string, challenge: string): OpsErr
  * registry says the tag does not exist; throws when it cannot tell. A host whose local image carries this
  * digest among its RepoDigests already has exactly what a pull would fetch.
  */
-export async function tagDigest(ref: string, username: string, password: Secret): Promise<string | undefined> {
+export async function tagDigest(ref: string, username = 'anonymous', password?: Secret): Promise<string | undefined> {
   const { registry, repo, tag } = splitImage(ref)
   const url = `${baseUrl(registry)}/v2/${repo}/manifests/${tag}`
-  const basic = Buffer.from(`${username}:${password.reveal()}`).toString('base64')
-  const head = async (auth: string) => {
+  // No password: anonymous (a public image on another registry: Docker Hub gives pull tokens to anyone).
+  const basic = password ? Buffer.from(`${username}:${password.reveal()}`).toString('base64') : undefined
+  const head = async (auth: string | undefined) => {
     try {
       return await fetch(url, {
         method: 'HEAD',
-        headers: { accept: ACCEPT, authorization: auth },
+        headers: auth ? { accept: ACCEPT, authorization: auth } : { accept: ACCEPT },
         signal: AbortSignal.timeout(10_000),
       })
     } catch (e) {
@@ -115,7 +119,7 @@ export async function tagDigest(ref: string, username: string, password: Secret)
       })
     }
   }
-  let r = await head(`Basic ${basic}`)
+  let r = await head(basic && `Basic ${basic}`)
   const challenge = r.headers.get('www-authenticate') ?? ''
   if (r.status === 401 && /^bearer/i.test(challenge)) {
     r = await head(`Bearer ${await bearer(challenge, basic, username)}`)

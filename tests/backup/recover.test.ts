@@ -39,7 +39,7 @@ test.before(() => {
 test.after(() => w.down())
 
 test('recover-worker: node B (already deployed) comes back healthy at the tag it runs', () => {
-  const tag = inspect('{{.Config.Image}}').split(':').pop()!
+  const tag = inspect('{{index .Config.Labels "ktrdr.tag"}}')
   assert.match(tag, /^sha-/, `node B's worker runs ${tag}`)
   const r = make('recover-worker', { CONFIG: LAB, NODE: 'B', TAG: tag }, { env: w.env, timeout: 120_000 })
   assert.is(r.code, 0, r.stdout + r.stderr)

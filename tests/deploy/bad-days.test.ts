@@ -41,7 +41,7 @@ const workers = () =>
     '--filter',
     `label=com.docker.compose.project=${project}`,
     '--format',
-    '{{.Image}} {{.Status}}',
+    '{{.Label "ktrdr.tag"}} {{.Status}}',
   )
     .stdout.trim()
     .split('\n')
@@ -80,10 +80,10 @@ function backOnGood(r: { code: number | null; out: string }) {
   assert.match(readFileSync(hostPath(B, composeFile), 'utf8'), `# ktrdr-tag: ${GOOD_TAG}`)
   const w = workers()
   assert.is(w.length, 3, w.join('\n'))
-  for (const line of w) assert.match(line, new RegExp(`:${GOOD_TAG} Up .*\\(healthy\\)$`))
+  for (const line of w) assert.match(line, new RegExp(`^${GOOD_TAG} Up .*\\(healthy\\)$`))
   assert.match(
     audit().at(-1)!,
-    ` tag=${SLOW_TAG} services=worker-1,worker-2,worker-3 result=interrupted rolled-back-to=${GOOD_TAG}`,
+    ` tag=${SLOW_TAG} services=worker-1,worker-2,worker-3 action=deploy result=interrupted rolled-back-to=${GOOD_TAG}`,
   )
   assert.not.ok(held(), 'the lock was left behind')
 }
@@ -94,7 +94,7 @@ test('Ctrl-C during docker compose up: B is back on the previous release, runnin
 })
 
 test('Ctrl-C during the health wait: B is back on the previous release, running, healthy, audited', async () => {
-  const waiting = () => workers().some((l) => l.includes(`:${SLOW_TAG} `) && l.includes('health: starting'))
+  const waiting = () => workers().some((l) => l.startsWith(`${SLOW_TAG} `) && l.includes('health: starting'))
   backOnGood(await interrupt(SLOW_TAG, () => waiting()))
 })
 
@@ -110,7 +110,7 @@ test('a crash loop fails at once, with its last log lines (secrets masked), and 
   assert.equal(leaksIn(out, labSecrets()), [])
   // The health wait alone would have taken 90 s.
   assert.ok(seconds < 60, `took ${seconds} s`)
-  for (const line of workers()) assert.match(line, `:${GOOD_TAG} Up`)
+  for (const line of workers()) assert.match(line, `${GOOD_TAG} Up`)
 })
 
 test.run()

@@ -66,15 +66,13 @@ test(deployAll, async () => {
   assert.match(w.stdout, /node B\s+ok \(tag sha-e2e0001; worker-1, worker-2, worker-3; logged in and pulled\)/)
   assert.match(w.stdout, /node C\s+ok \(tag sha-e2e0001; worker-1, worker-2; logged in and pulled\)/)
   for (const h of [HOSTS.b, HOSTS.c]) {
-    const digests = hostDocker(
-      h,
-      'image',
-      'inspect',
-      '-f',
-      '{{json .RepoDigests}}',
-      `${REGISTRY}/ktrdr-worker:${GOOD_TAG}`,
-    )
-    assert.match(digests.stdout, `${REGISTRY}/ktrdr-worker@sha256:`, `${h} pulled the image from the registry`)
+    // Deployed by digest: the compose file names the registry's digest of the tag, and the host pulled it.
+    const compose = readFileSync(hostPath(h, `/opt/${h}/docker-compose.workers.yml`), 'utf8')
+    const pinned = /image: (\S+@sha256:[0-9a-f]{64})$/m.exec(compose)?.[1]
+    assert.ok(pinned?.startsWith(`${REGISTRY}/ktrdr-worker@sha256:`), compose)
+    assert.not.match(compose, `image: ${REGISTRY}/ktrdr-worker:`)
+    const digests = hostDocker(h, 'image', 'inspect', '-f', '{{json .RepoDigests}}', pinned!)
+    assert.match(digests.stdout, pinned!, `${h} pulled the image from the registry`)
   }
   const listed = await until(workers, (ws) => LAB_URLS.every((u) => ws.some((x) => x.url === u && x.status === 'ok')))
   for (const u of LAB_URLS)
@@ -109,7 +107,7 @@ test('a tag that fails its health check is rolled back; the old replicas stay re
   assert.match(r.stdout + r.stderr, `rolled back to ${GOOD_TAG}`)
   const images = hostDocker(
     HOSTS.b,
-    ...['ps', '--format', '{{.Image}}', '--filter', 'label=com.docker.compose.project=ktrdr-workers-b'],
+    ...['ps', '--format', '{{.Label "ktrdr.tag"}}', '--filter', 'label=com.docker.compose.project=ktrdr-workers-b'],
   ).stdout
   assert.not.match(images, BAD_TAG)
   assert.match(images, GOOD_TAG)

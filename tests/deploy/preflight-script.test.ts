@@ -21,7 +21,7 @@ const held = spawnSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{
 const MISSING = 'ktrdr.invalid/nothing-here:never'
 const preflight = (images: string[], env: Record<string, string> = {}, c = cfg()) => {
   const r = spawnSync('/bin/bash', ['-s'], {
-    input: renderFirstPart(preflightScript(c, images)),
+    input: renderFirstPart(preflightScript(c, { composePath: '/nonexistent/x.yml', composeImages: images })),
     encoding: 'utf8',
     env: { ...process.env, ...env },
   })

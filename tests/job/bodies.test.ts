@@ -8,6 +8,8 @@ import { inventoryScript } from '../../lib/backup/inventory.ts'
 import { deleteScript } from '../../lib/backup/prune.ts'
 import { loadConfig } from '../../lib/config/load.ts'
 import { planCore, planWorkers } from '../../lib/deploy/plan.ts'
+import { recordPlan } from '../../lib/deploy/host-record.ts'
+import { pinDeploy } from '../../lib/deploy/pin.ts'
 import { deployBody, preflightScript } from '../../lib/deploy/scripts.ts'
 import { RESTORE_LIB } from '../../lib/restore/job.ts'
 import { restoreIntoScript, swapScript } from '../../lib/restore/job.ts'
@@ -16,6 +18,9 @@ import { HOMELAB } from '../helpers/config-copy.ts'
 
 const cfg = loadConfig(HOMELAB)
 const TAG = 'sha-a1b2c3d'
+const WORKER = `ghcr.io/ktrdr/ktrdr-worker:${TAG}`
+const WORKER_PINNED = `ghcr.io/ktrdr/ktrdr-worker@sha256:${'a'.repeat(64)}`
+const PINS = new Map([[WORKER, WORKER_PINNED]])
 const mask = (lines: string[]) =>
   lines.map((l) =>
     l
@@ -28,17 +33,22 @@ const stage = (name: string) =>
 
 test('deploy of a node: the preflight, the variables, the compose file as a here-document, lock, deploy', () => {
   const d = planWorkers(cfg, cfg.nodes[1]!, TAG)
-  assert.equal(preflightScript(cfg, d.composeImages).body, [
+  assert.equal(preflightScript(cfg, d).body, [
     'shared=/mnt/ktrdr-shared',
+    'compose_dir=/opt/ktrdr-workers-c',
     'images=(ghcr.io/ktrdr/ktrdr-worker:sha-a1b2c3d)',
     'preflight',
   ])
   assert.equal(preflightScript(cfg).lib, ['job/mount.sh', 'deploy/preflight.sh'])
-  assert.equal(mask(deployBody(cfg, d, { tag: TAG, forceUnlock: false, healthTimeoutS: 120 })), [
+  const pinned = pinDeploy(d, PINS)
+  const record = { ...recordPlan(pinned, TAG, PINS), operator: 'ops@mac', started: '2026-12-02T10:00:00.000Z' }
+  const opts = { tag: TAG, forceUnlock: false, healthTimeoutS: 120 }
+  assert.equal(mask(deployBody(cfg, pinned, opts, false, record)), [
     'compose_path=/opt/ktrdr-workers-c/docker-compose.workers.yml',
     'compose_dir=/opt/ktrdr-workers-c',
     'project=ktrdr-workers-c',
     'tag=sha-a1b2c3d',
+    'action=deploy',
     'operator=ops@mac',
     'registry=ghcr.io',
     'health_timeout=120',
@@ -49,18 +59,56 @@ test('deploy of a node: the preflight, the variables, the compose file as a here
     'ship_texts=()',
     'compose_text=',
     "{ IFS= read -r -d '' compose_text || true; } <<'KTRDR_DELIM'",
-    d.compose.replace(/\n$/, ''),
+    d.compose.replace(/\n$/, '').replaceAll(`image: ${WORKER}`, `image: ${WORKER_PINNED}`),
     'KTRDR_DELIM',
     stage('compose_text'),
+    'records_keep=10',
+    'own_repos=(ghcr.io/ktrdr/ktrdr-worker)',
+    'record_text=',
+    "{ IFS= read -r -d '' record_text || true; } <<'KTRDR_DELIM'",
+    JSON.stringify(record),
+    'KTRDR_DELIM',
+    "record_text=${record_text%$'\\n'}",
+    stage('record_text'),
+    'pin_text=',
+    "{ IFS= read -r -d '' pin_text || true; } <<'KTRDR_DELIM'",
+    `${WORKER} ${WORKER_PINNED}`,
+    'KTRDR_DELIM',
+    stage('pin_text'),
+    'env_text=',
+    "{ IFS= read -r -d '' env_text || true; } <<'KTRDR_DELIM'",
+    [0, 1]
+      .flatMap((i) =>
+        [
+          'BACKEND_BASE_URL=http://ktrdr-core.internal:8000',
+          `WORKER_PUBLIC_BASE_URL=http://ktrdr-workers-c.internal:900${i}`,
+          `WORKER_PORT=900${i}`,
+          'SHARED_MOUNT_PATH=/mnt/shared',
+          'LOG_LEVEL=info',
+        ].map((v) => `worker-${i + 1} ${v}`),
+      )
+      .join('\n'),
+    'KTRDR_DELIM',
+    stage('env_text'),
+    'images_text=',
+    "{ IFS= read -r -d '' images_text || true; } <<'KTRDR_DELIM'",
+    WORKER_PINNED,
+    'KTRDR_DELIM',
+    stage('images_text'),
     "ktrdr_lock node-c x $'deploy-workers by ops@mac pid PID since TIME tag sha-a1b2c3d'",
     'deploy',
   ])
+  assert.equal(
+    record.secrets['worker-1'],
+    Object.keys(d.secretExports).filter((n) => n !== 'REGISTRY_PASSWORD'),
+  )
+  assert.not.match(record.compose, `:${TAG}`)
 })
 
 test('deploy of the core, images current, FORCE_UNLOCK: no pull, shipped files, the force before the lock', () => {
   const d = planCore(cfg, 'backend', TAG)
   const body = mask(deployBody(cfg, d, { tag: TAG, forceUnlock: true, healthTimeoutS: 60 }, true))
-  assert.equal(body.slice(6, 11), [
+  assert.equal(body.slice(7, 12), [
     'health_timeout=60',
     'current=1',
     'services=(backend)',

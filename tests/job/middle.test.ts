@@ -70,7 +70,7 @@ test('deploy: the new release is unhealthy → the previous file comes back, aud
   assert.not.ok(existsSync(join(dir, 'docker-compose.workers.yml.prev')))
   assert.match(
     readFileSync(join(dir, 'deploy-audit.log'), 'utf8'),
-    / operator=e2e@test tag=sha-new0001 services=worker-1 result=rolled-back-to=sha-0ld0001\n$/,
+    / operator=e2e@test tag=sha-new0001 services=worker-1 action=deploy result=rolled-back-to=sha-0ld0001\n$/,
   )
   const ups = s.calls().filter((c) => c.includes(' up -d '))
   assert.is(ups.length, 2, 'up for the new release, up again for the old one')

@@ -73,7 +73,7 @@ export function renderedScripts(cfg: Config): Map<string, string> {
   )
   const deploys = [planCore(cfg, 'all', TAG), ...cfg.nodes.map((n) => planWorkers(cfg, n, TAG))]
   for (const d of deploys) {
-    out.set(`preflight ${d.label}`, renderFirstPart(preflightScript(cfg, d.composeImages)))
+    out.set(`preflight ${d.label}`, renderFirstPart(preflightScript(cfg, d)))
     for (const current of [false, true])
       add(
         `deploy ${d.label}${current ? ' (current)' : ''}`,
