@@ -16,3 +16,10 @@ logs: setup ## recent logs of a service from the workstation [NODE=core|B|C SERV
 .PHONY: doctor
 doctor: setup ## check the workstation and every host for what a deploy needs, each failure with its fix [SECRETS_PROVIDER=]
 	$(call run,doctor) $(call flags,SECRETS_PROVIDER,)
+
+.PHONY: rollback deploys
+rollback: setup ## return a stack to an earlier deploy record on its host [NODE=B|all SERVICE=all|backend TO=<n>|sha-…]
+	$(call run,rollback) $(call flags,NODE SERVICE TO HEALTH_TIMEOUT SECRETS_PROVIDER,FORCE_UNLOCK)
+
+deploys: setup ## list the deploy records each host keeps, newest first [NODE=all|core|B]
+	$(call run,deploys) $(call flags,NODE,)

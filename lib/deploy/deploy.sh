@@ -2,7 +2,7 @@
 # lib/deploy/scripts.ts: compose_path compose_dir project tag action operator registry health_timeout current (1: the
 # host holds every image at the registry's digest: no login, no pull) compose_text, ship_names=() ship_texts=()
 # (files shipped beside the compose file), services=() pull_services=(); for the deploy record (write_record):
-# record_text (the workstation's part, JSON), pin_text, env_text, images_text, records_keep, own_repos=().
+# record_text (the workstation's part, JSON) record_sum (its sha256), pin_text, env_text, images_text, records_keep, own_repos=().
 # Secrets are exported by name ahead of this (REGISTRY_USERNAME, REGISTRY_PASSWORD, the compose file's own); nothing here prints one.
 # Every process a deploy starts costs ~15 ms on a busy host: builtins where they do.
 # shellcheck disable=SC2154 # the variables are bound by lib/deploy/scripts.ts (bind) ahead of this file
@@ -256,8 +256,9 @@ write_record() {
   fi
   n=$(printf '%s/%06d' "$dir" "$seq")
   if ! { printf '%s' "$env_text" >"$n.env" && printf '%s' "$images_text" >"$n.images" &&
-    printf '{"v":1,"seq":%d,"previous":%s,"state":"%s","result":"%s","finished":"%s","containers":[%s],"deploy":%s}\n' \
-      "$seq" "$prev" "$1" "$result" "$now" "$containers" "$record_text" >"$n.json.new" &&
+    printf '{"v":1,"seq":%d,"previous":%s,"state":"%s","result":"%s","finished":"%s","containers":[%s],%s%s}\n' \
+      "$seq" "$prev" "$1" "$result" "$now" "$containers" "\"sum\":\"$record_sum\",\"deploy\":" "$record_text" \
+      >"$n.json.new" &&
     mv -f "$n.json.new" "$n.json"; }; then
     ktrdr_event warn "the deploy record $n.json could not be written"
     return 0

@@ -2,6 +2,7 @@
 // the workstation knew — the rendered files byte for byte, the tag, each service's pinned image, non-secret env
 // by value and secret names only (never a value or a hash of one), operator, time — wrapped by the host in what
 // only it knows: sequence number, the previous record, state (complete | partial), result and the containers.
+import { createHash } from 'node:crypto'
 import { parse } from 'yaml'
 import { z } from 'zod'
 import { basename } from 'node:path'
@@ -40,6 +41,8 @@ export const hostRecordSchema = z.object({
   state: z.enum(['complete', 'partial']),
   result: z.string(),
   finished: z.string(),
+  /** sha256 of the workstation's part as written: a record edited by hand no longer matches it. */
+  sum: z.string().regex(/^[0-9a-f]{64}$/),
   containers: z.array(
     z.object({
       service: z.string(),
@@ -77,6 +80,8 @@ export function envOf(compose: string): Pick<RecordPlan, 'env' | 'secrets' | 'al
   return { env, secrets, all_services: Object.keys(services) }
 }
 
+export const recordSum = (text: string): string => createHash('sha256').update(text).digest('hex')
+
 /** What the workstation puts in a (pinned) deploy's record. */
 export function recordPlan(
   d: HostDeploy,
@@ -100,7 +105,7 @@ export function recordPlan(
     pull_services: d.pullServices,
     images: d.images,
     compose_images: d.composeImages,
-    pins: Object.fromEntries(pins),
+    pins: { ...d.recordPins, ...Object.fromEntries([...pins].filter(([ref, p]) => ref !== p)) },
     ...envOf(d.compose),
     secret_exports: d.secretExports,
     ...(to === undefined ? {} : { to }),
@@ -143,6 +148,9 @@ export function parseHostRecord(file: string, text: string): HostRecord | OpsErr
           .map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`)
           .join('; '),
     )
+  // Over the record as written (zod's output orders keys by the schema).
+  if (recordSum(JSON.stringify((json as { deploy: unknown }).deploy)) !== r.data.sum)
+    return new OpsError(`deploy record ${file} was edited by hand: its content no longer matches its checksum`)
   const seq = Number(/(\d+)\.json$/.exec(file)?.[1])
   if (r.data.seq !== seq)
     return new OpsError(`deploy record ${file} is damaged or was edited by hand: it says it is #${r.data.seq}`)

@@ -30,6 +30,10 @@ export interface HostDeploy {
   /** Every image the compose file names: when the host has them all at the registry's digests, no pull. */
   composeImages: string[]
   planned: PlannedVar[][]
+  /** A rollback: the pins its record kept (config reference → digest), kept for the deploys after it. */
+  recordPins?: Record<string, string>
+  /** A rollback: the record it returns to. */
+  rollbackTo?: number
 }
 
 function imagesOf(compose: string): string[] {

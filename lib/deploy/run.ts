@@ -215,7 +215,7 @@ export async function runDeploy(
   ]
   const deployTasks: ListrTask<Ctx>[] = [
     {
-      title: `Deploy tag ${opts.tag}`,
+      title: opts.action === 'rollback' ? `Roll back to tag ${opts.tag}` : `Deploy tag ${opts.tag}`,
       task: (c, parent) =>
         groupOf(
           parent,
@@ -234,7 +234,7 @@ export async function runDeploy(
                 const session = sessions.get(d.label)!
                 // stdin stays open: see renderScript's watcher
                 const { deploy, pins } = c.pinned.get(d.label)!
-                const record = recordPlan(deploy, opts.tag, pins, opts.action, opts.to)
+                const record = recordPlan(deploy, opts.tag, pins, opts.action, deploy.rollbackTo)
                 session.send(renderScript(deployScript(cfg, deploy, opts, c.secrets, c.current.has(d.label), record)))
                 c.results.set(d.label, 'failed')
                 const out = await session.done
@@ -249,9 +249,10 @@ export async function runDeploy(
                   throw outcome.error
                 }
                 c.results.set(d.label, 'ok')
+                const back = d.rollbackTo === undefined ? '' : `back to record #${d.rollbackTo}; `
                 c.done.set(
                   d.label,
-                  `ok (tag ${opts.tag}; ${d.services.join(', ')}; ` +
+                  `ok (${back}tag ${opts.tag}; ${d.services.join(', ')}; ` +
                     `${c.current.has(d.label) ? 'images were current: no login, no pull' : 'logged in and pulled'})`,
                 )
               } catch (e) {

@@ -9,7 +9,7 @@ import { operator } from '../job/operator.ts'
 import { bind, bindText, type ScriptParts } from '../job/render.ts'
 import type { Secret, SecretValues } from '../secrets/secret.ts'
 import { imageRef } from '../config/model.ts'
-import { envLines, pinLines, type RecordPlan, recordPlan } from './host-record.ts'
+import { envLines, pinLines, type RecordPlan, recordPlan, recordSum } from './host-record.ts'
 import { repoOf } from './pin.ts'
 import type { HostDeploy } from './plan.ts'
 import { registryHost } from './plan.ts'
@@ -36,9 +36,8 @@ export interface DeployOptions {
   tag: string
   forceUnlock: boolean
   healthTimeoutS: number
-  /** A rollback (its record says so, and which record it returned to). */
+  /** A rollback (its audit lines and records say so; each HostDeploy names the record it returns to). */
   action?: 'deploy' | 'rollback'
-  to?: number
 }
 
 /** The repositories of our own images on this host: the only ones a deploy prunes. */
@@ -76,7 +75,11 @@ export function deployBody(
     ...d.files.flatMap((f, i) => bindText(`ship_text_${i}`, f.content)),
     `ship_texts=(${d.files.map((_, i) => `"$ship_text_${i}"`).join(' ')})`,
     ...bindText('compose_text', d.compose),
-    ...bind({ records_keep: cfg.stack.deploys.keep_records, own_repos: ownRepos(cfg, d) }),
+    ...bind({
+      records_keep: cfg.stack.deploys.keep_records,
+      own_repos: ownRepos(cfg, d),
+      record_sum: recordSum(JSON.stringify(record)),
+    }),
     ...bindText('record_text', JSON.stringify(record)),
     ...bindText('pin_text', pinLines(record)),
     ...bindText('env_text', envLines(record)),

@@ -195,6 +195,17 @@ export function ensureAppImages(): void {
   })
 }
 
+/**
+ * A second healthy worker release: GOOD_TAG's image with one more label (`note`), pushed as `tag`. Pushed
+ * again with another note, the tag moves to a new digest.
+ */
+export function pushWorkerVariant(tag: string, note: string = tag): void {
+  sh('docker', ['build', '-q', '-t', `${REGISTRY}/ktrdr-worker:${tag}`, '-'], {
+    input: `FROM ${REGISTRY}/ktrdr-worker:${GOOD_TAG}\nLABEL ktrdr.test-note=${JSON.stringify(note)}\n`,
+  })
+  withRegistryLogin((env) => sh('docker', ['push', '-q', `${REGISTRY}/ktrdr-worker:${tag}`], { env }))
+}
+
 export async function getJson<T>(url: string): Promise<T> {
   const r = await fetch(url, { signal: AbortSignal.timeout(5000) })
   return (await r.json()) as T
