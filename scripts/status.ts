@@ -8,6 +8,8 @@ import { hostOf, selectNodes } from '../lib/config/model.ts'
 import { renderScript } from '../lib/job/render.ts'
 import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 import { describeRecord, lastDeployed, readRecords, recordsFile } from '../lib/records/workstation.ts'
+import { LOCKS, nodeLock } from '../lib/job/lock.ts'
+import { driftOf, recordSeq, type StatusJson } from '../lib/status/drift.ts'
 import { parseStatus, type StackStatus, statusScript, tagOf } from '../lib/status/remote.ts'
 
 await main(
@@ -17,6 +19,7 @@ await main(
     flags: {
       node: { type: 'string', description: 'worker node, core, or all', default: 'all' },
       tag: { type: 'string', description: "expected tag (default: the tag each host's compose file was rendered for)" },
+      json: { type: 'boolean', description: 'print one JSON document (docs/deploy.md, "Drift") instead of text' },
     },
   },
   async (flags) => {
@@ -30,6 +33,7 @@ await main(
               host: hostOf(cfg, cfg.stack.core.host),
               path: cfg.stack.core.compose_path,
               ours: ['backend'],
+              locks: LOCKS['deploy-core'].map((l) => l.scope),
             },
           ]
         : []),
@@ -38,6 +42,7 @@ await main(
         host: hostOf(cfg, n.host),
         path: n.composePath,
         ours: ['worker'],
+        locks: [nodeLock(n.name).scope],
       })),
     ]
     const targets = stacks.map((s) => sshTarget(cfg, s.host))
@@ -46,14 +51,14 @@ await main(
       stacks.map((s, i) => ({
         title: `${s.label} on ${s.host.name}`,
         task: async () => {
-          const out = await sshExecutor(targets[i]!).run(renderScript(statusScript(s.path)))
+          const out = await sshExecutor(targets[i]!).run(renderScript(statusScript(s.path, s.locks)))
           if (out.exitCode !== 0)
             throw new OpsError(`cannot read status on ${s.host.name}: ${out.stderr.trim().split('\n').slice(-1)[0]}`)
           results.set(s.label, parseStatus(out.stdout))
         },
       })),
       {},
-      { concurrent: true, exitOnError: false },
+      { concurrent: true, exitOnError: false, silent: Boolean(flags.json) },
     ).catch(() => undefined)
     await closeConnections(targets)
     // What this workstation recorded, for a host that cannot tell (lost, unreachable, or its stack gone).
@@ -64,34 +69,62 @@ await main(
       const last = `  recorded on this workstation: last deploy ${describeRecord(latest)}`
       return ok && ok !== latest ? `${last}\n  recorded: last successful ${describeRecord(ok)}` : last
     }
+    const json: StatusJson = { v: 1, drift: 0, stacks: [] }
     let drift = 0
+    const print = flags.json ? () => {} : say
     for (const s of stacks) {
       const r = results.get(s.label)
-      say('')
+      const entry: StatusJson['stacks'][number] = {
+        label: s.label,
+        host: s.host.name,
+        compose_path: s.path,
+        state: 'ok',
+        tag: null,
+        record: null,
+        services: [],
+        drift: [],
+      }
+      json.stacks.push(entry)
+      print('')
       if (!r || r instanceof Error) {
-        say(`${s.label} (${s.host.name}): unreachable`)
-        say(recorded(s.label))
+        print(`${s.label} (${s.host.name}): unreachable`)
+        print(recorded(s.label))
+        entry.state = 'unreachable'
+        entry.drift.push({ class: 'unreachable', detail: r instanceof Error ? r.message : 'no answer' })
         drift++
         continue
       }
       if (r.absent) {
-        say(`${s.label} (${s.host.name}): not deployed (${s.path} absent)`)
-        if (lastDeployed(records, s.label).latest) say(recorded(s.label))
+        print(`${s.label} (${s.host.name}): not deployed (${s.path} absent)`)
+        if (lastDeployed(records, s.label).latest) print(recorded(s.label))
+        entry.state = 'absent'
         continue
       }
       const expected = (flags.tag as string | undefined) ?? r.fileTag
-      say(`${s.label} (${s.host.name}) — expected tag ${expected ?? '?'}`)
+      entry.tag = r.fileTag ?? null
+      entry.record = recordSeq(r)
+      entry.services = r.services
+      print(`${s.label} (${s.host.name}) — expected tag ${expected ?? '?'}`)
+      let off = 0
       for (const svc of r.services) {
         const ours = s.ours.some((o) => svc.service.startsWith(o))
-        const off = ours && expected && tagOf(svc.image) !== expected
-        if (off || svc.state !== 'running' || (svc.health !== '-' && svc.health !== 'healthy')) drift++
-        say(
+        const wrong = ours && expected && tagOf(svc.image) !== expected
+        if (wrong || svc.state !== 'running' || (svc.health !== '-' && svc.health !== 'healthy')) off++
+        print(
           `  ${svc.service.padEnd(12)} ${svc.state.padEnd(8)} ${svc.health.padEnd(9)} ` +
-            `${svc.image}${off ? `   DRIFT: expected ${expected}` : ''}`,
+            `${svc.image}${wrong ? `   DRIFT: expected ${expected}` : ''}`,
         )
       }
-      say(`  last deploy: ${r.audit ?? '(no audit line)'}`)
+      print(`  last deploy: ${r.audit ?? '(no audit line)'}`)
+      entry.drift = driftOf(r)
+      for (const d of entry.drift) print(`  DRIFT ${d.class}: ${d.service ? `${d.service}: ` : ''}${d.detail}`)
+      if (entry.drift.length || off) {
+        entry.state = 'drift'
+        drift += Math.max(1, entry.drift.length + off)
+      }
     }
+    json.drift = drift
+    if (flags.json) say(JSON.stringify(json, null, 2))
     return drift ? 1 : 0
   },
 )

@@ -9,13 +9,14 @@ export function useFallback(): boolean {
 export async function runTree<Ctx extends object>(
   tasks: ListrTask<Ctx>[],
   ctx: Ctx,
-  opts: { concurrent?: boolean; exitOnError?: boolean } = {},
+  opts: { concurrent?: boolean; exitOnError?: boolean; silent?: boolean } = {},
 ): Promise<Ctx> {
-  const list = new Listr<Ctx, 'default' | 'simple', 'simple'>(tasks, {
+  // silent: a script whose stdout is one document (status JSON=1) shows no tree.
+  const list = new Listr<Ctx, 'default' | 'simple' | 'silent', 'simple'>(tasks, {
     ctx,
     concurrent: opts.concurrent ?? false,
     exitOnError: opts.exitOnError ?? true,
-    renderer: useFallback() ? 'simple' : 'default',
+    renderer: opts.silent ? 'silent' : useFallback() ? 'simple' : 'default',
     fallbackRenderer: 'simple',
     // Scripts own Ctrl-C (release locks, end remote shells); listr2 would exit(127) on its own.
     registerSignalListeners: false,

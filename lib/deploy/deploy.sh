@@ -1,9 +1,10 @@
-# One host's deploy (design §7.2–7.3), sent into the host's shell once its preflight passed. Variables, bound by
-# lib/deploy/scripts.ts: compose_path compose_dir project tag action operator registry health_timeout current (1: the
-# host holds every image at the registry's digest: no login, no pull) compose_text, ship_names=() ship_texts=()
-# (files shipped beside the compose file), services=() pull_services=(); for the deploy record (write_record):
-# record_text (the workstation's part, JSON) record_sum (its sha256), pin_text, env_text, images_text, records_keep, own_repos=().
-# Secrets are exported by name ahead of this (REGISTRY_USERNAME, REGISTRY_PASSWORD, the compose file's own); nothing here prints one.
+# One host's deploy (design §7.2–7.3), sent into the host's shell once its preflight passed. Variables, bound
+# by lib/deploy/scripts.ts: compose_path compose_dir project tag action operator registry health_timeout current
+# (1: the host holds every image at its pinned digest: no login, no pull) compose_text, ship_names=()
+# ship_texts=() (files shipped beside the compose file), services=() pull_services=(); for the deploy record
+# (write_record): record_text (the workstation's part, JSON) record_sum (its sha256), pin_text, env_text,
+# images_text, records_keep, own_repos=(). Secrets are exported by name ahead of this (REGISTRY_USERNAME,
+# REGISTRY_PASSWORD, the compose file's own); nothing here prints one.
 # Every process a deploy starts costs ~15 ms on a busy host: builtins where they do.
 # shellcheck disable=SC2154 # the variables are bound by lib/deploy/scripts.ts (bind) ahead of this file
 

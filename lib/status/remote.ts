@@ -14,6 +14,12 @@ export interface StackStatus {
   services: ServiceStatus[]
   audit?: string
   absent: boolean
+  /** For drift (drift.ts): the newest record's line, the file's sha256, containers, env names, locks. */
+  record?: { file: string; text: string }
+  composeSha?: string
+  containers: { service: string; id: string; image: string; state: string }[]
+  envDrift: { service: string; name: string }[]
+  locks: { scope: string; owner: string }[]
 }
 
 /** The recent logs of some services of one stack (lib/status/status.sh). */
@@ -22,12 +28,15 @@ export function logsScript(composePath: string, services: string[], tail: number
 }
 
 /** The status script of one stack (lib/status/status.sh). */
-export function statusScript(composePath: string): ScriptParts {
-  return { lib: ['status/status.sh'], body: [...bind({ compose_path: composePath }), 'stack_status'] }
+export function statusScript(composePath: string, lockScopes: string[] = []): ScriptParts {
+  return {
+    lib: ['job/lock.sh', 'status/status.sh'],
+    body: [...bind({ compose_path: composePath, lock_scopes: lockScopes }), 'stack_status'],
+  }
 }
 
 export function parseStatus(stdout: string): StackStatus {
-  const st: StackStatus = { services: [], absent: false }
+  const st: StackStatus = { services: [], absent: false, containers: [], envDrift: [], locks: [] }
   for (const line of stdout.split('\n')) {
     const m = /^::ktrdr (\S+) ?(.*)$/.exec(line)
     if (!m) continue
@@ -35,13 +44,27 @@ export function parseStatus(stdout: string): StackStatus {
     if (ev === 'absent') st.absent = true
     else if (ev === 'file-tag') st.fileTag = detail || undefined
     else if (ev === 'audit') st.audit = detail || undefined
-    else if (ev === 'ps') {
+    else if (ev === 'record') {
+      const i = detail!.indexOf(' ')
+      st.record = { file: detail!.slice(0, i), text: detail!.slice(i + 1) }
+    } else if (ev === 'compose-sha') st.composeSha = detail
+    else if (ev === 'container') {
+      const [service = '', id = '', image = '', state = ''] = detail!.split(' ')
+      st.containers.push({ service, id, image, state })
+    } else if (ev === 'env-drift') {
+      const [service = '', name = ''] = detail!.split(' ')
+      st.envDrift.push({ service, name })
+    } else if (ev === 'lock') {
+      const i = detail!.indexOf(' ')
+      st.locks.push({ scope: detail!.slice(0, i), owner: detail!.slice(i + 1) })
+    } else if (ev === 'ps') {
       // compose prints one JSON object per line (2.21+) or one array (older): accept both.
       const parsed = JSON.parse(detail!) as Record<string, string> | Record<string, string>[]
       for (const c of Array.isArray(parsed) ? parsed : [parsed])
         st.services.push({
           service: c.Service ?? '',
-          image: c.Image ?? '',
+          // By digest (deploys pin one): the tag is the ktrdr.tag label's.
+          image: /@sha256:/.test(c.Image ?? '') ? labelTag(c.Image!, c.Labels ?? '') : (c.Image ?? ''),
           state: c.State ?? '',
           health: c.Health || '-',
         })
@@ -49,6 +72,12 @@ export function parseStatus(stdout: string): StackStatus {
   }
   st.services.sort((a, b) => a.service.localeCompare(b.service))
   return st
+}
+
+/** `<repo>:<ktrdr.tag label>` for an image by digest (compose ps's Labels: `k=v,k=v`), else the image. */
+function labelTag(image: string, labels: string): string {
+  const tag = /(?:^|,)ktrdr\.tag=([^,]+)/.exec(labels)?.[1]
+  return tag ? `${image.replace(/@sha256:[0-9a-f]{64}$/, '')}:${tag}` : image
 }
 
 /** The tag part of an image reference, or '' for an untagged one. */

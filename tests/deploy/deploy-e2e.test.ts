@@ -117,9 +117,12 @@ test('a tag that fails its health check is rolled back; the old replicas stay re
       listed.some((x) => x.url === u && x.status === 'ok'),
       `${u} lost after rollback`,
     )
+  // Rolled back: running as before, and status says the last deploy did not land (drift, exit non-zero).
   const status = run('status', { NODE: 'B' })
-  assert.is(status.code, 0, status.stdout)
+  assert.is.not(status.code, 0, status.stdout)
   assert.match(status.stdout, `result=rolled-back-to=${GOOD_TAG}`)
+  assert.match(status.stdout, `DRIFT partial: record #`)
+  assert.not.match(status.stdout, /DRIFT (?!partial|audit)/)
 })
 
 const nodeD =

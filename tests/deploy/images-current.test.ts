@@ -77,7 +77,7 @@ test('a host with no image of ours (core SERVICE=db): current when the pinned im
   assert.is(imagesCurrent(db, preflight(), new Map()), false)
 })
 
-test("a third-party image: the record's pin wins over what the host holds under the tag (kept until config moves)", () => {
+test("a third-party image: the record's pin wins over what the host holds under its tag (until config moves)", () => {
   const out = preflight(
     `::ktrdr pin ${PINNED} timescale/timescaledb@${D1}`,
     `::ktrdr pin other/image:1 other/image@${D2}`,
@@ -94,7 +94,9 @@ test("a third-party image: the record's pin wins over what the host holds under 
 })
 
 test('pinning rewrites only the image lines it has a pin for, byte for byte otherwise', () => {
-  const compose = `# ktrdr-tag: sha-abc1234\nservices:\n  w:\n    image: ${WORKER}\n    environment:\n      - X=${WORKER}\n  db:\n    image: ${PINNED}\n`
+  const compose =
+    `# ktrdr-tag: sha-abc1234\nservices:\n  w:\n    image: ${WORKER}\n    environment:\n      - X=${WORKER}\n` +
+    `  db:\n    image: ${PINNED}\n`
   const pinned = pinCompose(compose, new Map([[WORKER, `ghcr.io/acme/ktrdr-worker@${D1}`]]))
   assert.is(pinned, compose.replace(`image: ${WORKER}`, `image: ghcr.io/acme/ktrdr-worker@${D1}`))
 })

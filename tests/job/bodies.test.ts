@@ -1,6 +1,7 @@
 // What each binder sends, exactly (as Kamal tests its command builders): the variables bound and the calls of
 // the .sh files' functions, from the shipped homelab config. The operator, times, pids and here-document
 // delimiters are the only parts masked; everything else is the text bash gets.
+import { createHash } from 'node:crypto'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { backupScript } from '../../lib/backup/backup.ts'
@@ -64,6 +65,7 @@ test('deploy of a node: the preflight, the variables, the compose file as a here
     stage('compose_text'),
     'records_keep=10',
     'own_repos=(ghcr.io/ktrdr/ktrdr-worker)',
+    `record_sum=${createHash('sha256').update(JSON.stringify(record)).digest('hex')}`,
     'record_text=',
     "{ IFS= read -r -d '' record_text || true; } <<'KTRDR_DELIM'",
     JSON.stringify(record),
@@ -229,8 +231,9 @@ test('restore: phase 1 binds the dump and the scratch database; the swap phase t
 })
 
 test('status and logs of a stack', () => {
-  assert.equal(statusScript('/opt/ktrdr-core/docker-compose.core.yml').body, [
+  assert.equal(statusScript('/opt/ktrdr-core/docker-compose.core.yml', ['core']).body, [
     'compose_path=/opt/ktrdr-core/docker-compose.core.yml',
+    'lock_scopes=(core)',
     'stack_status',
   ])
   assert.equal(logsScript('/opt/x/c.yml', ['worker-1', 'worker-2'], 50).body, [

@@ -51,8 +51,17 @@ function deployParts(dir: string, current = false): ScriptParts {
     files: [],
     services: ['worker-1'],
     pullServices: ['worker-1'],
+    images: [],
+    composeImages: [],
+    secretExports: {},
   } as unknown as HostDeploy
-  const cfg = { stack: { registry: { url: 'registry.internal/ktrdr' } } } as unknown as Config
+  const cfg = {
+    stack: {
+      registry: { url: 'registry.internal/ktrdr' },
+      images: { worker: 'ktrdr-worker' },
+      deploys: { keep_records: 3 },
+    },
+  } as unknown as Config
   const body = deployBody(cfg, d, { tag: 'sha-new0001', forceUnlock: false, healthTimeoutS: 5 }, current)
   return { env: { REGISTRY_USERNAME: 'ci', REGISTRY_PASSWORD: 'p\'w"$ \\x' }, lib: DEPLOY_LIB, body }
 }
