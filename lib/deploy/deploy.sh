@@ -3,7 +3,7 @@
 # (1: the host holds every image at its pinned digest: no login, no pull) compose_text, ship_names=()
 # ship_texts=() (files shipped beside the compose file), services=() pull_services=(); for the deploy record
 # (write_record): record_text (the workstation's part, JSON) record_sum (its sha256), pin_text, env_text,
-# images_text, records_keep, own_repos=(). Secrets are exported by name ahead of this (REGISTRY_USERNAME,
+# images_text, records_keep, own_repos=(); db_role (the core with a db: its role, for rotate_db). Secrets are exported by name ahead of this (REGISTRY_USERNAME,
 # REGISTRY_PASSWORD, the compose file's own); nothing here prints one.
 # Every process a deploy starts costs ~15 ms on a busy host: builtins where they do.
 # shellcheck disable=SC2154 # the variables are bound by lib/deploy/scripts.ts (bind) ahead of this file
@@ -209,6 +209,34 @@ put_back() {
   fi
 }
 
+# rotate_db: a DB_PASSWORD other than the one the running backend has is applied to the database role first,
+# so the backend recreated with it can log in (POSTGRES_PASSWORD only sets the password of a new data
+# directory). The statement goes on psql's stdin (printf is a builtin: never in an argv), with statement
+# logging off for the session where the role may set it; psql's own words are never printed (an error quotes
+# the statement). Compared here, in memory: neither password is printed or written.
+# shellcheck disable=SC2016 # :"role" is psql's variable
+rotate_db() {
+  local backend db line old='' have=0 sql q="'"
+  [ -n "$db_role" ] || return 0
+  backend=$(docker ps -q --filter "label=com.docker.compose.project=$project" \
+    --filter label=com.docker.compose.service=backend)
+  db=$(docker ps -q --filter "label=com.docker.compose.project=$project" --filter label=com.docker.compose.service=db)
+  [ -n "$backend" ] && [ -n "$db" ] || return 0
+  while IFS= read -r line; do
+    case $line in DB_PASSWORD=*) old=${line#DB_PASSWORD=} have=1 ;; esac
+  done < <(docker inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "${backend%%$'\n'*}")
+  [ "$have" = 1 ] && [ "$old" != "$DB_PASSWORD" ] || return 0
+  ktrdr_event step rotate-db
+  sql=$'SET log_statement = none;\nSET log_min_error_statement = panic;\n\\set ON_ERROR_STOP 1\n'
+  sql+="ALTER ROLE :\"role\" PASSWORD '${DB_PASSWORD//"$q"/$q$q}';"$'\n'
+  if ! printf '%s' "$sql" | docker exec -i "${db%%$'\n'*}" psql -X -q -v role="$db_role" -U "$db_role" -d postgres \
+    >/dev/null 2>&1; then
+    ktrdr_event failed "the database role $db_role did not take the new DB_PASSWORD: nothing was recreated"
+    exit 1
+  fi
+  ktrdr_event rotated "DB_PASSWORD changed: applied to the database role $db_role before the backend was recreated"
+}
+
 # deploy: the steps, in order, under the host's lock (taken by the caller's lines, lib/job/lock.sh).
 deploy() {
   on_exit put_back
@@ -218,6 +246,7 @@ deploy() {
   else
     login
   fi
+  rotate_db
   if ! pull_up; then
     ktrdr_event compose-failed
     deploy_phase=compose-failed

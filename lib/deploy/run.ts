@@ -238,7 +238,8 @@ export async function runDeploy(
                 session.send(renderScript(deployScript(cfg, deploy, opts, c.secrets, c.current.has(d.label), record)))
                 c.results.set(d.label, 'failed')
                 const out = await session.done
-                for (const e of events(out.stdout)) if (e.event === 'warn') c.warnings.push(`${d.label}: ${e.detail}`)
+                for (const e of events(out.stdout))
+                  if (e.event === 'warn' || e.event === 'rotated') c.warnings.push(`${d.label}: ${e.detail}`)
                 if (interrupted) {
                   c.results.set(d.label, 'interrupted')
                   throw interruptedOutcome(d, out, repairCommand(d, opts))

@@ -79,6 +79,7 @@ export function deployBody(
       records_keep: cfg.stack.deploys.keep_records,
       own_repos: ownRepos(cfg, d),
       record_sum: recordSum(JSON.stringify(record)),
+      db_role: d.secretExports.POSTGRES_PASSWORD ? cfg.stack.database.user : '',
     }),
     ...bindText('record_text', JSON.stringify(record)),
     ...bindText('pin_text', pinLines(record)),

@@ -66,6 +66,7 @@ test('deploy of a node: the preflight, the variables, the compose file as a here
     'records_keep=10',
     'own_repos=(ghcr.io/ktrdr/ktrdr-worker)',
     `record_sum=${createHash('sha256').update(JSON.stringify(record)).digest('hex')}`,
+    "db_role=$''",
     'record_text=',
     "{ IFS= read -r -d '' record_text || true; } <<'KTRDR_DELIM'",
     JSON.stringify(record),
