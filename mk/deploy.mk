@@ -23,3 +23,7 @@ rollback: setup ## return a stack to an earlier deploy record on its host [NODE=
 
 deploys: setup ## list the deploy records each host keeps, newest first [NODE=all|core|B]
 	$(call run,deploys) $(call flags,NODE,)
+
+.PHONY: retire-node
+retire-node: setup ## stop and remove a worker node's stack, records and lock, before its entry leaves worker-nodes.yml [NODE=D YES=1]
+	$(call run,retire-node) $(call flags,NODE,YES FORCE_UNLOCK)

@@ -10,7 +10,14 @@ import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 import { describeRecord, lastDeployed, readRecords, recordsFile } from '../lib/records/workstation.ts'
 import { LOCKS, nodeLock } from '../lib/job/lock.ts'
 import { driftOf, recordSeq, type StatusJson } from '../lib/status/drift.ts'
-import { parseStatus, type StackStatus, statusScript, tagOf } from '../lib/status/remote.ts'
+import {
+  parseProjects,
+  parseStatus,
+  projectsScript,
+  type StackStatus,
+  statusScript,
+  tagOf,
+} from '../lib/status/remote.ts'
 
 await main(
   {
@@ -60,6 +67,21 @@ await main(
       {},
       { concurrent: true, exitOnError: false, silent: Boolean(flags.json) },
     ).catch(() => undefined)
+    // Every host of the config, when all are asked: a stack there that no entry of the config names.
+    const known = new Set([cfg.stack.core.compose_path, ...cfg.nodes.map((n) => n.composePath)])
+    const strays: { host: string; name: string; files: string[] }[] = []
+    if (node === 'all')
+      await Promise.all(
+        [...cfg.hosts.values()].map(async (host) => {
+          const i = stacks.findIndex((s) => s.host.name === host.name)
+          const t = i >= 0 ? targets[i]! : sshTarget(cfg, host)
+          if (i < 0) targets.push(t)
+          const out = await sshExecutor(t).run(renderScript(projectsScript()))
+          if (out.exitCode !== 0) return // an unreachable host is reported with its stacks
+          for (const p of parseProjects(out.stdout))
+            if (!p.files.some((f) => known.has(f))) strays.push({ host: host.name, ...p })
+        }),
+      )
     await closeConnections(targets)
     // What this workstation recorded, for a host that cannot tell (lost, unreachable, or its stack gone).
     const { records } = readRecords(cfg)
@@ -122,6 +144,22 @@ await main(
         entry.state = 'drift'
         drift += Math.max(1, entry.drift.length + off)
       }
+    }
+    for (const x of strays) {
+      const detail = `compose project ${x.name} (${x.files.join(', ') || 'no file'}) is named by no entry of the config`
+      print('')
+      print(`${x.host}: DRIFT not-in-config: ${detail} (retire it: make retire-node, docs/deploy.md)`)
+      json.stacks.push({
+        label: x.name,
+        host: x.host,
+        compose_path: x.files[0] ?? '',
+        state: 'drift',
+        tag: null,
+        record: null,
+        services: [],
+        drift: [{ class: 'not-in-config', detail }],
+      })
+      drift++
     }
     json.drift = drift
     if (flags.json) say(JSON.stringify(json, null, 2))

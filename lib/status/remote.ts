@@ -27,6 +27,19 @@ export function logsScript(composePath: string, services: string[], tail: number
   return { lib: ['status/status.sh'], body: [...bind({ compose_path: composePath, tail, services }), 'stack_logs'] }
 }
 
+/** Every compose project on a host (status.sh host_projects). */
+export function projectsScript(): ScriptParts {
+  return { lib: ['status/status.sh'], body: ['host_projects'] }
+}
+
+/** `project <name> <files>` events: project → its compose files. */
+export function parseProjects(stdout: string): { name: string; files: string[] }[] {
+  return stdout.split('\n').flatMap((l) => {
+    const m = /^::ktrdr project (\S+) ?(.*)$/.exec(l)
+    return m ? [{ name: m[1]!, files: m[2]!.split(',').filter(Boolean) }] : []
+  })
+}
+
 /** The status script of one stack (lib/status/status.sh). */
 export function statusScript(composePath: string, lockScopes: string[] = []): ScriptParts {
   return {

@@ -69,3 +69,10 @@ project_of() {
 
 # stack_logs: the recent logs of some of its services (bound: tail services=()).
 stack_logs() { docker compose -f "$compose_path" logs --no-color --tail "$tail" "${services[@]}"; }
+
+# host_projects: every compose project on this host with its compose file(s), one `project <name> <files>` each:
+# a stack the config no longer names (a node dropped from worker-nodes.yml with its stack left running).
+host_projects() {
+  docker ps -a --format '{{.Label "com.docker.compose.project"}} {{.Label "com.docker.compose.project.config_files"}}' |
+    sort -u | while read -r name files; do [ -z "$name" ] || ktrdr_event project "$name $files"; done
+}
