@@ -116,7 +116,12 @@ function sh(cmd: string, args: string[], opts: { input?: string; env?: Record<st
     env: { ...process.env, ...opts.env },
     cwd: REPO,
   })
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
+  if (r.status !== 0) {
+    // Said here too: uvu drops the message of an error thrown in a before-hook (ensureAppImages runs in many).
+    const e = new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`)
+    console.error(e.message)
+    throw e
+  }
   return r.stdout
 }
 
