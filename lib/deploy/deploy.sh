@@ -3,8 +3,9 @@
 # (1: the host holds every image at its pinned digest: no login, no pull) compose_text, ship_names=()
 # ship_texts=() (files shipped beside the compose file), services=() pull_services=(); for the deploy record
 # (write_record): record_text (the workstation's part, JSON) record_sum (its sha256), pin_text, env_text,
-# images_text, records_keep, own_repos=(); db_role (the core with a db: its role, for rotate_db). Secrets are exported by name ahead of this (REGISTRY_USERNAME,
-# REGISTRY_PASSWORD, the compose file's own); nothing here prints one.
+# images_text, records_keep, own_repos=(); db_role (the core with a db: its role, for rotate_db). Secrets are
+# exported by name ahead of this (REGISTRY_USERNAME, REGISTRY_PASSWORD, the compose file's own); nothing here
+# prints one.
 # Every process a deploy starts costs ~15 ms on a busy host: builtins where they do.
 # shellcheck disable=SC2154 # the variables are bound by lib/deploy/scripts.ts (bind) ahead of this file
 

@@ -57,7 +57,7 @@ test('retire-node is guarded: without YES=1 and no terminal it refuses, nothing 
   assert.match(all.stdout + all.stderr, 'retiring is one node at a time')
 })
 
-test('make retire-node NODE=D YES=1: stack, records and lock gone, audited; then the entry goes and status is clean', () => {
+test('retire-node NODE=D YES=1: stack, records and lock gone, audited; the entry can go, status is clean', () => {
   const r = run('retire-node', { NODE: 'D', CONFIG: withD, YES: '1' })
   ok(r)
   assert.match(r.stdout, `node D: retired on ${D}: stack, records and lock removed`)
