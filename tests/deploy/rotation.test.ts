@@ -58,7 +58,7 @@ test.before(() => {
   ok(run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG }))
 })
 
-test('every secret rotated: the core applies DB_PASSWORD to the role first; all healthy on the new values', async () => {
+test('every secret rotated: the core applies DB_PASSWORD to the role first; all healthy on new values', async () => {
   assert.ok(newValues.length >= 3, 'the rotated vault has new values')
   const env = { OP_STANDIN_VAULT: rotatedPath }
   const core = run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG }, env)
