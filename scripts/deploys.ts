@@ -1,14 +1,12 @@
 // deploys — the deploy records a host keeps beside its compose file, newest first: what `make rollback` can
 // return to (lib/deploy/rollback.ts).
+import { dirname } from 'node:path'
 import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { loadConfig } from '../lib/config/load.ts'
-import { selectNodes } from '../lib/config/model.ts'
-import { planCore, planWorkers } from '../lib/deploy/plan.ts'
+import { selectStacks } from '../lib/config/model.ts'
 import { describeRecords, readHostRecords } from '../lib/deploy/rollback.ts'
 import { sshExecutor, sshTarget } from '../lib/job/ssh.ts'
-
-const PLACEHOLDER = 'sha-0000000'
 
 await main(
   {
@@ -19,10 +17,7 @@ await main(
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)
     const node = flags.node as string
-    const bases = [
-      ...(node === 'all' || node === 'core' ? [planCore(cfg, 'all', PLACEHOLDER)] : []),
-      ...(node === 'core' ? [] : selectNodes(cfg, node)).map((n) => planWorkers(cfg, n, PLACEHOLDER)),
-    ]
+    const bases = selectStacks(cfg, node)
     const listed = await Promise.all(
       bases.map(async (b) => {
         try {
@@ -34,7 +29,7 @@ await main(
     )
     let code = 0
     for (const x of listed) {
-      say(`${x.b.label} (${x.b.host.name}, ${x.b.composePath.replace(/\/[^/]*$/, '')}/deploys):`)
+      say(`${x.b.label} (${x.b.host.name}, ${dirname(x.b.composePath)}/deploys):`)
       if ('error' in x) {
         say(`  ${x.error}`)
         code = 1

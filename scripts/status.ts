@@ -4,7 +4,7 @@ import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { runTree } from '../lib/cli/tree.ts'
 import { loadConfig } from '../lib/config/load.ts'
-import { hostOf, selectNodes } from '../lib/config/model.ts'
+import { selectStacks } from '../lib/config/model.ts'
 import { renderScript } from '../lib/job/render.ts'
 import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 import { describeRecord, lastDeployed, readRecords, recordsFile } from '../lib/records/workstation.ts'
@@ -32,26 +32,13 @@ await main(
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)
     const node = flags.node as string
-    const stacks = [
-      ...(node === 'all' || node === 'core'
-        ? [
-            {
-              label: 'core',
-              host: hostOf(cfg, cfg.stack.core.host),
-              path: cfg.stack.core.compose_path,
-              ours: ['backend'],
-              locks: LOCKS['deploy-core'].map((l) => l.scope),
-            },
-          ]
-        : []),
-      ...(node === 'core' ? [] : selectNodes(cfg, node)).map((n) => ({
-        label: `node ${n.name}`,
-        host: hostOf(cfg, n.host),
-        path: n.composePath,
-        ours: ['worker'],
-        locks: [nodeLock(n.name).scope],
-      })),
-    ]
+    const stacks = selectStacks(cfg, node).map((s) => ({
+      label: s.label,
+      host: s.host,
+      path: s.composePath,
+      ours: s.node ? ['worker'] : ['backend'],
+      locks: s.node ? [nodeLock(s.node.name).scope] : LOCKS['deploy-core'].map((l) => l.scope),
+    }))
     const targets = stacks.map((s) => sshTarget(cfg, s.host))
     const results = new Map<string, StackStatus | Error>()
     await runTree(

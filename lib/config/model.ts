@@ -63,6 +63,31 @@ export function selectNodes(cfg: Config, name: string): WorkerNode[] {
   return name === 'all' ? cfg.nodes : [findNode(cfg, name)]
 }
 
+/** One stack a NODE= names: the core's or a worker node's, with the host and compose file it lives in. */
+export interface StackRef {
+  label: string
+  host: Host
+  composePath: string
+  /** The worker node, for a node's stack; none for the core's. */
+  node?: WorkerNode
+}
+
+/** NODE=core, a node's name, or all (the core first, then every node) → the stacks to act on. */
+export function selectStacks(cfg: Config, name: string): StackRef[] {
+  const core: StackRef = {
+    label: 'core',
+    host: hostOf(cfg, cfg.stack.core.host),
+    composePath: cfg.stack.core.compose_path,
+  }
+  const nodes = (name === 'core' ? [] : selectNodes(cfg, name)).map((n) => ({
+    label: `node ${n.name}`,
+    host: hostOf(cfg, n.host),
+    composePath: n.composePath,
+    node: n,
+  }))
+  return [...(name === 'all' || name === 'core' ? [core] : []), ...nodes]
+}
+
 /** Core services this config set runs (disabled ones are left out, with their reason kept in config). */
 export function enabledCoreServices(cfg: Config): string[] {
   return Object.entries(cfg.stack.core.services)

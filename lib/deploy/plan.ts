@@ -36,7 +36,8 @@ export interface HostDeploy {
   rollbackTo?: number
 }
 
-function imagesOf(compose: string): string[] {
+/** Every image a compose file names, each once. */
+export function imagesOf(compose: string): string[] {
   const services = (parse(compose) as { services?: Record<string, { image?: string }> }).services ?? {}
   return [...new Set(Object.values(services).flatMap((s) => (s.image ? [s.image] : [])))]
 }

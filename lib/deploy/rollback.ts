@@ -1,21 +1,18 @@
 // `make rollback` and `make deploys`: a host's deploy records read back (records.sh), the one to return to
 // chosen, and a deploy planned from it — its files byte for byte, its images by digest — that then runs the
 // same gated path as any deploy (run.ts: lock, health, audit, record). Nothing here touches a host.
-import { basename } from 'node:path'
-import { parse, parseDocument } from 'yaml'
-import type { Config } from '../config/model.ts'
+import { basename, dirname } from 'node:path'
+import { parseDocument } from 'yaml'
 import { requestsFor } from '../contract/read.ts'
 import { OpsError, UsageError } from '../errors.ts'
 import type { Executor } from '../job/executor.ts'
 import { events } from '../job/protocol.ts'
 import { bind, renderScript, type ScriptParts } from '../job/render.ts'
 import { describeHostRecord, type HostRecord, parseHostRecord } from './host-record.ts'
-import type { HostDeploy } from './plan.ts'
-import { DEPLOY_TAG } from './plan.ts'
+import { DEPLOY_TAG, type HostDeploy, imagesOf } from './plan.ts'
 
 export function recordsScript(d: Pick<HostDeploy, 'composePath'>): ScriptParts {
-  const dir = d.composePath.replace(/\/[^/]*$/, '') || '/'
-  return { lib: ['deploy/records.sh'], body: [...bind({ compose_dir: dir }), 'list_records'] }
+  return { lib: ['deploy/records.sh'], body: [...bind({ compose_dir: dirname(d.composePath) }), 'list_records'] }
 }
 
 /** A host's records, newest first: each parsed, or why it cannot be used. */
@@ -32,7 +29,10 @@ export function parseRecords(stdout: string): ReadRecord[] {
     })
 }
 
-export async function readHostRecords(exec: Executor, d: HostDeploy): Promise<ReadRecord[]> {
+export async function readHostRecords(
+  exec: Executor,
+  d: Pick<HostDeploy, 'label' | 'host' | 'composePath'>,
+): Promise<ReadRecord[]> {
   const out = await exec.run(renderScript(recordsScript(d)))
   if (out.exitCode !== 0)
     throw new OpsError(
@@ -103,11 +103,6 @@ export function spliceService(current: string, target: string, service: string):
   if (!doc.hasIn(['services', service])) throw new OpsError(`the current deploy has no service ${service}`)
   doc.setIn(['services', service], from)
   return doc.toString({ lineWidth: 0 })
-}
-
-function imagesOf(compose: string): string[] {
-  const services = (parse(compose) as { services?: Record<string, { image?: string }> }).services ?? {}
-  return [...new Set(Object.values(services).flatMap((s) => (s.image ? [s.image] : [])))]
 }
 
 /**

@@ -114,12 +114,20 @@ test('records and images are kept to keep_records: an image no kept record names
   try {
     ok(run('deploy-workers', { NODE: 'C', TAG: GOOD_TAG, CONFIG: cfg }))
     ok(run('deploy-workers', { NODE: 'C', TAG: GOOD_TAG, CONFIG: cfg }))
-    const kept = readFileSync(join(records(), 'pins'), 'utf8') // exists
-    assert.ok(kept)
     const files = spawnSync('ls', [records()], { encoding: 'utf8' })
       .stdout.split('\n')
       .filter((f) => f.endsWith('.json'))
     assert.is(files.length, 2, files.join(' '))
+    const named = files.map((f) => readFileSync(join(records(), f.replace(/json$/, 'images')), 'utf8'))
+    for (const i of images())
+      assert.ok(
+        named.every((n) => n.includes(i)),
+        `${i} is named by both kept records`,
+      )
+    assert.ok(
+      named.every((n) => !n.includes(old)),
+      `${old} is named by no kept record`,
+    )
     assert.is.not(hostDocker(C, 'image', 'inspect', old).code, 0, `${old} is named by no kept record: pruned`)
     for (const i of images()) assert.is(hostDocker(C, 'image', 'inspect', i).code, 0, `${i} is running and kept`)
   } finally {
