@@ -1,6 +1,6 @@
 // One redactor for the whole process: every secret value is registered the moment it is read,
 // and every line the toolkit prints passes through redact() (see cli/output.ts).
-import { quote } from 'zx/core'
+import { quote } from './shell-quote.ts'
 
 export const MASK = '••••••'
 

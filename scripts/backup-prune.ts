@@ -6,7 +6,7 @@ import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { injectedNow } from '../lib/snapshot/clock.ts'
 
-await main(
+void main(
   {
     name: 'backup-prune',
     summary: 'delete verified backups older than keep_days (never the newest; nothing when backups have stopped)',

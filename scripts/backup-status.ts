@@ -15,7 +15,7 @@ import { drillLine, listLines, statusVerdict } from '../lib/backup/status.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { jobFailure } from '../lib/job/failure.ts'
 
-await main(
+void main(
   {
     name: 'backup-status',
     summary:

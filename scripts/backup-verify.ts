@@ -13,7 +13,7 @@ import { OpsError } from '../lib/errors.ts'
 import { EXIT } from '../lib/job/protocol.ts'
 import { dropScratch, type RestoreCtx, restoreTasks, survey } from '../lib/restore/run.ts'
 
-await main(
+void main(
   {
     name: 'backup-verify',
     summary: 'restore drill: newest verified backup into a scratch database, compared with its manifest',

@@ -8,7 +8,7 @@ import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { injectedNow } from '../lib/snapshot/clock.ts'
 
-await main(
+void main(
   {
     name: 'backup',
     summary: 'pg_dump -Fc (zstd) inside the db container into <shared>/db-backups, verified, with a manifest',

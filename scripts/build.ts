@@ -43,7 +43,7 @@ function cacheTag(tag: string | undefined): string | undefined {
   return tag
 }
 
-await main(
+void main(
   {
     name: 'build',
     summary: 'build an image from templates/Dockerfile.<image> (context: the app checkout), optionally push it',

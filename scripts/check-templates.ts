@@ -7,7 +7,7 @@ import { APP_VARIABLES } from '../lib/config/contract.ts'
 import { OpsError } from '../lib/errors.ts'
 import { templateKeys } from '../lib/secrets/dotenv.ts'
 
-await main(
+void main(
   {
     name: 'check-templates',
     summary: 'check that env.dev.example lists exactly the variables of the env contract',

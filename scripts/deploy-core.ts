@@ -9,7 +9,7 @@ import { checkTag, planCore } from '../lib/deploy/plan.ts'
 import { runDeploy } from '../lib/deploy/run.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
 
-await main(
+void main(
   {
     name: 'deploy-core',
     summary: 'render docker-compose.core.yml (+ prometheus.yml, grafana datasource) and deploy it to the core host',

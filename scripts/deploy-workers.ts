@@ -9,7 +9,7 @@ import { checkTag, planWorkers } from '../lib/deploy/plan.ts'
 import { runDeploy } from '../lib/deploy/run.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
 
-await main(
+void main(
   {
     name: 'deploy-workers',
     summary: "render each node's compose file from worker-nodes.yml and deploy it over SSH",

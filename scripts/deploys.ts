@@ -8,7 +8,7 @@ import { selectStacks } from '../lib/config/model.ts'
 import { describeRecords, readHostRecords } from '../lib/deploy/rollback.ts'
 import { sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 
-await main(
+void main(
   {
     name: 'deploys',
     summary: 'list the deploy records each host keeps (what make rollback can return to)',

@@ -9,7 +9,7 @@ import { describeDiff, diffLock, pins } from '../lib/deps/lockfile.ts'
 import { requireProject, requireUv, uv, uvFailure } from '../lib/deps/uv.ts'
 import { writeFileAtomic } from '../lib/fs/atomic.ts'
 
-await main(
+void main(
   {
     name: 'deps-lock',
     summary:

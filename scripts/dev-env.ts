@@ -18,7 +18,7 @@ import type { SecretValues } from '../lib/secrets/secret.ts'
 
 const TEMPLATE = join(import.meta.dirname, '..', 'templates', 'env.dev.example')
 
-await main(
+void main(
   {
     name: 'dev-env',
     summary: 'write <APP>/.env.dev (mode 0600, atomic) from env.dev.example plus the dev secrets',

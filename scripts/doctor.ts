@@ -11,7 +11,7 @@ import { jobHost } from '../lib/job/host.ts'
 const mark = (c: Check) => (c.ok ? 'ok  ' : c.soft ? 'note' : 'FAIL')
 const line = (c: Check) => `  ${mark(c)} ${c.name.padEnd(8)} ${c.detail}${c.ok || !c.fix ? '' : ` — fix: ${c.fix}`}`
 
-await main(
+void main(
   {
     name: 'doctor',
     summary: 'check the workstation and every host for what a deploy needs (read-only; non-zero if one would fail)',

@@ -12,7 +12,7 @@ import { CRON_LINE, TIMER_FLAGS, TIMERS, timerFlags } from '../lib/backup/timer.
 
 const spec = TIMERS.backup
 
-await main(
+void main(
   {
     name: spec.target,
     summary: 'install and enable the daily backup timer (systemd) on the core host',

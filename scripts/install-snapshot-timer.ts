@@ -13,7 +13,7 @@ import { snapshotSettings } from '../lib/snapshot/config.ts'
 
 const spec = TIMERS.snapshot
 
-await main(
+void main(
   {
     name: spec.target,
     summary: 'install and enable the hourly snapshot timer (systemd) on the core host',

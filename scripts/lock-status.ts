@@ -8,7 +8,7 @@ import { jobHost } from '../lib/job/host.ts'
 import { describeRun, heldFor, parseHolders, reportScript, runState } from '../lib/locks/report.ts'
 import { statusHosts } from '../lib/locks/targets.ts'
 
-await main(
+void main(
   {
     name: 'lock-status',
     summary: "show every host's locks: who holds each, since when, for which tag, whether that run is alive",

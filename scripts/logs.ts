@@ -9,7 +9,7 @@ import { renderScript } from '../lib/job/render.ts'
 import { logsScript } from '../lib/status/remote.ts'
 import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 
-await main(
+void main(
   {
     name: 'logs',
     summary: 'print the recent logs of a service on its host (docker compose logs over SSH)',

@@ -20,7 +20,7 @@ import { dropScratch } from '../lib/restore/run.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
 import { formatAge } from '../lib/snapshot/clock.ts'
 
-await main(
+void main(
   {
     name: 'recover-core',
     summary:

@@ -14,7 +14,7 @@ import { recoverTag } from '../lib/recover/tag.ts'
 import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
 
-await main(
+void main(
   {
     name: 'recover-worker',
     summary: "scenario A (docs/runbook.md): check a rebuilt worker node's shared mount, then deploy it",

@@ -16,7 +16,7 @@ import { runTree } from '../lib/cli/tree.ts'
 import { chooseBackup } from '../lib/restore/choose.ts'
 import { dropScratch, listBackups, type RestoreCtx, restoreTasks, survey } from '../lib/restore/run.ts'
 
-await main(
+void main(
   {
     name: 'restore',
     summary: 'restore a backup over the live database: fresh database, check, safety dump, swap',

@@ -12,7 +12,7 @@ import { operator } from '../lib/job/operator.ts'
 import { appendRecords } from '../lib/records/workstation.ts'
 import { hostOf } from '../lib/config/model.ts'
 
-await main(
+void main(
   {
     name: 'retire-node',
     summary: "stop and remove a worker node's stack, records and lock, so its entry can leave worker-nodes.yml",

@@ -18,7 +18,7 @@ import { chooseProvider } from '../lib/secrets/provider.ts'
 const { tag: _tag, 'dry-run': _dry, ...FLAGS } = DEPLOY_FLAGS
 const PLACEHOLDER = 'sha-0000000' // today's plan gives the host, locks and contract; the record the rest
 
-await main(
+void main(
   {
     name: 'rollback',
     summary: 'return worker node(s) or the core to an earlier deploy record on the host (default: the one before)',

@@ -17,7 +17,7 @@ interface Ctx {
   plan?: CopyPlan
 }
 
-await main(
+void main(
   {
     name: 'snapshot-copy',
     summary:

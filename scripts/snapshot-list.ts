@@ -14,7 +14,7 @@ import { listScript } from '../lib/snapshot/scripts.ts'
 /** Past this age of the newest snapshot the hourly timer is probably not running. */
 const STALE_MS = 2 * 3_600_000
 
-await main(
+void main(
   {
     name: 'snapshot-list',
     summary: 'list the snapshots (name, time, age) and mark which ones the retention policy keeps or removes',

@@ -19,7 +19,7 @@ interface Ctx {
   gone: string[]
 }
 
-await main(
+void main(
   {
     name: 'snapshot-prune',
     summary: 'delete the snapshots the retention policy (snapshots.keep) does not keep; never the newest one',

@@ -12,7 +12,7 @@ import { formatSnapshotName } from '../lib/snapshot/names.ts'
 import { iso } from '../lib/snapshot/report.ts'
 import { createScript, listScript } from '../lib/snapshot/scripts.ts'
 
-await main(
+void main(
   {
     name: 'snapshot',
     summary:

@@ -19,7 +19,7 @@ import {
   tagOf,
 } from '../lib/status/remote.ts'
 
-await main(
+void main(
   {
     name: 'status',
     summary: 'show what runs where: tag, health and last deploy of every service, and drift from the expected tag',

@@ -9,7 +9,7 @@ import { lastEvent } from '../lib/job/protocol.ts'
 import { describeRun, parseHolders, reportScript, runState, unlockScript } from '../lib/locks/report.ts'
 import { lockTarget } from '../lib/locks/targets.ts'
 
-await main(
+void main(
   {
     name: 'unlock',
     summary: "stop the job that holds a host's lock (TERM: its cleanups run, a deploy puts its release back)",

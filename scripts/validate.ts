@@ -6,7 +6,7 @@ import { selectNodes } from '../lib/config/model.ts'
 import { summarise } from '../lib/contract/summary.ts'
 import type { Environment } from '../lib/config/contract.ts'
 
-await main(
+void main(
   {
     name: 'validate',
     summary: 'check stack-config.yml, worker-nodes.yml and secrets.yml and print the resolved topology',

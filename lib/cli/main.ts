@@ -1,14 +1,24 @@
 // The one place that turns errors into messages and exit codes (STYLE: only the entry point exits).
-import { ProcessOutput } from 'zx/core'
 import { ConfigError, OpsError } from '../errors.ts'
 import { type Flags, helpText, parseFlags, type ScriptSpec } from './args.ts'
 import { installRedaction, say, warn } from './output.ts'
+
+/** zx's ProcessOutput, told by its shape: importing zx here would load it into every job (bench/startup.ts). */
+function isProcessOutput(e: unknown): e is { stderr: string; exitCode: number | null; message: string } {
+  return (
+    e instanceof Error &&
+    typeof (e as { stderr?: unknown }).stderr === 'string' &&
+    'exitCode' in e &&
+    'signal' in e &&
+    'duration' in e
+  )
+}
 
 export function describeError(e: unknown, verbose: boolean): string {
   if (e instanceof ConfigError) return `config is invalid:\n${e.message}`
   if (e instanceof OpsError)
     return `error: ${e.message}${e.hint ? `\nhint: ${e.hint}` : ''}${verbose && e.stack ? `\n${e.stack}` : ''}`
-  if (e instanceof ProcessOutput) {
+  if (isProcessOutput(e)) {
     const err = e.stderr.trim().split('\n').slice(-8).join('\n')
     return (
       `error: command failed with exit code ${e.exitCode}${err ? `:\n${err}` : ''}` +

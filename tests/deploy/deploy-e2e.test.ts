@@ -1,7 +1,7 @@
 // Deploy in the lab through the real make targets: core and every worker node, a no-change redeploy, an
 // unhealthy tag rolled back, node D added by config only — while every process's argv is watched.
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { configCopy } from '../helpers/config-copy.ts'
@@ -201,6 +201,13 @@ test('no secret value in any argv, any file the runs created, or any output', as
   const files = filesSince([...roots, '/tmp', '/dev/shm'], started).filter((f) => !f.startsWith('/tmp/ktrdr-argv-'))
   assert.ok(files.some((f) => f.endsWith('deploy-audit.log')))
   assert.equal(leaksInFiles(files, secrets), [], 'a secret landed in a file')
+  // The bundles' V8 code caches, which a run may write (build.mjs): compiled code only, never a value read.
+  const dist = readdirSync('dist').map((f) => `dist/${f}`)
+  assert.ok(
+    dist.some((f) => f.startsWith('dist/deploy-workers.') && f.endsWith('.cache')),
+    dist.join(' '),
+  )
+  assert.equal(leaksInFiles(dist, secrets), [], 'a secret landed in dist/')
   const lock = onHost(HOSTS.b, ['bash', '-c', 'exec 9>>/run/lock/ktrdr/node-b.lock; flock -n -x 9 && echo free'])
   assert.is(lock.stdout.trim(), 'free', 'lock left behind')
 })

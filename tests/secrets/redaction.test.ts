@@ -2,7 +2,10 @@
 // stack traces, and the final error. The fixture echoes the secret every way it can.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { $, quote as zxQuote } from 'zx'
+import { describeError } from '../../lib/cli/main.ts'
 import { OpsError } from '../../lib/errors.ts'
+import { quote } from '../../lib/shell-quote.ts'
 import { MASK, redact, registerSecret } from '../../lib/redactor.ts'
 import { run } from '../helpers/run.ts'
 
@@ -37,6 +40,18 @@ test('a URL-encoded value is masked; an OpsError is masked when it is made (befo
   const e = new OpsError(`login failed: ${v}`, { hint: `the value was ${v}` })
   assert.is(e.message, `login failed: ${MASK}`)
   assert.is(e.hint, `the value was ${MASK}`)
+})
+
+test("the redactor's shell form is zx's quote, byte for byte, for every awkward value", () => {
+  const values = ['', 'plain', "it's", 'a\\b', 'x\fy\nz\r\t\v\0end', '$(id)`id`"q"', 'ü-€-😀', ' lead', '-', '@:=/.']
+  for (let c = 0; c < 256; c++) values.push(`a${String.fromCharCode(c)}b`)
+  for (const v of values) assert.is(quote(v), zxQuote(v), JSON.stringify(v))
+})
+
+test('a failed zx command is described by its exit code and the end of its stderr', async () => {
+  const e = await $({ quiet: true })`bash -c 'echo one >&2; echo two >&2; exit 3'`.catch((x) => x)
+  assert.is(describeError(e, false), 'error: command failed with exit code 3:\none\ntwo')
+  assert.is(describeError(new Error('plain'), false), 'error: plain\n(run with --verbose for the stack trace)')
 })
 
 test.run()
