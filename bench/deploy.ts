@@ -5,7 +5,9 @@
 //  P5 — deploying three nodes vs one (target ≤ 1.3×), beside the same ratio for the bare one-liner run on
 //       three hosts at once: the lab's hosts (each its own namespaces, sshd and engine) share this machine's
 //       cores, so the bare ratio is what this machine allows, and the gap between the two is what the toolkit adds.
-// Run it on the lab's workstation: bash lab/with-lab.sh node_modules/.bin/tsx bench/deploy.ts
+// No ssh master connection is alive before any run (the lab's ssh_config sets none; a deploy opens one session
+// per host). ONLY=P1 stops after P1. Run it on the lab's workstation:
+//   bash lab/with-lab.sh node_modules/.bin/tsx bench/deploy.ts
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -80,17 +82,23 @@ const bareScript = (dir: string) =>
   `cd ${dir} && docker compose -f docker-compose.workers.yml pull -q && ` +
   `docker compose -f docker-compose.workers.yml up -d`
 const bare = bareScript(hostDir('ktrdr-workers-b'))
-const p1 = { ours: [] as number[], bare: [] as number[] }
+// The second baseline: the same without the pull (what `compose up` alone costs on a no-change host).
+const bareUp = bare.replace(/ && docker compose -f docker-compose.workers.yml pull -q/, '')
+const timedSsh = (script: string) => {
+  const t0 = performance.now()
+  const r = spawnSync('ssh', ['-F', sshConfig, target('ktrdr-workers-b'), 'bash -s'], {
+    input: script,
+    encoding: 'utf8',
+  })
+  if (r.status !== 0) throw new Error(`bare one-liner failed: ${r.stderr}`)
+  return performance.now() - t0
+}
+const p1 = { ours: [] as number[], bare: [] as number[], bareUp: [] as number[] }
 try {
   for (let i = 0; i < runs; i++) {
     p1.ours.push(deploy('B'))
-    const t0 = performance.now()
-    const r = spawnSync('ssh', ['-F', sshConfig, target('ktrdr-workers-b'), 'bash -s'], {
-      input: bare,
-      encoding: 'utf8',
-    })
-    p1.bare.push(performance.now() - t0)
-    if (r.status !== 0) throw new Error(`bare one-liner failed: ${r.stderr}`)
+    p1.bare.push(timedSsh(bare))
+    p1.bareUp.push(timedSsh(bareUp))
   }
 } finally {
   ssh('ktrdr-workers-b', 'rm -rf /dev/shm/bench-docker') // each host's /dev/shm is its own
@@ -100,6 +108,11 @@ console.log(
     `bare ssh one-liner ${median(p1.bare).toFixed(0)} ms ` +
     `→ ${(median(p1.ours) / median(p1.bare)).toFixed(2)}× (target ≤ 1.15×)`,
 )
+console.log(
+  `   beside the one-liner without its pull: ${median(p1.bareUp).toFixed(0)} ms ` +
+    `→ ${(median(p1.ours) / median(p1.bareUp)).toFixed(2)}×`,
+)
+if (process.env.ONLY === 'P1') process.exit(0)
 
 const before = { b: connections('ktrdr-workers-b'), c: connections('ktrdr-workers-c') }
 deploy('all')

@@ -7,8 +7,8 @@ deploy-workers: setup ## deploy worker node(s) over SSH [NODE=all|B|C… TAG=sha
 	$(call run,deploy-workers) $(call flags,NODE TAG HEALTH_TIMEOUT SECRETS_PROVIDER,DRY_RUN FORCE_UNLOCK)
 
 .PHONY: status logs
-status: setup ## what runs where, and drift from each host's deploy record; non-zero on drift [NODE=all|core|B TAG= JSON=1]
-	$(call run,status) $(call flags,NODE TAG,JSON)
+status: setup ## what runs where, and drift from each host's deploy record; non-zero on drift [NODE=all|core|B TAG= JSON=1 SECRETS=1]
+	$(call run,status) $(call flags,NODE TAG,JSON SECRETS)
 
 logs: setup ## recent logs of a service from the workstation [NODE=core|B|C SERVICE=backend|worker|… TAIL=200]
 	$(call run,logs) $(call flags,NODE SERVICE TAIL,)

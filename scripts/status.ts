@@ -9,6 +9,8 @@ import { renderScript } from '../lib/job/render.ts'
 import { closeConnections, sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 import { describeRecord, lastDeployed, readRecords, recordsFile } from '../lib/records/workstation.ts'
 import { LOCKS, nodeLock } from '../lib/job/lock.ts'
+import { chooseProvider } from '../lib/secrets/provider.ts'
+import { statusSecrets } from '../lib/status/secrets.ts'
 import { driftOf, recordSeq, type StatusJson } from '../lib/status/drift.ts'
 import {
   parseProjects,
@@ -27,12 +29,18 @@ void main(
       node: { type: 'string', description: 'worker node, core, or all', default: 'all' },
       tag: { type: 'string', description: "expected tag (default: the tag each host's compose file was rendered for)" },
       json: { type: 'boolean', description: 'print one JSON document (docs/deploy.md, "Drift") instead of text' },
+      secrets: {
+        type: 'boolean',
+        description: "also compare each container's secrets with the provider's values, on the host (names only)",
+      },
     },
   },
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)
     const node = flags.node as string
-    const stacks = selectStacks(cfg, node).map((s) => ({
+    const refs = selectStacks(cfg, node)
+    const secrets = flags.secrets ? await statusSecrets(cfg, refs, chooseProvider(cfg)) : undefined
+    const stacks = refs.map((s) => ({
       label: s.label,
       host: s.host,
       path: s.composePath,
@@ -45,7 +53,9 @@ void main(
       stacks.map((s, i) => ({
         title: `${s.label} on ${s.host.name}`,
         task: async () => {
-          const out = await sshExecutor(targets[i]!).run(renderScript(statusScript(s.path, s.locks)))
+          const out = await sshExecutor(targets[i]!).run(
+            renderScript(statusScript(s.path, s.locks, secrets?.get(s.label))),
+          )
           if (out.exitCode !== 0)
             throw new OpsError(`cannot read status on ${s.host.name}: ${out.stderr.trim().split('\n').slice(-1)[0]}`)
           results.set(s.label, parseStatus(out.stdout))

@@ -3,9 +3,10 @@
 # (1: the host holds every image at its pinned digest: no login, no pull) compose_text, ship_names=()
 # ship_texts=() (files shipped beside the compose file), services=() pull_services=(); for the deploy record
 # (write_record): record_text (the workstation's part, JSON) record_sum (its sha256), pin_text, env_text,
-# images_text, records_keep, own_repos=(); db_role (the core with a db: its role, for rotate_db). Secrets are
-# exported by name ahead of this (REGISTRY_USERNAME, REGISTRY_PASSWORD, the compose file's own); nothing here
-# prints one.
+# images_text, records_keep, own_repos=(); for unchanged: same_sum (the deploy's sum without who and when),
+# secret_env=() ("<service> <NAME>" for each secret a service takes), all_services=() (the compose file's);
+# db_role (the core with a db: its role, for rotate_db). Secrets are exported by name ahead of this
+# (REGISTRY_USERNAME, REGISTRY_PASSWORD, the compose file's own); nothing here prints one.
 # Every process a deploy starts costs ~15 ms on a busy host: builtins where they do.
 # shellcheck disable=SC2154 # the variables are bound by lib/deploy/scripts.ts (bind) ahead of this file
 
@@ -238,8 +239,49 @@ rotate_db() {
   ktrdr_event rotated "DB_PASSWORD changed: applied to the database role $db_role before the backend was recreated"
 }
 
+# unchanged: the host already runs exactly this deploy, so nothing is shipped, pulled or recreated: the images
+# at their digests (current), the compose and shipped files on disk byte for byte, the newest record complete
+# and of the same deploy (same_sum: files, digests, env and secret names), its containers — none recreated
+# since, none more — running and healthy, each holding the exported value of every secret it takes (compared
+# here, in memory: never printed). Two docker calls; anything else, or any doubt, and the deploy runs in full.
+unchanged() {
+  local text i f newest='' line seg running=() svc id state health env seen=0
+  local -A recorded=()
+  [ "$current" = 1 ] && [ -n "$same_sum" ] || return 1
+  read_file text "$compose_path" && [ "$text" = "$compose_text" ] || return 1
+  for i in "${!ship_names[@]}"; do
+    read_file text "$compose_dir/${ship_names[i]}" && [ "$text" = "${ship_texts[i]}" ] || return 1
+  done
+  for f in "$compose_dir"/deploys/[0-9][0-9][0-9][0-9][0-9][0-9].json; do [ ! -f "$f" ] || newest=$f; done
+  [ -n "$newest" ] || return 1
+  { IFS= read -r line || true; } <"$newest"
+  case $line in *'"state":"complete",'*'"same":"'"$same_sum"'",'*) ;; *) return 1 ;; esac
+  seg=${line#*'"containers":['} && seg=${seg%%'],"sum":'*}
+  while [[ $seg == *'"id":"'* ]]; do
+    seg=${seg#*'"id":"'} && recorded[${seg%%\"*}]=1
+  done
+  mapfile -t running < <(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$project" \
+    --filter label=com.docker.compose.oneoff=False 2>/dev/null)
+  ((${#running[@]})) && [ "${#running[@]}" = "${#recorded[@]}" ] || return 1
+  for id in "${running[@]}"; do [ -n "${recorded[$id]:-}" ] || return 1; done
+  while IFS=$'\x1f' read -r -d $'\x1e' svc state health env; do
+    svc=${svc#$'\n'} seen=$((seen + 1))
+    case " ${all_services[*]} " in *" $svc "*) ;; *) return 1 ;; esac
+    [ "$state" = running ] && { [ "$health" = healthy ] || [ "$health" = none ]; } || return 1
+    [ -z "$(secret_env_mismatch "$svc" "$env")" ] || return 1
+  done < <(docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}{{"\x1f"}}{{.State.Status}}'\
+'{{"\x1f"}}{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}{{"\x1f"}}'\
+'{{range .Config.Env}}{{"\x1f"}}{{.}}{{end}}{{"\x1e"}}' "${running[@]}" 2>/dev/null)
+  [ "$seen" = "${#running[@]}" ]
+}
+
 # deploy: the steps, in order, under the host's lock (taken by the caller's lines, lib/job/lock.sh).
 deploy() {
+  if unchanged; then
+    ktrdr_event unchanged 'already running exactly this: nothing shipped, pulled or recreated'
+    audit ok
+    return 0
+  fi
   on_exit put_back
   ship
   if [ "$current" = 1 ]; then
@@ -288,7 +330,8 @@ write_record() {
   n=$(printf '%s/%06d' "$dir" "$seq")
   if ! { printf '%s' "$env_text" >"$n.env" && printf '%s' "$images_text" >"$n.images" &&
     printf '{"v":1,"seq":%d,"previous":%s,"state":"%s","result":"%s","finished":"%s","containers":[%s],%s%s}\n' \
-      "$seq" "$prev" "$1" "$result" "$now" "$containers" "\"sum\":\"$record_sum\",\"deploy\":" "$record_text" \
+      "$seq" "$prev" "$1" "$result" "$now" "$containers" "\"sum\":\"$record_sum\",\"same\":\"$same_sum\",\"deploy\":" \
+      "$record_text" \
       >"$n.json.new" &&
     mv -f "$n.json.new" "$n.json"; }; then
     ktrdr_event warn "the deploy record $n.json could not be written"

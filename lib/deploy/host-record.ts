@@ -43,6 +43,11 @@ export const hostRecordSchema = z.object({
   finished: z.string(),
   /** sha256 of the workstation's part as written: a record edited by hand no longer matches it. */
   sum: z.string().regex(/^[0-9a-f]{64}$/),
+  /** sameSum of the workstation's part: the next deploy of the same files, digests and env skips `up`. */
+  same: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   containers: z.array(
     z.object({
       service: z.string(),
@@ -81,6 +86,20 @@ export function envOf(compose: string): Pick<RecordPlan, 'env' | 'secrets' | 'al
 }
 
 export const recordSum = (text: string): string => createHash('sha256').update(text).digest('hex')
+
+/**
+ * What makes two deploys the same deploy: the record without who, when and why (operator, start, action, the
+ * record a rollback returned to). Equal sums name the same files, tag, services, digests, env and secret names.
+ */
+export function sameSum(plan: RecordPlan): string {
+  const { operator: _o, started: _s, action: _a, to: _t, ...what } = plan
+  return recordSum(JSON.stringify(what))
+}
+
+/** "<service> <NAME>" for every secret a service takes from the deploy shell's env (deploy.sh unchanged). */
+export function secretEnvLines(plan: Pick<RecordPlan, 'secrets'>): string[] {
+  return Object.entries(plan.secrets).flatMap(([svc, names]) => names.map((n) => `${svc} ${n}`))
+}
 
 /** What the workstation puts in a (pinned) deploy's record. */
 export function recordPlan(

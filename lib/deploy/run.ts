@@ -251,11 +251,12 @@ export async function runDeploy(
                 }
                 c.results.set(d.label, 'ok')
                 const back = d.rollbackTo === undefined ? '' : `back to record #${d.rollbackTo}; `
-                c.done.set(
-                  d.label,
-                  `ok (${back}tag ${opts.tag}; ${d.services.join(', ')}; ` +
-                    `${c.current.has(d.label) ? 'images were current: no login, no pull' : 'logged in and pulled'})`,
-                )
+                const how = events(out.stdout).some((e) => e.event === 'unchanged')
+                  ? 'already running exactly this: nothing shipped, pulled or recreated'
+                  : c.current.has(d.label)
+                    ? 'images were current: no login, no pull'
+                    : 'logged in and pulled'
+                c.done.set(d.label, `ok (${back}tag ${opts.tag}; ${d.services.join(', ')}; ${how})`)
               } catch (e) {
                 fail(d, e)
                 throw e

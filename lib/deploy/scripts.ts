@@ -9,13 +9,13 @@ import { operator } from '../job/operator.ts'
 import { bind, bindText, type ScriptParts } from '../job/render.ts'
 import type { Secret, SecretValues } from '../secrets/secret.ts'
 import { imageRef } from '../config/model.ts'
-import { envLines, pinLines, type RecordPlan, recordPlan, recordSum } from './host-record.ts'
+import { envLines, pinLines, type RecordPlan, recordPlan, recordSum, sameSum, secretEnvLines } from './host-record.ts'
 import { repoOf } from './pin.ts'
 import type { HostDeploy } from './plan.ts'
 import { registryHost } from './plan.ts'
 
 export const PREFLIGHT_LIB = ['job/mount.sh', 'deploy/preflight.sh'] as const
-export const DEPLOY_LIB = ['job/lock.sh', 'deploy/deploy.sh'] as const
+export const DEPLOY_LIB = ['job/lock.sh', 'deploy/secret-env.sh', 'deploy/deploy.sh'] as const
 
 /** Read-only checks on the host, what it holds of these images and the pins its last deploy kept (pin.ts). */
 export function preflightScript(cfg: Config, d?: Pick<HostDeploy, 'composePath' | 'composeImages'>): ScriptParts {
@@ -79,6 +79,9 @@ export function deployBody(
       records_keep: cfg.stack.deploys.keep_records,
       own_repos: ownRepos(cfg, d),
       record_sum: recordSum(JSON.stringify(record)),
+      same_sum: sameSum(record),
+      secret_env: secretEnvLines(record),
+      all_services: record.all_services,
       db_role: d.secretExports.POSTGRES_PASSWORD ? cfg.stack.database.user : '',
     }),
     ...bindText('record_text', JSON.stringify(record)),

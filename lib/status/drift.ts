@@ -13,6 +13,7 @@ export const DRIFT_CLASSES = [
   'compose-file',
   'recreated',
   'env',
+  'secret',
   'lock-held',
   'partial',
   'audit',
@@ -89,6 +90,8 @@ export function driftOf(st: StackStatus): Drift[] {
   }
   for (const e of st.envDrift)
     out.push({ class: 'env', service: e.service, detail: `${e.name} differs from record #${r.seq}` })
+  for (const e of st.secretDrift ?? [])
+    out.push({ class: 'secret', service: e.service, detail: `${e.name} is not the secrets provider's value` })
   return out
 }
 

@@ -19,6 +19,8 @@ export interface StackStatus {
   composeSha?: string
   containers: { service: string; id: string; image: string; state: string }[]
   envDrift: { service: string; name: string }[]
+  /** With SECRETS=1: each secret a running container does not hold the provider's value of (names only). */
+  secretDrift?: { service: string; name: string }[]
   locks: { scope: string; owner: string }[]
 }
 
@@ -41,10 +43,21 @@ export function parseProjects(stdout: string): { name: string; files: string[] }
 }
 
 /** The status script of one stack (lib/status/status.sh). */
-export function statusScript(composePath: string, lockScopes: string[] = []): ScriptParts {
+/**
+ * A stack's status; with `secrets` (make status SECRETS=1) also its secret drift: the values exported for the
+ * remote shell (env) and "<service> <NAME>" for each secret a service takes (secretEnv).
+ */
+export function statusScript(
+  composePath: string,
+  lockScopes: string[] = [],
+  secrets?: { env: NonNullable<ScriptParts['env']>; secretEnv: string[] },
+): ScriptParts {
+  const body = [...bind({ compose_path: composePath, lock_scopes: lockScopes }), 'stack_status']
+  if (!secrets) return { lib: ['job/lock.sh', 'status/status.sh'], body }
   return {
-    lib: ['job/lock.sh', 'status/status.sh'],
-    body: [...bind({ compose_path: composePath, lock_scopes: lockScopes }), 'stack_status'],
+    env: secrets.env,
+    lib: ['job/lock.sh', 'deploy/secret-env.sh', 'status/status.sh'],
+    body: [...body.slice(0, -1), ...bind({ secret_env: secrets.secretEnv }), 'stack_status', 'stack_secret_drift'],
   }
 }
 
@@ -67,6 +80,9 @@ export function parseStatus(stdout: string): StackStatus {
     } else if (ev === 'env-drift') {
       const [service = '', name = ''] = detail!.split(' ')
       st.envDrift.push({ service, name })
+    } else if (ev === 'secret-drift') {
+      const [service = '', name = ''] = detail!.split(' ')
+      ;(st.secretDrift ??= []).push({ service, name })
     } else if (ev === 'lock') {
       const i = detail!.indexOf(' ')
       st.locks.push({ scope: detail!.slice(0, i), owner: detail!.slice(i + 1) })

@@ -2,7 +2,8 @@
 # for, each container (compose ps as JSON), the last audit line; for drift (lib/status/drift.ts) the newest
 # deploy record, the compose file's sha256, each container's id and image, the non-secret env vars that differ
 # from the record's (names only: values stay here) and the stack's locks held. Variables, bound by
-# lib/status/remote.ts: compose_path lock_scopes=(); for the logs: tail services=().
+# lib/status/remote.ts: compose_path lock_scopes=(); with SECRETS=1 secret_env=() and the secrets exported
+# (stack_secret_drift, lib/deploy/secret-env.sh); for the logs: tail services=().
 # shellcheck disable=SC2154 # the variables are bound by lib/status/remote.ts (bind) ahead of this file
 
 stack_status() {
@@ -57,6 +58,23 @@ stack_drift() {
       if ktrdr_lock_owner "$f"; then { IFS= read -r line || true; } <"$f" && ktrdr_event lock "$scope $line"; fi
     done
   done
+}
+
+# stack_secret_drift: each running container's secrets against the values exported here (the provider's, read
+# once by make status SECRETS=1): one `secret-drift <service> <NAME>` per one it does not hold. Names only.
+stack_secret_drift() {
+  local ids=() svc env name
+  [ -f "$compose_path" ] || return 0
+  mapfile -t ids < <(docker ps -q --no-trunc --filter "label=com.docker.compose.project=$(project_of)" \
+    --filter label=com.docker.compose.oneoff=False)
+  ((${#ids[@]})) || return 0
+  while IFS=$'\x1f' read -r -d $'\x1e' svc env; do
+    svc=${svc#$'\n'}
+    while IFS= read -r name; do
+      [ -z "$name" ] || ktrdr_event secret-drift "$svc $name"
+    done <<<"$(secret_env_mismatch "$svc" "$env")"
+  done < <(docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}'\
+'{{range .Config.Env}}{{"\x1f"}}{{.}}{{end}}{{"\x1e"}}' "${ids[@]}")
 }
 
 # project_of: compose's project name for the file (its `name:`, as lib/compose renders it).

@@ -1,8 +1,10 @@
 // Drift you can see, on the lab through make status: node C against its newest deploy record. Each class
 // provoked by hand as an operator might (the compose file edited, a replica removed, an extra container in the
-// project, one recreated with another env), a lock held, a partial deploy; JSON=1 parses and fits its schema.
+// project, one recreated with another env), a lock held, a partial deploy; JSON=1 parses and fits its schema;
+// SECRETS=1 against a vault whose value moved on.
 import type { ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type StatusJson, statusJsonSchema } from '../../lib/status/drift.ts'
@@ -14,8 +16,12 @@ import {
   holdLock,
   hostDocker,
   hostPath,
+  LAB_DIR,
+  labSecrets,
   recordingMake,
 } from '../helpers/lab.ts'
+import { leaksIn } from '../helpers/leaks.ts'
+import { tempDir } from '../helpers/tmp.ts'
 
 const C = HOSTS.c
 const project = 'ktrdr-workers-c'
@@ -94,6 +100,28 @@ test('a redeploy puts it right: no drift', () => {
   hostDocker(C, 'rm', '-f', 'intruder', `${project}-worker-1-1`)
   ok(run('deploy-workers', { NODE: 'C', TAG: GOOD_TAG }))
   assert.equal(status().stack.drift, [])
+})
+
+test('SECRETS=1: a secret the provider now holds another value of is named, never printed; without it unseen', () => {
+  type Vault = { vaults: Record<string, Record<string, Record<string, string>>> }
+  const vault = JSON.parse(readFileSync(join(LAB_DIR, 'op/vault.json'), 'utf8')) as Vault
+  const fresh = `rotated'in "1Password" \\ $HOME ${Math.random().toString(36).slice(2)}`
+  vault.vaults['ktrdr-lab']!.backend!.broker_api_key = fresh
+  const path = join(tempDir('ktrdr-drift-vault-'), 'vault.json')
+  writeFileSync(path, JSON.stringify(vault))
+  const same = run('status', { NODE: 'C', SECRETS: '1' })
+  assert.is(same.code, 0, same.stdout + same.stderr)
+  assert.not.match(same.stdout, 'DRIFT')
+  const env = { OP_STANDIN_VAULT: path }
+  assert.is(run('status', { NODE: 'C' }, env).code, 0, 'no secrets read without SECRETS=1')
+  const text = run('status', { NODE: 'C', SECRETS: '1' }, env)
+  assert.is.not(text.code, 0)
+  assert.match(text.stdout, "DRIFT secret: worker-1: BROKER_API_KEY is not the secrets provider's value")
+  assert.match(text.stdout, "DRIFT secret: worker-2: BROKER_API_KEY is not the secrets provider's value")
+  const json = run('status', { NODE: 'C', SECRETS: '1', JSON: '1' }, env)
+  const s = statusJsonSchema.parse(JSON.parse(json.stdout)) as StatusJson
+  assert.equal([...new Set(s.stacks[0]!.drift.map((d) => d.class))], ['secret'])
+  assert.equal(leaksIn([same, text, json].map((r) => r.stdout + r.stderr).join('\n'), [fresh, ...labSecrets()]), [])
 })
 
 test('a lock held on the stack, a deploy that was rolled back (partial): both drift', async () => {

@@ -44,6 +44,8 @@ test('deploy of a node: the preflight, the variables, the compose file as a here
   const pinned = pinDeploy(d, PINS)
   const record = { ...recordPlan(pinned, TAG, PINS), operator: 'ops@mac', started: '2026-12-02T10:00:00.000Z' }
   const opts = { tag: TAG, forceUnlock: false, healthTimeoutS: 120 }
+  // The same deploy is the record without who, when and why.
+  const { operator: _o, started: _s, action: _a, ...same } = record
   assert.equal(mask(deployBody(cfg, pinned, opts, false, record)), [
     'compose_path=/opt/ktrdr-workers-c/docker-compose.workers.yml',
     'compose_dir=/opt/ktrdr-workers-c',
@@ -66,6 +68,9 @@ test('deploy of a node: the preflight, the variables, the compose file as a here
     'records_keep=10',
     'own_repos=(ghcr.io/ktrdr/ktrdr-worker)',
     `record_sum=${createHash('sha256').update(JSON.stringify(record)).digest('hex')}`,
+    `same_sum=${createHash('sha256').update(JSON.stringify(same)).digest('hex')}`,
+    "secret_env=($'worker-1 BROKER_API_KEY' $'worker-2 BROKER_API_KEY')",
+    'all_services=(worker-1 worker-2)',
     "db_role=$''",
     'record_text=',
     "{ IFS= read -r -d '' record_text || true; } <<'KTRDR_DELIM'",
