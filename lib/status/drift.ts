@@ -90,7 +90,7 @@ export function driftOf(st: StackStatus): Drift[] {
   }
   for (const e of st.envDrift)
     out.push({ class: 'env', service: e.service, detail: `${e.name} differs from record #${r.seq}` })
-  for (const e of st.secretDrift ?? [])
+  for (const e of st.secretDrift)
     out.push({ class: 'secret', service: e.service, detail: `${e.name} is not the secrets provider's value` })
   return out
 }

@@ -20,7 +20,7 @@ export interface StackStatus {
   containers: { service: string; id: string; image: string; state: string }[]
   envDrift: { service: string; name: string }[]
   /** With SECRETS=1: each secret a running container does not hold the provider's value of (names only). */
-  secretDrift?: { service: string; name: string }[]
+  secretDrift: { service: string; name: string }[]
   locks: { scope: string; owner: string }[]
 }
 
@@ -62,7 +62,14 @@ export function statusScript(
 }
 
 export function parseStatus(stdout: string): StackStatus {
-  const st: StackStatus = { services: [], absent: false, containers: [], envDrift: [], locks: [] }
+  const st: StackStatus = {
+    services: [],
+    absent: false,
+    containers: [],
+    envDrift: [],
+    secretDrift: [],
+    locks: [],
+  }
   for (const line of stdout.split('\n')) {
     const m = /^::ktrdr (\S+) ?(.*)$/.exec(line)
     if (!m) continue
@@ -82,7 +89,7 @@ export function parseStatus(stdout: string): StackStatus {
       st.envDrift.push({ service, name })
     } else if (ev === 'secret-drift') {
       const [service = '', name = ''] = detail!.split(' ')
-      ;(st.secretDrift ??= []).push({ service, name })
+      st.secretDrift.push({ service, name })
     } else if (ev === 'lock') {
       const i = detail!.indexOf(' ')
       st.locks.push({ scope: detail!.slice(0, i), owner: detail!.slice(i + 1) })
