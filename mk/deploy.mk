@@ -18,7 +18,7 @@ doctor: setup ## check the workstation and every host for what a deploy needs, e
 	$(call run,doctor) $(call flags,SECRETS_PROVIDER,)
 
 .PHONY: rollback deploys
-rollback: setup ## return a stack to an earlier deploy record on its host [NODE=B|all SERVICE=all|backend TO=<n>|sha-…]
+rollback: setup ## return a stack to an earlier deploy record on its host [NODE=B|all|core SERVICE=all|backend TO=<n>|sha-…]
 	$(call run,rollback) $(call flags,NODE SERVICE TO HEALTH_TIMEOUT SECRETS_PROVIDER,FORCE_UNLOCK)
 
 deploys: setup ## list the deploy records each host keeps, newest first [NODE=all|core|B]

@@ -23,7 +23,7 @@ void main(
     name: 'rollback',
     summary: 'return worker node(s) or the core to an earlier deploy record on the host (default: the one before)',
     flags: {
-      node: { type: 'string', description: 'worker node name from worker-nodes.yml, or all' },
+      node: { type: 'string', description: 'worker node name from worker-nodes.yml, all, or core' },
       service: { type: 'string', description: 'the core: one core service, or all' },
       to: { type: 'string', description: 'the record to return to: its number (make deploys) or its tag sha-…' },
       ...FLAGS,
@@ -33,15 +33,19 @@ void main(
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)
     if (!flags.node && !flags.service)
-      throw new UsageError('nothing to roll back: pass NODE=<name>|all and/or SERVICE=<core service>|all (make)')
+      throw new UsageError('nothing to roll back: pass NODE=<name>|all|core and/or SERVICE=<core service>|all (make)')
     const to = flags.to as string | undefined
+    // NODE=core is the core (all of it, or SERVICE=); NODE=<name>|all the worker nodes, with the core too when
+    // SERVICE= is given.
+    const node = flags.node as string | undefined
+    const service = (flags.service as string | undefined) ?? (node === 'core' ? 'all' : undefined)
     const bases: { base: HostDeploy; service?: string }[] = [
-      ...(flags.service ? [{ base: planCore(cfg, 'all', PLACEHOLDER), service: flags.service as string }] : []),
-      ...(flags.node
-        ? selectNodes(cfg, flags.node as string).map((n) => ({ base: planWorkers(cfg, n, PLACEHOLDER) }))
+      ...(service ? [{ base: planCore(cfg, 'all', PLACEHOLDER), service }] : []),
+      ...(node && node !== 'core'
+        ? selectNodes(cfg, node).map((n) => ({ base: planWorkers(cfg, n, PLACEHOLDER) }))
         : []),
     ]
-    if (flags.service && flags.service !== 'all') planCore(cfg, flags.service as string, PLACEHOLDER) // checks the name
+    if (service && service !== 'all') planCore(cfg, service, PLACEHOLDER) // checks the name
     // Every host's records first: one that cannot roll back refuses the whole run, before anything changes.
     const chosen = await Promise.all(
       bases.map(async ({ base, service }) => {

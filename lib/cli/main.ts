@@ -2,6 +2,7 @@
 import { ConfigError, OpsError } from '../errors.ts'
 import { type Flags, helpText, parseFlags, type ScriptSpec } from './args.ts'
 import { installRedaction, say, warn } from './output.ts'
+import { mark, timelineLines } from './timeline.ts'
 
 /** zx's ProcessOutput, told by its shape: importing zx here would load it into every job (bench/startup.ts). */
 function isProcessOutput(e: unknown): e is { stderr: string; exitCode: number | null; message: string } {
@@ -35,6 +36,7 @@ export function describeError(e: unknown, verbose: boolean): string {
 // biome-ignore lint/suspicious/noConfusingVoidType: a job returns its exit code, or nothing for 0
 export async function main(spec: ScriptSpec, run: (flags: Flags) => Promise<number | void>): Promise<void> {
   installRedaction()
+  mark('started (the bundle is loaded)')
   let verbose = process.argv.includes('--verbose')
   try {
     const flags = parseFlags(spec, process.argv.slice(2))
@@ -48,4 +50,6 @@ export async function main(spec: ScriptSpec, run: (flags: Flags) => Promise<numb
     warn(describeError(e, verbose))
     process.exitCode = e instanceof OpsError ? e.exitCode : 1
   }
+  mark('ended')
+  for (const line of timelineLines()) warn(line)
 }

@@ -277,6 +277,7 @@ unchanged() {
 
 # deploy: the steps, in order, under the host's lock (taken by the caller's lines, lib/job/lock.sh).
 deploy() {
+  ktrdr_event step compare
   if unchanged; then
     ktrdr_event unchanged 'already running exactly this: nothing shipped, pulled or recreated'
     audit ok

@@ -18,6 +18,7 @@ import { keepRecords } from './records.ts'
 import { deployOutcome, interruptedOutcome, preflightFailure } from './outcome.ts'
 import { type HostDeploy, registryHost } from './plan.ts'
 import { events, onStepLine } from '../job/protocol.ts'
+import { mark } from '../cli/timeline.ts'
 import { type DeployOptions, deployScript, preflightScript } from './scripts.ts'
 
 const PREFLIGHT = 'Preflight (SSH, docker, compose v2, shared mount, image tag in the registry)'
@@ -128,12 +129,18 @@ export async function runDeploy(
   // secrets are read: its first part is the read-only preflight; the deploy is sent to the same shell only
   // once every check passed.
   const steps = new Map<string, (step: string) => void>()
+  mark('config loaded and every host planned')
   const sessions = new Map(
     deploys.map((d) => {
-      const s = exec
-        .get(d.label)!
-        .session({ signal: aborts.get(d.label)!.signal, onLine: onStepLine((step) => steps.get(d.label)?.(step)) })
+      const s = exec.get(d.label)!.session({
+        signal: aborts.get(d.label)!.signal,
+        onLine: onStepLine((step) => {
+          mark(`${d.label}: step ${step}`)
+          steps.get(d.label)?.(step)
+        }),
+      })
       s.send(renderFirstPart(preflightScript(cfg, d)))
+      mark(`${d.label}: ssh session spawned, preflight sent`)
       return [d.label, s] as const
     }),
   )
@@ -148,6 +155,7 @@ export async function runDeploy(
           provider,
           deploys.flatMap((d) => d.planned),
         )
+        mark('secrets read')
       },
     },
     {
@@ -183,6 +191,7 @@ export async function runDeploy(
                 )
                 registry.catch(() => {}) // awaited below; an SSH failure is reported first
                 const first = await preflights.get(d.label)!
+                mark(`${d.label}: preflight answered`)
                 if (first.ended) {
                   const out = await sessions.get(d.label)!.done
                   throw (
@@ -191,6 +200,7 @@ export async function runDeploy(
                   )
                 }
                 await registry
+                mark(`${d.label}: registry answered`)
                 const held = heldImages(first.stdout)
                 for (const image of d.images.filter((i) => isDigestRef(i) && !holds(held, i)))
                   if ((await tagDigest(image, user, password)) === undefined)
@@ -236,8 +246,10 @@ export async function runDeploy(
                 const { deploy, pins } = c.pinned.get(d.label)!
                 const record = recordPlan(deploy, opts.tag, pins, opts.action, deploy.rollbackTo)
                 session.send(renderScript(deployScript(cfg, deploy, opts, c.secrets, c.current.has(d.label), record)))
+                mark(`${d.label}: deploy part sent`)
                 c.results.set(d.label, 'failed')
                 const out = await session.done
+                mark(`${d.label}: session ended`)
                 for (const e of events(out.stdout))
                   if (e.event === 'warn' || e.event === 'rotated') c.warnings.push(`${d.label}: ${e.detail}`)
                 if (interrupted) {

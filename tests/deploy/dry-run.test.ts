@@ -34,7 +34,7 @@ test(dryRunAll, () => {
       'shared=/mnt/ktrdr-shared',
       `images=(ghcr.io/ktrdr/ktrdr-worker:sha-a1b2c3d)`,
       '    preflight\n',
-      '# the functions of lib/job/lock.sh, lib/deploy/deploy.sh, then:',
+      '# the functions of lib/job/lock.sh, lib/deploy/secret-env.sh, lib/deploy/deploy.sh, then:',
       'env: REGISTRY_USERNAME=••• BROKER_API_KEY=••• REGISTRY_PASSWORD=•••',
       `compose_path=/opt/${host}/docker-compose.workers.yml`,
       'current=0',

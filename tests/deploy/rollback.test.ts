@@ -113,6 +113,9 @@ test('records and images are kept to keep_records: an image no kept record names
   const cfg = configCopy([{ file: 'stack-config.yml', from: /$/, to: '\ndeploys:\n  keep_records: 2\n' }], LAB_CONFIG)
   try {
     ok(run('deploy-workers', { NODE: 'C', TAG: GOOD_TAG, CONFIG: cfg }))
+    // A replica stopped: the next deploy of the same tag runs in full (a host already running exactly it would
+    // be left as it is, with no new record) and writes its record.
+    hostDocker(C, 'stop', '-t', '1', 'ktrdr-workers-c-worker-2-1')
     ok(run('deploy-workers', { NODE: 'C', TAG: GOOD_TAG, CONFIG: cfg }))
     const files = spawnSync('ls', [records()], { encoding: 'utf8' })
       .stdout.split('\n')

@@ -205,10 +205,15 @@ export function ensureAppImages(): void {
  * again with another note, the tag moves to a new digest.
  */
 export function pushWorkerVariant(tag: string, note: string = tag): void {
-  sh('docker', ['build', '-q', '-t', `${REGISTRY}/ktrdr-worker:${tag}`, '-'], {
-    input: `FROM ${REGISTRY}/ktrdr-worker:${GOOD_TAG}\nLABEL ktrdr.test-note=${JSON.stringify(note)}\n`,
+  pushVariant('ktrdr-worker', tag, note)
+}
+
+/** A new image of ours under `tag` in the lab registry: GOOD_TAG's with one label more (another digest). */
+export function pushVariant(image: 'ktrdr-worker' | 'ktrdr-backend', tag: string, note: string = tag): void {
+  sh('docker', ['build', '-q', '-t', `${REGISTRY}/${image}:${tag}`, '-'], {
+    input: `FROM ${REGISTRY}/${image}:${GOOD_TAG}\nLABEL ktrdr.test-note=${JSON.stringify(note)}\n`,
   })
-  withRegistryLogin((env) => sh('docker', ['push', '-q', `${REGISTRY}/ktrdr-worker:${tag}`], { env }))
+  withRegistryLogin((env) => sh('docker', ['push', '-q', `${REGISTRY}/${image}:${tag}`], { env }))
 }
 
 export async function getJson<T>(url: string): Promise<T> {

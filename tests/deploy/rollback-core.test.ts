@@ -1,0 +1,81 @@
+// make rollback NODE=core SERVICE=backend on the lab: the core deployed at A, its backend alone at B, then rolled
+// back — the backend is A's digest again, healthy, audited as a rollback, and nothing else of the core was
+// touched (the db and the other services keep their containers). SERVICE= naming no service of the core is
+// refused with nothing changed.
+import { readFileSync } from 'node:fs'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  BACKEND,
+  ensureAppImages,
+  GOOD_TAG,
+  getJson,
+  HOSTS,
+  hostDocker,
+  hostPath,
+  labSecrets,
+  pushVariant,
+  recordingMake,
+  until,
+} from '../helpers/lab.ts'
+import { leaksIn } from '../helpers/leaks.ts'
+
+const CORE = HOSTS.core
+const TAG_B = 'sha-e2e0c02'
+const { run, output } = recordingMake()
+const ok = (r: { code: number; stdout: string; stderr: string }) => assert.is(r.code, 0, r.stdout + r.stderr)
+/** service → "<container id> <image>", for every container of the core's project. */
+const core = () => {
+  const ids = hostDocker(CORE, 'ps', '-aq', '--filter', 'label=com.docker.compose.project=ktrdr-core').stdout
+  const f = '{{index .Config.Labels "com.docker.compose.service"}} {{.Id}} {{.Config.Image}}'
+  const lines = hostDocker(CORE, 'inspect', '-f', f, ...ids.split('\n').filter(Boolean))
+    .stdout.trim()
+    .split('\n')
+  return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]))
+}
+const lastAudit = () =>
+  readFileSync(hostPath(CORE, '/opt/ktrdr-core/deploy-audit.log'), 'utf8').trim().split('\n').at(-1)!
+const healthy = async () => {
+  const h = await until(
+    () => getJson<{ db: string }>(`${BACKEND}/health`),
+    (x) => x?.db === 'ok',
+  )
+  assert.is(h?.db, 'ok', JSON.stringify(h))
+}
+
+test.before(() => {
+  ensureAppImages()
+  pushVariant('ktrdr-backend', TAG_B)
+})
+
+test('core at A, its backend at B, make rollback NODE=core SERVICE=backend: the backend alone back at A', async () => {
+  ok(run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG }))
+  const a = core()
+  assert.match(a.backend!, /@sha256:[0-9a-f]{64}$/)
+  ok(run('deploy-core', { SERVICE: 'backend', TAG: TAG_B }))
+  const b = core()
+  assert.is.not(b.backend, a.backend, 'B is another image')
+  await healthy()
+  const r = run('rollback', { NODE: 'core', SERVICE: 'backend' })
+  ok(r)
+  const back = core()
+  assert.is(back.backend!.split(' ')[1], a.backend!.split(' ')[1], "the backend runs A's digest")
+  for (const [svc, c] of Object.entries(b))
+    if (svc !== 'backend') assert.is(back[svc], c, `${svc} untouched (same container, same image)`)
+  assert.match(lastAudit(), ` tag=${GOOD_TAG} services=backend action=rollback result=ok`)
+  await healthy()
+})
+
+test('SERVICE= naming no service of the core: refused, nothing changed', () => {
+  const before = core()
+  const r = run('rollback', { NODE: 'core', SERVICE: 'nosuch' })
+  assert.is.not(r.code, 0)
+  assert.match(r.stdout + r.stderr, 'nosuch')
+  assert.equal(core(), before)
+})
+
+test('no secret value in any output', () => {
+  assert.equal(leaksIn(output.join('\n'), labSecrets()), [])
+})
+
+test.run()
