@@ -69,8 +69,28 @@ test.before(() => {
 test('a redeploy of what runs: nothing shipped, pulled or recreated; audited ok; no new record', () => {
   const before = containers()
   const n = records()
-  const out = deploy()
+  const out = deploy({ KTRDR_TIMELINE: '1' })
   assert.match(out, `node C   ok (tag ${GOOD_TAG}; worker-1, worker-2; ${UNCHANGED})`)
+  // KTRDR_TIMELINE=1: where the run's time went, in order, ms from the process's start.
+  const steps = [...out.matchAll(/^timeline +(\d+) ms {2}(.*)$/gm)].map((m) => [Number(m[1]), m[2]!] as const)
+  const names = steps.map(([, s]) => s)
+  for (const want of ['started (the bundle is loaded)', 'node C: ssh session spawned, preflight sent', 'secrets read'])
+    assert.ok(names.includes(want), `${want} in ${names.join(' / ')}`)
+  const order = [
+    'node C: preflight answered',
+    'node C: deploy part sent',
+    'node C: step compare',
+    'node C: session ended',
+  ]
+  assert.equal(
+    names.filter((n) => order.includes(n)),
+    order,
+  )
+  assert.equal(names.at(-1), 'ended')
+  assert.ok(
+    steps.every(([t], i) => i === 0 || t >= steps[i - 1]![0]),
+    'times only grow',
+  )
   assert.equal(containers(), before)
   assert.is(records(), n, 'the newest record still says what runs')
   assert.match(lastAudit(), ` tag=${GOOD_TAG} services=worker-1,worker-2 action=deploy result=ok`)
