@@ -8,7 +8,7 @@ import { loadConfig } from '../lib/config/load.ts'
 import { selectNodes } from '../lib/config/model.ts'
 import { describeHostRecord } from '../lib/deploy/host-record.ts'
 import { DEPLOY_FLAGS } from '../lib/deploy/flags.ts'
-import { type HostDeploy, planCore, planWorkers } from '../lib/deploy/plan.ts'
+import { type HostDeploy, PLACEHOLDER_TAG, planCore, planWorkers } from '../lib/deploy/plan.ts'
 import { chooseTarget, readHostRecords, rollbackDeploy } from '../lib/deploy/rollback.ts'
 import { runDeploy } from '../lib/deploy/run.ts'
 import { UsageError } from '../lib/errors.ts'
@@ -16,7 +16,6 @@ import { sshExecutor, sshTarget } from '../lib/job/ssh.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
 
 const { tag: _tag, 'dry-run': _dry, ...FLAGS } = DEPLOY_FLAGS
-const PLACEHOLDER = 'sha-0000000' // today's plan gives the host, locks and contract; the record the rest
 
 void main(
   {
@@ -40,12 +39,12 @@ void main(
     const node = flags.node as string | undefined
     const service = (flags.service as string | undefined) ?? (node === 'core' ? 'all' : undefined)
     const bases: { base: HostDeploy; service?: string }[] = [
-      ...(service ? [{ base: planCore(cfg, 'all', PLACEHOLDER), service }] : []),
+      ...(service ? [{ base: planCore(cfg, 'all', PLACEHOLDER_TAG), service }] : []),
       ...(node && node !== 'core'
-        ? selectNodes(cfg, node).map((n) => ({ base: planWorkers(cfg, n, PLACEHOLDER) }))
+        ? selectNodes(cfg, node).map((n) => ({ base: planWorkers(cfg, n, PLACEHOLDER_TAG) }))
         : []),
     ]
-    if (service && service !== 'all') planCore(cfg, service, PLACEHOLDER) // checks the name
+    if (service && service !== 'all') planCore(cfg, service, PLACEHOLDER_TAG) // checks the name
     // Every host's records first: one that cannot roll back refuses the whole run, before anything changes.
     const chosen = await Promise.all(
       bases.map(async ({ base, service }) => {

@@ -55,6 +55,12 @@ const secretsOf = (vars: PlannedVar[][]) =>
       .map((v) => [v.name, v.name]),
   )
 
+/**
+ * A well-formed tag for a plan made only for its host, locks and contract (rollback, `make status SECRETS=1`):
+ * only the tag goes into an image name, and no image is looked at.
+ */
+export const PLACEHOLDER_TAG = 'sha-0000000'
+
 export function planWorkers(cfg: Config, node: WorkerNode, tag: string): HostDeploy {
   const planned = [
     ...Array.from({ length: node.replicas }, (_, i) =>

@@ -5,12 +5,9 @@
 import type { Config, StackRef } from '../config/model.ts'
 import { readSecrets } from '../contract/read.ts'
 import { envOf, secretEnvLines } from '../deploy/host-record.ts'
-import { planCore, planWorkers } from '../deploy/plan.ts'
+import { PLACEHOLDER_TAG, planCore, planWorkers } from '../deploy/plan.ts'
 import type { Revealable } from '../job/render.ts'
 import type { SecretProvider } from '../secrets/provider.ts'
-
-/** Only the tag goes into an image name, and no image is looked at: any well-formed one will do. */
-const PLACEHOLDER = 'sha-0000000'
 
 export type StatusSecrets = { env: Record<string, string | Revealable>; secretEnv: string[] }
 
@@ -21,7 +18,7 @@ export async function statusSecrets(
 ): Promise<Map<string, StatusSecrets>> {
   const plans = stacks.map((s) => ({
     s,
-    d: s.node ? planWorkers(cfg, s.node, PLACEHOLDER) : planCore(cfg, 'all', PLACEHOLDER),
+    d: s.node ? planWorkers(cfg, s.node, PLACEHOLDER_TAG) : planCore(cfg, 'all', PLACEHOLDER_TAG),
   }))
   const values = await readSecrets(
     provider,

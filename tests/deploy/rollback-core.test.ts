@@ -6,17 +6,15 @@ import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  BACKEND,
+  backendHealthy,
   ensureAppImages,
   GOOD_TAG,
-  getJson,
   HOSTS,
   hostDocker,
   hostPath,
   labSecrets,
   pushVariant,
   recordingMake,
-  until,
 } from '../helpers/lab.ts'
 import { leaksIn } from '../helpers/leaks.ts'
 
@@ -35,13 +33,6 @@ const core = () => {
 }
 const lastAudit = () =>
   readFileSync(hostPath(CORE, '/opt/ktrdr-core/deploy-audit.log'), 'utf8').trim().split('\n').at(-1)!
-const healthy = async () => {
-  const h = await until(
-    () => getJson<{ db: string }>(`${BACKEND}/health`),
-    (x) => x?.db === 'ok',
-  )
-  assert.is(h?.db, 'ok', JSON.stringify(h))
-}
 
 test.before(() => {
   ensureAppImages()
@@ -55,7 +46,7 @@ test('core at A, its backend at B, make rollback NODE=core SERVICE=backend: the 
   ok(run('deploy-core', { SERVICE: 'backend', TAG: TAG_B }))
   const b = core()
   assert.is.not(b.backend, a.backend, 'B is another image')
-  await healthy()
+  await backendHealthy()
   const r = run('rollback', { NODE: 'core', SERVICE: 'backend' })
   ok(r)
   const back = core()
@@ -63,7 +54,7 @@ test('core at A, its backend at B, make rollback NODE=core SERVICE=backend: the 
   for (const [svc, c] of Object.entries(b))
     if (svc !== 'backend') assert.is(back[svc], c, `${svc} untouched (same container, same image)`)
   assert.match(lastAudit(), ` tag=${GOOD_TAG} services=backend action=rollback result=ok`)
-  await healthy()
+  await backendHealthy()
 })
 
 test('SERVICE= naming no service of the core: refused, nothing changed', () => {

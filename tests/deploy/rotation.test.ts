@@ -7,16 +7,14 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  BACKEND,
+  backendHealthy,
   ensureAppImages,
   GOOD_TAG,
-  getJson,
   HOSTS,
   hostDocker,
   LAB_DIR,
   labSecrets,
   recordingMake,
-  until,
 } from '../helpers/lab.ts'
 import { leaksIn } from '../helpers/leaks.ts'
 import { tempDir } from '../helpers/tmp.ts'
@@ -39,13 +37,6 @@ const newValues = Object.values(rotated.vaults['ktrdr-lab']!)
 
 const { run, output } = recordingMake()
 const ok = (r: { code: number; stdout: string; stderr: string }) => assert.is(r.code, 0, r.stdout + r.stderr)
-const healthy = async () => {
-  const h = await until(
-    () => getJson<{ db: string }>(`${BACKEND}/health`),
-    (x) => x?.db === 'ok',
-  )
-  assert.is(h?.db, 'ok', JSON.stringify(h))
-}
 /** The backend container's DB_PASSWORD is `want` (compared here, never printed). */
 const backendHas = (want: string) => {
   const ids = hostDocker(HOSTS.core, 'ps', '-q', '--filter', 'label=com.docker.compose.service=backend').stdout.trim()
@@ -67,7 +58,7 @@ test('every secret rotated: the core applies DB_PASSWORD to the role first; all 
     core.stdout + core.stderr,
     'core: DB_PASSWORD changed: applied to the database role ktrdr before the backend was recreated',
   )
-  await healthy()
+  await backendHealthy()
   assert.ok(backendHas(rotated.vaults['ktrdr-lab']!.postgres!.password!), 'the backend runs with the new password')
   ok(run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG }, env))
   const status = run('status', {}, env)
@@ -82,7 +73,7 @@ test("back to the lab's own values the same way", async () => {
   const core = run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG })
   ok(core)
   assert.match(core.stdout + core.stderr, 'DB_PASSWORD changed: applied to the database role')
-  await healthy()
+  await backendHealthy()
   assert.ok(backendHas(JSON.parse(original).vaults['ktrdr-lab'].postgres.password))
   ok(run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG }))
 })

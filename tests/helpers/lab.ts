@@ -232,6 +232,15 @@ export async function until<T>(get: () => Promise<T>, check: (v: T) => boolean, 
   return last
 }
 
+/** The backend answers /health with db ok within `until`'s time (the last answer in the failure). */
+export async function backendHealthy(): Promise<void> {
+  const h = await until(
+    () => getJson<{ db: string }>(`${BACKEND}/health`),
+    (x) => x?.db === 'ok',
+  )
+  if (h?.db !== 'ok') throw new Error(`backend not healthy: ${JSON.stringify(h)}`)
+}
+
 /**
  * A job on a lab host holding the lock of `scope` the way lib/job/lock.sh takes it: flock, then an owner file
  * with the owner line and this process's start time (field 22 of /proc/$$/stat). `owner` is a shell word
