@@ -81,11 +81,39 @@ login() {
 
 # pull_up: our own images are pulled (the tag being deployed); pinned third-party images are fetched by `up`
 # when missing (compose's default pull policy), so a deploy never re-asks a registry for them.
+# compose's words go to stderr as they are (the workstation masks secrets there); a port taken is explained.
 pull_up() {
+  local err taken
   ktrdr_event step pull
   if ((${#pull_services[@]})); then dc pull --quiet "${pull_services[@]}" || return 1; fi
   ktrdr_event step up
-  dc up -d --remove-orphans "${services[@]}"
+  if ! err=$(dc up -d --remove-orphans "${services[@]}" 2>&1); then
+    printf '%s\n' "$err" >&2
+    taken=$(port_taken "$err")
+    [ -z "$taken" ] || ktrdr_event failed "$taken"
+    return 1
+  fi
+  [ -z "$err" ] || printf '%s\n' "$err" >&2
+}
+
+# port_taken ERR [brief]: when compose failed on a published port the engine has already given out ("Bind for
+# ADDR:PORT failed: port is already allocated"), what holds it, in the operator's words, and the repair (not
+# when brief); nothing otherwise. Only a running container holds one: none means the engine's own bookkeeping.
+port_taken() {
+  local re='Bind for ([^ ]+):([0-9]+) failed: port is already allocated' addr port holders=() IFS=, fix
+  [[ $1 =~ $re ]] || return 0
+  addr=${BASH_REMATCH[1]} port=${BASH_REMATCH[2]}
+  mapfile -t holders < <(docker ps --filter "publish=$port" \
+    --format '{{.Names}} (project {{if .Label "com.docker.compose.project"}}{{.Label "com.docker.compose.project"}}'\
+'{{else}}none{{end}})' 2>/dev/null)
+  if ((${#holders[@]})); then
+    printf 'port %s on %s is taken by the container %s' "$port" "$addr" "${holders[*]}"
+    fix=': stop it or give this stack another port, then deploy again'
+  else
+    printf 'port %s on %s is taken, yet no container on this engine publishes it' "$port" "$addr"
+    fix=': the engine lost track of it (restart docker on this host, then deploy again)'
+  fi
+  [ "${2:-}" = brief ] || printf '%s' "$fix"
 }
 
 # wait_healthy: until every service's containers are healthy (or running, without a healthcheck), within
@@ -174,7 +202,7 @@ health_or_rollback() {
 # connection may be gone) and the events may never arrive: the audit line is the record.
 deploy_phase=
 put_back() {
-  local prev_tag why=failed err
+  local prev_tag why=failed err taken
   case $deploy_phase in shipped) ;; compose-failed) why=compose-failed ;; *) return 0 ;; esac
   [ "${__ktrdr_status:-0}" != 130 ] || why=interrupted
   deploy_phase=finished
@@ -193,7 +221,8 @@ put_back() {
   # compose stopped half way can leave a container behind under a temporary name: once more, recreating all.
   if ! err=$(dc up -d --remove-orphans "${services[@]}" 2>&1) &&
     ! err=$(dc up -d --remove-orphans --force-recreate "${services[@]}" 2>&1); then
-    ktrdr_event put-back "$why: compose could not start $prev_tag again: ${err##*$'\n'}"
+    taken=$(port_taken "$err" brief)
+    ktrdr_event put-back "$why: compose could not start $prev_tag again: ${taken:-${err##*$'\n'}}"
     audit "$why rollback-failed rolled-back-to=$prev_tag"
     write_record partial "$why rollback-failed rolled-back-to=$prev_tag"
     return 0

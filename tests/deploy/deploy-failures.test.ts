@@ -6,6 +6,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { renderScript } from '../../lib/job/render.ts'
 import { REPO } from '../helpers/config-copy.ts'
 import {
   BAD_TAG,
@@ -199,6 +200,71 @@ test("one host's sshd dies mid-run: clear error for that node, the others finish
   )
   for (let i = 0; i < 50 && held(HOSTS.c, 'node-c'); i++) await new Promise((r) => setTimeout(r, 200))
   assert.not.ok(held(HOSTS.c, 'node-c'), 'lock left behind on C')
+})
+
+const squatter = 'ktrdr-port-squatter'
+test("B's port 9002 taken by another container: the deploy names it; B deploys again once it is gone", () => {
+  const b = HOSTS.b
+  const addr = readFileSync(join(LAB_DIR, `hosts/${b}/addr`), 'utf8').trim()
+  const image = hostDocker(b, 'inspect', '-f', '{{.Image}}', `${b}-worker-1-1`).stdout.trim()
+  // worker-3 gone (so the deploy is no longer "unchanged" and must create it); its port taken meanwhile.
+  assert.is(hostDocker(b, 'rm', '-f', `${b}-worker-3-1`).code, 0)
+  const sq = hostDocker(
+    b,
+    'run',
+    '-d',
+    '--name',
+    squatter,
+    '-p',
+    `${addr}:9002:9000`,
+    '--entrypoint',
+    'sleep',
+    image,
+    'infinity',
+  )
+  assert.is(sq.code, 0, sq.stderr)
+  try {
+    const r = run('deploy-workers', { NODE: 'B', TAG: GOOD_TAG })
+    assert.is.not(r.code, 0, r.stdout)
+    const taken = `port 9002 on ${addr} is taken by the container ${squatter} (project none)`
+    assert.match(r.stdout, `node B: ${taken}: stop it or give this stack another port, then deploy again`)
+    assert.match(r.stdout, `compose-failed: compose could not start ${GOOD_TAG} again: ${taken}`)
+    const audit = readFileSync(join(opt(b), 'deploy-audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .at(-1)!
+    assert.match(audit, `tag=${GOOD_TAG} services=worker-1,worker-2,worker-3 action=deploy result=compose-failed`)
+  } finally {
+    hostDocker(b, 'rm', '-f', squatter)
+  }
+  const again = run('deploy-workers', { NODE: 'B', TAG: GOOD_TAG })
+  assert.is(again.code, 0, again.stdout + again.stderr)
+  assert.is(containers(b, b).length, 3)
+})
+
+test('a port the engine gives out to no container: said so, with the one repair', () => {
+  const script = (err: string) => renderScript({ lib: ['deploy/deploy.sh'], body: [`port_taken ${quote(err)}`] })
+  const lost = onHost(HOSTS.b, ['bash', '-s'], {
+    input: script(
+      'Error response from daemon: driver failed programming external connectivity on endpoint x (1f): ' +
+        'Bind for 198.18.50.11:9099 failed: port is already allocated',
+    ),
+  })
+  assert.is(lost.code, 0, lost.stderr)
+  assert.is(
+    lost.stdout,
+    'port 9099 on 198.18.50.11 is taken, yet no container on this engine publishes it: the engine lost track of ' +
+      'it (restart docker on this host, then deploy again)',
+  )
+  const brief = onHost(HOSTS.b, ['bash', '-s'], {
+    input: renderScript({
+      lib: ['deploy/deploy.sh'],
+      body: [`port_taken ${quote('Bind for 198.18.50.11:9099 failed: port is already allocated')} brief`],
+    }),
+  })
+  assert.is(brief.stdout, 'port 9099 on 198.18.50.11 is taken, yet no container on this engine publishes it')
+  const other = onHost(HOSTS.b, ['bash', '-s'], { input: script('no such image') })
+  assert.equal([other.code, other.stdout], [0, ''])
 })
 
 test('no secret printed by any of these runs', () => {
