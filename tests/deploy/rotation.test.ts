@@ -2,6 +2,8 @@
 // the vault stand-in but the registry's (the registry has its own) gets a new, hostile value; deploy-core
 // SERVICE=all applies the new DB_PASSWORD to the role before the backend is recreated with it, and says so;
 // deploy-workers NODE=all; everything healthy on the new values; then back to the lab's own values the same way.
+// Then the registry's password, rotated at the registry (the lab's token service) and in the vault.
+import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
@@ -14,9 +16,11 @@ import {
   hostDocker,
   LAB_DIR,
   labSecrets,
+  pushVariant,
   recordingMake,
 } from '../helpers/lab.ts'
 import { leaksIn } from '../helpers/leaks.ts'
+import { REPO } from '../helpers/config-copy.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 type Vault = { vaults: Record<string, Record<string, Record<string, string>>> }
@@ -78,8 +82,37 @@ test("back to the lab's own values the same way", async () => {
   ok(run('deploy-workers', { NODE: 'all', TAG: GOOD_TAG }))
 })
 
+// The registry's password is the registry's own (GHCR's token, here the lab's token service): rotated there
+// first, then in the vault, and a deploy that must pull logs in with the new one; the vault's stale value is
+// refused before anything changes.
+const registryPw = `reg'rot "q" \\ $HOME \`x\` ${Math.random().toString(36).slice(2)}`
+test('the registry password rotated at the registry, then in the vault: C logs in with it and pulls', () => {
+  const tag = 'sha-e2e0f01' // on no host yet: the deploy must log in and pull
+  pushVariant('ktrdr-worker', tag)
+  const users = join(LAB_DIR, 'token/users')
+  const before = readFileSync(users, 'utf8')
+  const hash = spawnSync('node', [join(REPO, 'lab/token-service.mjs'), 'hash'], { input: registryPw, encoding: 'utf8' })
+  assert.is(hash.status, 0, hash.stderr)
+  const vault = JSON.parse(original) as Vault
+  vault.vaults['ktrdr-lab']!.registry!.password = registryPw
+  const vaultPath = join(tempDir('ktrdr-rotated-'), 'vault.json')
+  writeFileSync(vaultPath, JSON.stringify(vault))
+  writeFileSync(users, `ktrdr-ci:${hash.stdout.trim()}\n`)
+  try {
+    const stale = run('deploy-workers', { NODE: 'C', TAG: tag })
+    assert.is.not(stale.code, 0)
+    assert.match(stale.stdout + stale.stderr, "refused ktrdr-ci's credentials (HTTP 401)", stale.stdout + stale.stderr)
+    const r = run('deploy-workers', { NODE: 'C', TAG: tag }, { OP_STANDIN_VAULT: vaultPath })
+    ok(r)
+    assert.match(r.stdout, `node C   ok (tag ${tag}; worker-1, worker-2; logged in and pulled)`)
+  } finally {
+    writeFileSync(users, before)
+  }
+  ok(run('deploy-workers', { NODE: 'C', TAG: GOOD_TAG }))
+})
+
 test('no rotated secret value in any output', () => {
-  assert.equal(leaksIn(output.join('\n'), [...newValues, ...labSecrets()]), [])
+  assert.equal(leaksIn(output.join('\n'), [...newValues, registryPw, ...labSecrets()]), [])
 })
 
 test.run()
