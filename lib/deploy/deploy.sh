@@ -169,6 +169,21 @@ last_logs() {
   done
 }
 
+# stop_replaced: before the rollback's compose replaces the new release, its containers are stopped, their
+# restart policy off first: docker restarts a crash loop's containers on its own meanwhile, and a container
+# removed while the engine restarts it can keep its published port allocated in that engine (docker 20.10),
+# which fails every later start on that port. Compose would stop them anyway; this way no restart is in flight.
+stop_replaced() {
+  local ids=() id svc
+  while read -r id svc; do
+    case " ${services[*]} " in *" $svc "*) ids+=("$id") ;; esac
+  done < <(docker ps -a --filter "label=com.docker.compose.project=$project" \
+    --format '{{.ID}} {{.Label "com.docker.compose.service"}}' 2>/dev/null)
+  ((${#ids[@]})) || return 0
+  docker update --restart=no "${ids[@]}" >/dev/null 2>&1 || true
+  docker stop "${ids[@]}" >/dev/null 2>&1 || true
+}
+
 # health_or_rollback: the health gate; on failure the previous config comes back (the old replicas as they were).
 health_or_rollback() {
   local prev_tag
@@ -182,6 +197,7 @@ health_or_rollback() {
   fi
   prev_tag=$(sed -n 's/^# ktrdr-tag: //p' "$compose_path.prev")
   ktrdr_event rollback "$prev_tag"
+  stop_replaced
   mv -f "$compose_path.prev" "$compose_path"
   dc up -d --remove-orphans "${services[@]}"
   deploy_phase=finished
