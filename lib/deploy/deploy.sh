@@ -169,16 +169,21 @@ last_logs() {
   done
 }
 
-# stop_replaced: before the rollback's compose replaces the new release, its containers are stopped, their
-# restart policy off first: docker restarts a crash loop's containers on its own meanwhile, and a container
-# removed while the engine restarts it can keep its published port allocated in that engine (docker 20.10),
-# which fails every later start on that port. Compose would stop them anyway; this way no restart is in flight.
+# stop_replaced: before the rollback's compose replaces the new release (the previous compose file in place),
+# the containers it will recreate — their config hash not the previous file's — are stopped, their restart
+# policy off first: docker restarts a crash loop's containers on its own meanwhile, and a container removed
+# while the engine restarts it can keep its published port allocated in that engine (docker 20.10), which
+# fails every later start on that port. A container compose keeps (the same config) is left as it is; so is
+# everything when compose cannot say the hashes.
 stop_replaced() {
-  local ids=() id svc
-  while read -r id svc; do
-    case " ${services[*]} " in *" $svc "*) ids+=("$id") ;; esac
+  local ids=() id svc hash list
+  local -A want=()
+  list=$(IFS=,; printf '%s' "${services[*]}")
+  while read -r svc hash; do want[$svc]=$hash; done < <(dc config --hash "$list" 2>/dev/null)
+  while read -r id svc hash; do
+    [ -z "${want[$svc]:-}" ] || [ "$hash" = "${want[$svc]}" ] || ids+=("$id")
   done < <(docker ps -a --filter "label=com.docker.compose.project=$project" \
-    --format '{{.ID}} {{.Label "com.docker.compose.service"}}' 2>/dev/null)
+    --format '{{.ID}} {{.Label "com.docker.compose.service"}} {{.Label "com.docker.compose.config-hash"}}' 2>/dev/null)
   ((${#ids[@]})) || return 0
   docker update --restart=no "${ids[@]}" >/dev/null 2>&1 || true
   docker stop "${ids[@]}" >/dev/null 2>&1 || true
@@ -197,8 +202,8 @@ health_or_rollback() {
   fi
   prev_tag=$(sed -n 's/^# ktrdr-tag: //p' "$compose_path.prev")
   ktrdr_event rollback "$prev_tag"
-  stop_replaced
   mv -f "$compose_path.prev" "$compose_path"
+  stop_replaced
   dc up -d --remove-orphans "${services[@]}"
   deploy_phase=finished
   if wait_healthy; then

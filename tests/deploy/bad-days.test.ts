@@ -19,6 +19,7 @@ import {
   onHost,
   recordingMake,
   SLOW_TAG,
+  lockHeld,
 } from '../helpers/lab.ts'
 import { leaksIn } from '../helpers/leaks.ts'
 
@@ -30,8 +31,7 @@ const audit = () =>
   readFileSync(hostPath(B, `/opt/${project}/deploy-audit.log`), 'utf8')
     .trim()
     .split('\n')
-const held = () =>
-  onHost(B, ['bash', '-c', 'exec 9>>/run/lock/ktrdr/node-b.lock; flock -n -x 9 || echo held']).stdout.includes('held')
+const held = () => lockHeld(B, 'node-b')
 /** image and status of each of B's worker containers */
 const workers = () =>
   hostDocker(

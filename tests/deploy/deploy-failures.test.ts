@@ -20,6 +20,7 @@ import {
   LAB_CONFIG,
   LAB_DIR,
   labEnv,
+  lockHeld,
   labSecrets,
   onHost,
   recordingMake,
@@ -28,11 +29,7 @@ import {
 import { leaksIn } from '../helpers/leaks.ts'
 
 const opt = (host: string) => hostPath(host, `/opt/${host}`)
-/** Whether a job holds the host's lock of this scope (lib/job/lock.sh), asked the way ktrdr_lock asks. */
-const held = (host: string, scope: string) =>
-  onHost(host, ['bash', '-c', `exec 9>>/run/lock/ktrdr/${scope}.lock; flock -n -x 9 || echo held`]).stdout.includes(
-    'held',
-  )
+const held = lockHeld
 const { run, output } = recordingMake()
 
 test.before(() => {
@@ -43,9 +40,9 @@ test.before(() => {
   assert.is(r.code, 0, r.stdout + r.stderr)
 })
 
-const lockHeld =
+const lockHeldTitle =
   'a lock held by another job: refused, naming the job, who and since when; FORCE_UNLOCK stops it, then deploys'
-test(lockHeld, async () => {
+test(lockHeldTitle, async () => {
   // A job on C that holds C's node lock the way lib/job/lock.sh takes it, and says who it is.
   const owner = 'deploy-workers by alice@mac pid 4242 since 2026-11-27T10:00:00Z tag sha-0000000'
   const { child: holder } = await holdLock(HOSTS.c, 'node-c', quote(owner))

@@ -5,12 +5,11 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { HOSTS, holdLock, hostPath, onHost, recordingMake } from '../helpers/lab.ts'
+import { HOSTS, holdLock, hostPath, lockHeld, recordingMake } from '../helpers/lab.ts'
 
 const { run } = recordingMake()
 const B = HOSTS.b
-const held = () =>
-  onHost(B, ['bash', '-c', 'exec 9>>/run/lock/ktrdr/node-b.lock; flock -n -x 9 || echo held']).stdout.includes('held')
+const held = () => lockHeld(B, 'node-b')
 const auditLines = () => readFileSync(hostPath(B, '/opt/ktrdr-workers-b/deploy-audit.log'), 'utf8').trim().split('\n')
 
 /** A job on B holding node-b; its owner line names `runPid` as the workstation run (the lab's operator). */

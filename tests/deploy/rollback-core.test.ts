@@ -65,6 +65,24 @@ test('SERVICE= naming no service of the core: refused, nothing changed', () => {
   assert.equal(core(), before)
 })
 
+const CRASH_B = 'sha-c7a5c02'
+test('a core release whose backend crash-loops is rolled back; what compose keeps (the db) is left as it is', async () => {
+  pushVariant('ktrdr-backend', CRASH_B, CRASH_B, ['ENTRYPOINT ["sh", "-c", "exit 3"]'])
+  ok(run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG }))
+  const policy = '{{.HostConfig.RestartPolicy.Name}} {{.State.Status}}'
+  const db = () => hostDocker(CORE, 'inspect', '-f', policy, core().db!.split(' ')[0]!).stdout.trim()
+  const before = { core: core(), db: db() }
+  assert.match(before.db, / running$/)
+  const r = run('deploy-core', { SERVICE: 'all', TAG: CRASH_B, HEALTH_TIMEOUT: '60' })
+  assert.is.not(r.code, 0)
+  assert.match(r.stdout + r.stderr, /core: unhealthy after deploy \(.*crash-looping.*\): rolled back to sha-e2e0001/)
+  const after = core()
+  assert.is(after.db, before.core.db, 'the db keeps its container')
+  assert.is(db(), before.db, 'and its restart policy, running')
+  assert.is(after.backend!.split(' ')[1], before.core.backend!.split(' ')[1], "the backend is back on A's digest")
+  await backendHealthy()
+})
+
 test('no secret value in any output', () => {
   assert.equal(leaksIn(output.join('\n'), labSecrets()), [])
 })

@@ -208,10 +208,23 @@ export function pushWorkerVariant(tag: string, note: string = tag): void {
   pushVariant('ktrdr-worker', tag, note)
 }
 
-/** A new image of ours under `tag` in the lab registry: GOOD_TAG's with one label more (another digest). */
-export function pushVariant(image: 'ktrdr-worker' | 'ktrdr-backend', tag: string, note: string = tag): void {
+/**
+ * A new image of ours under `tag` in the lab registry: GOOD_TAG's with one label more (another digest), and
+ * any Dockerfile `lines` after it (an ENTRYPOINT that exits: a crash loop).
+ */
+export function pushVariant(
+  image: 'ktrdr-worker' | 'ktrdr-backend',
+  tag: string,
+  note: string = tag,
+  lines: string[] = [],
+): void {
   sh('docker', ['build', '-q', '-t', `${REGISTRY}/${image}:${tag}`, '-'], {
-    input: `FROM ${REGISTRY}/${image}:${GOOD_TAG}\nLABEL ktrdr.test-note=${JSON.stringify(note)}\n`,
+    input: [
+      `FROM ${REGISTRY}/${image}:${GOOD_TAG}`,
+      `LABEL ktrdr.test-note=${JSON.stringify(note)}`,
+      ...lines,
+      '',
+    ].join('\n'),
   })
   withRegistryLogin((env) => sh('docker', ['push', '-q', `${REGISTRY}/${image}:${tag}`], { env }))
 }
@@ -239,6 +252,22 @@ export async function backendHealthy(): Promise<void> {
     (x) => x?.db === 'ok',
   )
   if (h?.db !== 'ok') throw new Error(`backend not healthy: ${JSON.stringify(h)}`)
+}
+
+/**
+ * Whether a job holds the lock of `scope` on a lab host (lib/job/lock.sh's flock, shared or exclusive), read
+ * from /proc/locks by the lock file's device and inode. Looking never takes the lock: a probe that took it,
+ * even for a moment, could refuse the very deploy it is watching for ("held by unknown").
+ */
+export function lockHeld(host: string, scope: string): boolean {
+  const script =
+    `f=/run/lock/ktrdr/${scope}.lock; [ -e "$f" ] || exit 0; set -- $(stat -c '%d %i' "$f"); ` +
+    // /proc/locks names a file major:minor:inode, in hex, from st_dev's major and minor as glibc splits them.
+    `key=$(printf '%02x:%02x:%s' $((($1 >> 8) & 0xfff)) $((($1 & 0xff) | (($1 >> 12) & 0xfff00))) "$2"); ` +
+    `awk -v k="$key" '$2 == "FLOCK" && $6 == k { held = 1 } END { if (held) print "held" }' /proc/locks`
+  const r = onHost(host, ['bash', '-c', script])
+  if (r.code !== 0) throw new Error(`lockHeld ${host} ${scope}: ${r.stderr}`)
+  return r.stdout.includes('held')
 }
 
 /**
