@@ -66,7 +66,7 @@ test('SERVICE= naming no service of the core: refused, nothing changed', () => {
 })
 
 const CRASH_B = 'sha-c7a5c02'
-test('a core release whose backend crash-loops is rolled back; what compose keeps (the db) is left as it is', async () => {
+test('a core release whose backend crash-loops, rolled back: what compose keeps (the db) stays as it is', async () => {
   pushVariant('ktrdr-backend', CRASH_B, CRASH_B, ['ENTRYPOINT ["sh", "-c", "exit 3"]'])
   ok(run('deploy-core', { SERVICE: 'all', TAG: GOOD_TAG }))
   const policy = '{{.HostConfig.RestartPolicy.Name}} {{.State.Status}}'
