@@ -16,12 +16,6 @@ plain=$(sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log")
 total=$(printf '%s\n' "$plain" | sed -n 's/^ *Total: *\([0-9]*\).*/\1/p' | tail -1)
 passed=$(printf '%s\n' "$plain" | sed -n 's/^ *Passed: *\([0-9]*\).*/\1/p' | tail -1)
 skipped=$(printf '%s\n' "$plain" | sed -n 's/^ *Skipped: *\([0-9]*\).*/\1/p' | tail -1)
-# The failures again, last and in order, so that the end of a long log (all a CI page may keep) names them all.
-if [ "$status" != 0 ]; then
-  printf '%s\n' "$plain" | awk '/\.test\.ts$/ { file = $1 }
-    /^ *FAIL  / { t = $0; sub(/^ *FAIL  /, "", t); fails = fails "\n  " file ": " t }
-    END { if (fails != "") print "run-suite: the failed tests, in the order they ran:" fails }' >&2
-fi
 if [ -z "$total" ] || [ -z "$passed" ]; then
   echo "run-suite: uvu printed no totals (it stopped early)" >&2
   exit 1
