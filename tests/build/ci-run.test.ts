@@ -41,6 +41,20 @@ test('the failed tests last, one line each in the order they ran, then the count
   )
 })
 
+test('a failure whose message is a long output: its end and the diff are repeated, not only its start', () => {
+  const body =
+    "test('long', () => assert.equal(['after: 1'], ['after: 0'], " +
+    "Array.from({ length: 60 }, (_, i) => `out ${i}`).join('\\n') + '\\nthe cause'))"
+  const r = ciRun({ 'a.test.ts': body })
+  assert.is.not(r.code, 0, r.out)
+  const repeated = r.out.slice(r.out.indexOf('--- failures (repeated from above) ---'))
+  const excerpt = repeated.slice(0, repeated.indexOf('--- the failed tests'))
+  assert.match(excerpt, /FAIL  "long"\n    \[\.\.\. \d+ lines \.\.\.\]\nout 4\d\n/)
+  assert.match(excerpt, /the cause  \(equal\)\n/)
+  assert.match(excerpt, /Actual:\n.*"after:.1"[\s\S]*Expected:\n.*"after:.0"/) // uvu draws spaces as ·
+  assert.not.match(excerpt, /^out 1\n/m)
+})
+
 test('all passing: exit 0, no failures section', () => {
   const r = ciRun({ 'a.test.ts': "test('a passes', () => assert.ok(true))" })
   assert.is(r.code, 0, r.out)
