@@ -136,19 +136,17 @@ export function loadConfig(dirArg?: string): Config {
       continue
     }
     parsed[key] = parseYaml(text)
-    const first = parsed[key].doc.errors[0] // later ones are usually echoes of the first
-    if (first) {
-      const pos = parsed[key].lines.linePos(first.pos[0])
+    const error = parsed[key].error
+    if (error)
       issues.push({
         file: names[key],
-        line: pos.line,
-        col: pos.col,
+        line: error.line,
+        col: error.col,
         path: '',
-        message: `YAML syntax: ${first.message.split('\n')[0]}`,
-        fix: YAML_FIXES[first.code],
+        message: `YAML syntax: ${error.message.split('\n')[0]}`,
+        fix: YAML_FIXES[error.code],
       })
-    }
-    if (!parsed[key].doc.errors.length) data[key] = parsed[key].doc.toJS() ?? {}
+    else data[key] = parsed[key].value ?? {}
   }
   const schemas = { stack: stackConfigSchema, workers: workerNodesSchema, secrets: secretsSchema }
   const out = {} as {

@@ -1,17 +1,42 @@
 // Map a path inside a YAML document (['worker_nodes', 1, 'host']) to the line and column an operator should look at.
 import { type Document, isMap, isSeq, LineCounter, type Node, parseDocument, isPair, isScalar } from 'yaml'
+import { parsePlainYaml } from './plain-yaml.ts'
 
 export type YamlPath = (string | number)[]
 
-export interface ParsedYaml {
-  doc: Document
-  lines: LineCounter
+/** A config file read: its value (from lib/config/plain-yaml.ts when it can), and the library's document on demand. */
+export class ParsedYaml {
+  #full?: { doc: Document; lines: LineCounter }
+  readonly #fast: { value: unknown } | undefined
+  constructor(readonly text: string) {
+    this.#fast = parsePlainYaml(text)
+  }
+  /** The library's document and line table: for a syntax error, and for the position of a path. */
+  get full(): { doc: Document; lines: LineCounter } {
+    if (!this.#full) {
+      const lines = new LineCounter()
+      this.#full = {
+        doc: parseDocument(this.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }),
+        lines,
+      }
+    }
+    return this.#full
+  }
+  /** The first syntax error (later ones are usually echoes of it), or undefined. */
+  get error(): { code: string; message: string; line: number; col: number } | undefined {
+    if (this.#fast) return undefined
+    const first = this.full.doc.errors[0]
+    return first && { code: first.code, message: first.message, ...this.full.lines.linePos(first.pos[0]) }
+  }
+  /** The document as plain data; undefined with a syntax error. */
+  get value(): unknown {
+    if (this.#fast) return this.#fast.value
+    return this.full.doc.errors.length ? undefined : this.full.doc.toJS()
+  }
 }
 
 export function parseYaml(text: string): ParsedYaml {
-  const lines = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
-  return { doc, lines }
+  return new ParsedYaml(text)
 }
 
 /** `worker_nodes[1].host` */
@@ -24,7 +49,8 @@ export function formatPath(path: YamlPath): string {
  * With `key`, the position of that key inside the map at `path` (for unknown keys).
  */
 export function locate(parsed: ParsedYaml, path: YamlPath, key?: string): { line: number; col: number } | undefined {
-  let node: unknown = parsed.doc.contents
+  const { doc, lines } = parsed.full
+  let node: unknown = doc.contents
   let best: Node | undefined = node as Node
   for (const seg of path) {
     if (isMap(node)) {
@@ -42,5 +68,5 @@ export function locate(parsed: ParsedYaml, path: YamlPath, key?: string): { line
     if (pair && isScalar(pair.key) && pair.key.range) best = pair.key
   }
   if (!best?.range) return undefined
-  return parsed.lines.linePos(best.range[0])
+  return lines.linePos(best.range[0])
 }

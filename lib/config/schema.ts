@@ -1,7 +1,7 @@
 // The shape of the three config files (stack-config.yml, worker-nodes.yml, secrets.yml), as zod schemas.
 // Cross-field rules live in checks.ts; this file only says what each field may hold.
-import { isIP } from 'node:net'
 import * as z from 'zod'
+import { isIP } from './ip.ts'
 
 // One parse per run: zod's compiled (new Function) parsers cost more to build than they save here.
 z.config({ jitless: true })

@@ -49,8 +49,8 @@ test('a failure whose message is a long output: its end and the diff are repeate
   assert.is.not(r.code, 0, r.out)
   const repeated = r.out.slice(r.out.indexOf('--- failures (repeated from above) ---'))
   const excerpt = repeated.slice(0, repeated.indexOf('--- the failed tests'))
-  assert.match(excerpt, /FAIL  "long"\n    \[\.\.\. \d+ lines \.\.\.\]\nout 4\d\n/)
-  assert.match(excerpt, /the cause  \(equal\)\n/)
+  assert.match(excerpt, /FAIL {2}"long"\n {4}\[\.\.\. \d+ lines \.\.\.\]\nout 4\d\n/)
+  assert.match(excerpt, /the cause {2}\(equal\)\n/)
   assert.match(excerpt, /Actual:\n.*"after:.1"[\s\S]*Expected:\n.*"after:.0"/) // uvu draws spaces as ·
   assert.not.match(excerpt, /^out 1\n/m)
 })
