@@ -76,7 +76,10 @@ function line(name: 'stdout' | 'stderr', text: string): void {
   try {
     while (off < bytes.length) off += writeSync(name === 'stdout' ? 1 : 2, bytes, off)
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') return onError(e as NodeJS.ErrnoException)
+    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
+      onError(e as NodeJS.ErrnoException)
+      return
+    }
     // A non-blocking descriptor that is full: the stream queues the rest, as it is (already redacted).
     void process[name]
     raw[name]!(bytes.subarray(off))
