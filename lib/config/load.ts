@@ -58,24 +58,24 @@ export function closest(typo: string, known: string[]): string | undefined {
 }
 
 /** The field names a strict object accepts at `path` inside `schema` (for an unknown key's suggestion). */
-function knownKeys(schema: z.ZodType, path: YamlPath): string[] {
-  let nodes: z.ZodType[] = [schema]
-  const unwrap = (n: z.ZodType): z.ZodType[] => {
+function knownKeys(schema: z.core.$ZodType, path: YamlPath): string[] {
+  let nodes: z.core.$ZodType[] = [schema]
+  const unwrap = (n: z.core.$ZodType): z.core.$ZodType[] => {
     const def = (n as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def
     if (['optional', 'default', 'nullable', 'prefault', 'readonly', 'catch'].includes(def.type))
-      return unwrap(def.innerType as z.ZodType)
-    if (def.type === 'pipe') return unwrap(def.in as z.ZodType)
-    if (def.type === 'union') return (def.options as z.ZodType[]).flatMap(unwrap)
+      return unwrap(def.innerType as z.core.$ZodType)
+    if (def.type === 'pipe') return unwrap(def.in as z.core.$ZodType)
+    if (def.type === 'union') return (def.options as z.core.$ZodType[]).flatMap(unwrap)
     return [n]
   }
-  const child = (n: z.ZodType, seg: string | number): z.ZodType[] => {
+  const child = (n: z.core.$ZodType, seg: string | number): z.core.$ZodType[] => {
     const def = (n as unknown as { _zod: { def: Record<string, unknown> & { type: string } } })._zod.def
     if (def.type === 'object') {
-      const next = (def.shape as Record<string, z.ZodType>)[String(seg)]
+      const next = (def.shape as Record<string, z.core.$ZodType>)[String(seg)]
       return next ? unwrap(next) : []
     }
-    if (def.type === 'array') return unwrap(def.element as z.ZodType)
-    if (def.type === 'record') return unwrap(def.valueType as z.ZodType)
+    if (def.type === 'array') return unwrap(def.element as z.core.$ZodType)
+    if (def.type === 'record') return unwrap(def.valueType as z.core.$ZodType)
     return []
   }
   nodes = nodes.flatMap(unwrap)
@@ -88,7 +88,7 @@ function knownKeys(schema: z.ZodType, path: YamlPath): string[] {
 
 function zodMessage(
   issue: z.core.$ZodIssue,
-  schema: z.ZodType,
+  schema: z.core.$ZodType,
 ): { path: YamlPath; message: string; key?: string; fix?: string } {
   const path = issue.path as YamlPath
   if (issue.code === 'invalid_type' && issue.input === undefined) return { path, message: 'required' }

@@ -1,73 +1,94 @@
 // The shape of the three config files (stack-config.yml, worker-nodes.yml, secrets.yml), as zod schemas.
 // Cross-field rules live in checks.ts; this file only says what each field may hold.
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import en from 'zod/v4/locales/en.js'
 import { isIP } from './ip.ts'
 
+// zod/mini: classic zod's core, checks and messages (its English locale, set here) without the methods classic
+// builds onto every schema, which cost a job's start ~4 ms for the schemas below (docs/architecture.md).
 // One parse per run: zod's compiled (new Function) parsers cost more to build than they save here.
-z.config({ jitless: true })
+z.config({ ...en(), jitless: true })
 
-const absPath = z
-  .string()
-  .min(1)
-  .refine((p) => p.startsWith('/'), {
+/** A string passing these checks. */
+const str = (...checks: z.core.$ZodCheck<string>[]) => (checks.length ? z.string().check(...checks) : z.string())
+const nonEmpty = () => str(z.minLength(1))
+/** An integer within [min, max] (either bound optional): classic's z.number().int().min(min).max(max). */
+const int = (min?: number, max?: number) =>
+  z.number().check(z.int(), ...(min === undefined ? [] : [z.gte(min)]), ...(max === undefined ? [] : [z.lte(max)]))
+const opt = z.optional
+const withDefault = z._default
+
+const absPath = str(
+  z.minLength(1),
+  z.refine((p) => p.startsWith('/'), {
     message: 'must be an absolute path (starting with /)',
-  })
+  }),
   // It names a directory on a host and (compose_path) a compose project: a quoted `$(…)` or space there
   // still makes that literal directory, and a second project beside the real one.
-  .refine((p) => !p.startsWith('/') || /^(\/[A-Za-z0-9._-]+)+\/?$/.test(p), {
+  z.refine((p) => !p.startsWith('/') || /^(\/[A-Za-z0-9._-]+)+\/?$/.test(p), {
     message: 'must be a plain path: letters, digits, . _ - between the slashes (no spaces or shell characters)',
-  })
-const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
-  message: 'must be a host name: lowercase letters, digits and dashes',
-})
-const port = z.number().int().min(1).max(65535)
+  }),
+)
+const hostName = str(
+  z.regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
+    message: 'must be a host name: lowercase letters, digits and dashes',
+  }),
+)
+const port = int(1, 65535)
 /** A database or role name as used in SQL and backup file names: a plain lower-case identifier. */
 export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]*$/
-const pgIdentifier = z
-  .string()
-  .regex(
+const pgIdentifier = str(
+  z.regex(
     PG_IDENTIFIER,
     'must be a plain lower-case identifier (letters, digits, _): it names the database in SQL and in backup file names',
-  )
-const address = z.string().refine((a) => isIP(a) !== 0, {
-  message: 'must be an IP address (four numbers 0–255, e.g. 192.168.50.10; or IPv6)',
-})
+  ),
+)
+const address = str(
+  z.refine((a) => isIP(a) !== 0, {
+    message: 'must be an IP address (four numbers 0–255, e.g. 192.168.50.10; or IPv6)',
+  }),
+)
 /** What ssh is given for a host: [user@]name. Never anything ssh would read as an option (-oProxyCommand=…). */
 export const SSH_TARGET = /^([a-z_][a-z0-9_.-]*@)?[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/
-const sshTarget = z.string().regex(SSH_TARGET, {
-  message: 'must be [user@]host (an ssh_config alias, a DNS name or an address); never an ssh option',
-})
+const sshTarget = str(
+  z.regex(SSH_TARGET, {
+    message: 'must be [user@]host (an ssh_config alias, a DNS name or an address); never an ssh option',
+  }),
+)
 /** A DNS zone: dot-separated labels of letters, digits and inner dashes. */
-const zone = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, {
-  message: 'must be a DNS zone: labels of lowercase letters, digits and inner dashes, joined by single dots',
-})
+const zone = str(
+  z.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, {
+    message: 'must be a DNS zone: labels of lowercase letters, digits and inner dashes, joined by single dots',
+  }),
+)
 /** An image reference pinned to an exact version: a tag with a digit (never `latest`) or a digest. */
-const pinnedImage = z
-  .string()
-  .refine((s) => /@sha256:[0-9a-f]{64}$/.test(s) || (/:[^/:]*\d[^/:]*$/.test(s) && !/:latest$/.test(s)), {
+const pinnedImage = str(
+  z.refine((s) => /@sha256:[0-9a-f]{64}$/.test(s) || (/:[^/:]*\d[^/:]*$/.test(s) && !/:latest$/.test(s)), {
     message:
       'must be pinned to an exact version (e.g. name:2.19.3-pg17 or name@sha256:…); floating tags break restores',
-  })
+  }),
+)
+const upperSnake = /^[A-Z][A-Z0-9_]*$/
 
 /** `env:` of a service: a list of variable names, or a map of name → literal value (null = from the contract). */
 const envSpec = z.union([
-  z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/, { message: 'must be an UPPER_SNAKE variable name' })),
-  z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.union([z.string(), z.number(), z.null()])),
+  z.array(str(z.regex(upperSnake, { message: 'must be an UPPER_SNAKE variable name' }))),
+  z.record(str(z.regex(upperSnake)), z.union([z.string(), z.number(), z.null()])),
 ])
 
 /** A compose duration: 500ms, 3s, 2m, 1h (one unit). */
-const duration = z.string().regex(/^[1-9][0-9]*(ms|s|m|h)$/, { message: 'must be a duration like 3s, 500ms or 2m' })
+const duration = str(z.regex(/^[1-9][0-9]*(ms|s|m|h)$/, { message: 'must be a duration like 3s, 500ms or 2m' }))
 
 const hostEntry = z.strictObject({
   address,
-  ssh: sshTarget.optional(),
+  ssh: opt(sshTarget),
 })
 
 const service = z.strictObject({
-  image: pinnedImage.optional(),
-  env: envSpec.optional(),
+  image: opt(pinnedImage),
+  env: opt(envSpec),
   /** Why this config set leaves the service out (e.g. the lab cannot build it). */
-  disabled: z.string().min(1).optional(),
+  disabled: opt(nonEmpty()),
 })
 
 export const CORE_SERVICES = ['db', 'backend', 'prometheus', 'grafana', 'jaeger', 'nfs-server'] as const
@@ -83,17 +104,24 @@ export const CORE_PORTS: Partial<Record<CoreServiceName, number>> = {
 /** Database backups (design §8.2): where dumps go and how long they are kept. */
 const backups = z.strictObject({
   /** Relative to shared.host_path / shared.container_path (design §6.5: /mnt/shared/db-backups). */
-  subdir: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/)
-    .default('db-backups'),
-  keep_days: z.number().int().min(1).default(30),
+  subdir: withDefault(str(z.regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/)), 'db-backups'),
+  keep_days: withDefault(int(1), 30),
   /** Never prune when the newest verified backup is older than this (backups have stopped: keep what exists). */
-  prune_guard_hours: z.number().int().min(1).default(26),
-  max_deletions_per_run: z.number().int().min(1).default(10),
+  prune_guard_hours: withDefault(int(1), 26),
+  max_deletions_per_run: withDefault(int(1), 10),
   /** backup-status exits non-zero when the newest verified backup is older than this. */
-  status_max_age_hours: z.number().int().min(1).default(26),
+  status_max_age_hours: withDefault(int(1), 26),
 })
+
+const snapshotKeep = () =>
+  withDefault(
+    z.strictObject({
+      hourly: withDefault(int(0), 24),
+      daily: withDefault(int(0), 30),
+      weekly: withDefault(int(0), 8),
+    }),
+    { hourly: 24, daily: 30, weekly: 8 },
+  )
 
 /** Shared-storage snapshots (design §8.3, open question 2). */
 const snapshots = z.discriminatedUnion('backend', [
@@ -101,117 +129,101 @@ const snapshots = z.discriminatedUnion('backend', [
     backend: z.literal('btrfs'),
     source: absPath,
     dir: absPath,
-    keep: z
-      .strictObject({
-        hourly: z.number().int().min(0).default(24),
-        daily: z.number().int().min(0).default(30),
-        weekly: z.number().int().min(0).default(8),
-      })
-      .default({ hourly: 24, daily: 30, weekly: 8 }),
-    copy_to: z.string().min(1).optional(),
+    keep: snapshotKeep(),
+    copy_to: opt(nonEmpty()),
   }),
   z.strictObject({
     backend: z.literal('zfs'),
-    dataset: z.string().regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$/),
-    keep: z
-      .strictObject({
-        hourly: z.number().int().min(0).default(24),
-        daily: z.number().int().min(0).default(30),
-        weekly: z.number().int().min(0).default(8),
-      })
-      .default({ hourly: 24, daily: 30, weekly: 8 }),
-    copy_to: z.string().min(1).optional(),
+    dataset: str(z.regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$/)),
+    keep: snapshotKeep(),
+    copy_to: opt(nonEmpty()),
   }),
 ])
 
 export const stackConfigSchema = z.strictObject({
   registry: z.strictObject({
-    url: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'must look like ghcr.io/<org>' }),
-    username: z.string().min(1),
+    url: str(z.regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'must look like ghcr.io/<org>' })),
+    username: nonEmpty(),
   }),
   images: z.strictObject({
-    base: z.string().min(1).default('ktrdr-base'),
-    backend: z.string().min(1).default('ktrdr-backend'),
-    worker: z.string().min(1).default('ktrdr-worker'),
+    base: withDefault(nonEmpty(), 'ktrdr-base'),
+    backend: withDefault(nonEmpty(), 'ktrdr-backend'),
+    worker: withDefault(nonEmpty(), 'ktrdr-worker'),
   }),
-  dns: z
-    .strictObject({
-      zone: zone.default('internal'),
-    })
-    .default({ zone: 'internal' }),
-  ssh: z
-    .strictObject({
-      user: z
-        .string()
-        .regex(/^[a-z_][a-z0-9_-]*$/, { message: 'must be a user name: lowercase letters, digits, _ and -' })
-        .default('root'),
-      config_file: z.string().min(1).optional(),
-      connect_timeout: z.number().int().min(1).max(120).default(10),
-    })
-    .default({ user: 'root', connect_timeout: 10 }),
-  network: z.strictObject({ mode: z.enum(['bridge', 'host']).default('bridge') }).default({ mode: 'bridge' }),
+  dns: withDefault(z.strictObject({ zone: withDefault(zone, 'internal') }), { zone: 'internal' }),
+  ssh: withDefault(
+    z.strictObject({
+      user: withDefault(
+        str(z.regex(/^[a-z_][a-z0-9_-]*$/, { message: 'must be a user name: lowercase letters, digits, _ and -' })),
+        'root',
+      ),
+      config_file: opt(nonEmpty()),
+      connect_timeout: withDefault(int(1, 120), 10),
+    }),
+    { user: 'root', connect_timeout: 10 },
+  ),
+  network: withDefault(z.strictObject({ mode: withDefault(z.enum(['bridge', 'host']), 'bridge') }), { mode: 'bridge' }),
   hosts: z.record(hostName, hostEntry),
   shared: z.strictObject({
-    export_path: absPath.default('/srv/ktrdr-shared'),
-    host_path: absPath.default('/mnt/ktrdr-shared'),
-    container_path: absPath.default('/mnt/shared'),
+    export_path: withDefault(absPath, '/srv/ktrdr-shared'),
+    host_path: withDefault(absPath, '/mnt/ktrdr-shared'),
+    container_path: withDefault(absPath, '/mnt/shared'),
     /** Who may mount the NFS export: the hosts' subnet (e.g. 192.168.50.0/24). Default: the /24 of the hosts. */
-    nfs_clients: z
-      .string()
-      .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'must be an IPv4 subnet, e.g. 192.168.50.0/24' })
-      .optional(),
+    nfs_clients: opt(
+      str(z.regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'must be an IPv4 subnet, e.g. 192.168.50.0/24' })),
+    ),
   }),
   database: z.strictObject({
-    name: pgIdentifier.default('ktrdr'),
-    user: pgIdentifier.default('ktrdr'),
-    port: port.default(5432),
+    name: withDefault(pgIdentifier, 'ktrdr'),
+    user: withDefault(pgIdentifier, 'ktrdr'),
+    port: withDefault(port, 5432),
   }),
-  backend: z.strictObject({ port: port.default(8000) }).default({ port: 8000 }),
+  backend: withDefault(z.strictObject({ port: withDefault(port, 8000) }), { port: 8000 }),
   /** How many deploy records each host keeps beside its compose file (rollback targets; images they name stay). */
-  deploys: z.strictObject({ keep_records: z.number().int().min(2).max(100).default(10) }).default({ keep_records: 10 }),
+  deploys: withDefault(z.strictObject({ keep_records: withDefault(int(2, 100), 10) }), { keep_records: 10 }),
   core: z.strictObject({
     host: hostName,
     compose_path: absPath,
     services: z.strictObject(
-      Object.fromEntries(CORE_SERVICES.map((s) => [s, service.optional()])) as Record<
+      Object.fromEntries(CORE_SERVICES.map((s) => [s, opt(service)])) as Record<
         CoreServiceName,
-        z.ZodOptional<typeof service>
+        z.ZodMiniOptional<typeof service>
       >,
     ),
   }),
   workers: z.strictObject({ env: envSpec }),
-  backups: backups.default({
+  backups: withDefault(backups, {
     subdir: 'db-backups',
     keep_days: 30,
     prune_guard_hours: 26,
     max_deletions_per_run: 10,
     status_max_age_hours: 26,
   }),
-  snapshots: snapshots.optional(),
+  snapshots: opt(snapshots),
   /**
    * The health check of our images (backend, workers) as deployed, where it must differ from the images' own
    * (templates/Dockerfile.*: every 15 s, fit for production): the lab checks every few seconds.
    */
-  healthcheck: z
-    .strictObject({
-      interval: duration.optional(),
-      timeout: duration.optional(),
-      start_period: duration.optional(),
-      retries: z.number().int().min(1).max(100).optional(),
-    })
-    .optional(),
+  healthcheck: opt(
+    z.strictObject({
+      interval: opt(duration),
+      timeout: opt(duration),
+      start_period: opt(duration),
+      retries: opt(int(1, 100)),
+    }),
+  ),
 })
 
 export const workerNodesSchema = z.strictObject({
   worker_nodes: z.array(
     z.strictObject({
-      name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { message: 'must be a short name like B or gpu-1' }),
+      name: str(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { message: 'must be a short name like B or gpu-1' })),
       host: hostName,
       compose_path: absPath,
-      replicas: z.number().int().min(1).max(64).default(1),
-      port: port.default(9000),
-      address: address.optional(),
-      ssh: sshTarget.optional(),
+      replicas: withDefault(int(1, 64), 1),
+      port: withDefault(port, 9000),
+      address: opt(address),
+      ssh: opt(sshTarget),
     }),
   ),
 })
@@ -220,10 +232,10 @@ export const SECRET_PROVIDERS = ['op', 'env', 'azure'] as const
 export type SecretProviderName = (typeof SECRET_PROVIDERS)[number]
 
 export const secretsSchema = z.strictObject({
-  provider: z.enum(SECRET_PROVIDERS).default('op'),
-  secrets: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string().min(1)),
+  provider: withDefault(z.enum(SECRET_PROVIDERS), 'op'),
+  secrets: z.record(str(z.regex(upperSnake)), nonEmpty()),
   /** What a developer's .env.dev gets, and all it gets: dev never falls back to `secrets:`. */
-  dev_secrets: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string().min(1)).optional(),
+  dev_secrets: opt(z.record(str(z.regex(upperSnake)), nonEmpty())),
 })
 
 export type StackConfig = z.output<typeof stackConfigSchema>
