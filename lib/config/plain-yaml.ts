@@ -16,13 +16,19 @@ const GIVE_UP = Symbol('plain-yaml: not handled')
 
 const KEY = /^([A-Za-z_][A-Za-z0-9_.-]*):(?=[ ]|$)/
 const NOT_A_STRING_KEY = /^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|__proto__|[-+.0-9].*)$/
-const NULL = /^(?:~|null|Null|NULL)$/
-const TRUE = /^(?:true|True|TRUE)$/
-const FALSE = /^(?:false|False|FALSE)$/
+/** The core schema's null and booleans. */
+const WORDS = new Map<string, null | boolean>([
+  ...['~', 'null', 'Null', 'NULL'].map((w) => [w, null] as const),
+  ...['true', 'True', 'TRUE'].map((w) => [w, true] as const),
+  ...['false', 'False', 'FALSE'].map((w) => [w, false] as const),
+])
 const SMALL_INT = /^-?(?:0|[1-9][0-9]{0,14})$/
 // Whatever else YAML's core schema reads as a number (octal, hex, signs, floats, infinities): the library's.
-const OTHER_NUMBER =
-  /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/
+const OTHER_NUMBER = new RegExp(
+  '^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+|' +
+    '[-+]?(?:\\.[0-9]+|[0-9]+(?:\\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|' +
+    '[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$',
+)
 // A plain scalar may not start with an indicator; `-` only before a non-space (`-5`, `-x`).
 const PLAIN_START = /^(?:[^-?:,[\]{}#&*!|>'"%@`\s]|-[^\s])/
 
@@ -31,15 +37,17 @@ function giveUp(): never {
 }
 
 export function parsePlainYaml(text: string): { value: unknown } | undefined {
-  // Tabs, carriage returns, control characters, a byte-order mark, Unicode line breaks: the library's.
+  // Tabs, carriage returns, control characters, a byte-order mark, Unicode line breaks and spaces: the library's.
+  // Past this, the only white space is ' ' and '\n', so trim() and \s below mean what YAML means by them.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  if (/[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\uFEFF]/.test(text)) return undefined
+  if (/[\x00-\x09\x0b-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\uFEFF]/.test(text))
+    return undefined
   const lines: Line[] = []
   for (const raw of text.split('\n')) {
     const body = raw.trimStart()
     if (body === '' || body.startsWith('#')) continue
     // Directives, document markers: the library's.
-    if (/^(?:%|---|\.\.\.)/.test(raw)) return undefined
+    if (raw.startsWith('%') || raw.startsWith('---') || raw.startsWith('...')) return undefined
     lines.push({ indent: raw.length - body.length, text: body.trimEnd() })
   }
   if (!lines.length) return { value: null }
@@ -163,9 +171,9 @@ function quoted(text: string, from: number): [string, number] {
 function plain(text: string, inFlow: boolean): unknown {
   if (!PLAIN_START.test(text) || /:(?:\s|$)|\s#/.test(text)) giveUp()
   if (inFlow && /[[\]{},]/.test(text)) giveUp()
-  if (NULL.test(text)) return null
-  if (TRUE.test(text)) return true
-  if (FALSE.test(text)) return false
+  if (WORDS.has(text)) return WORDS.get(text)
+  // Only what starts with a digit, a sign or a dot can be a number.
+  if (!/^[-+.0-9]/.test(text)) return text
   if (SMALL_INT.test(text)) return Number(text)
   if (OTHER_NUMBER.test(text)) giveUp()
   return text

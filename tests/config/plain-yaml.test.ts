@@ -88,6 +88,9 @@ const TRAPS: [string, unknown][] = [
   ['a: -x\nb: - x\n', undefined],
   ['a: %x\n', undefined],
   ['  a: 1\n', undefined],
+  ['\u00a0a: 1\n', undefined], // no-break spaces are content to YAML, white space to JS's trim and \s
+  ['a: b\u00a0\n', undefined],
+  ['a: x\u3000#c\n', undefined],
 ]
 
 test("YAML's traps: each answered as the library does, or left to it", () => {
@@ -132,7 +135,7 @@ const CHARS = [
   '>',
   '?',
   '0',
-].concat(['1', '.', 'x', '~', '\\', '\t', '%', '@', '`', 'e', '+'])
+].concat(['1', '.', 'x', '~', '\\', '\t', '%', '@', '`', 'e', '+', '\u00a0', '\u3000', '\r', 'ü'])
 const VALUES = ['0x1F', '1e3', '.5', '007', '+1', 'null', 'Null', 'TRUE', 'yes', '~', '-', '1.0', "'a''b'", '"a\\nb"']
   .concat(['[a, b]', '[]', '{}', '- x', 'a: b', '123456789012345678', '2.19.3-pg17', '.inf', '-.INF', '.NaN', '0o17'])
   .concat(['a #b', 'a#b', '@x', '`x', '%x', '-1', '-0', '"x" y', "'x' #c", '[x, [y]]', '[ "a" , b ]', '', ' # c'])
