@@ -22,6 +22,16 @@ function display(path: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path
 }
 
+/** The fix for a YAML error: by its code, or, where one code has several causes, by the library's words. */
+function yamlFix(code: string, message: string): string | undefined {
+  // A line indented one space short of its list item's keys, or a "- " out of line with its list's.
+  if (code === 'MISSING_CHAR' && message.startsWith('Sequence item without - indicator'))
+    return 'this line is indented like a list item but has no "- ": line it up with the keys of the item above'
+  if (code === 'BLOCK_AS_IMPLICIT_KEY' && message.startsWith('A block sequence may not be used'))
+    return 'this "- " is not lined up with the items before it: give every item of one list the same indentation'
+  return YAML_FIXES[code]
+}
+
 /** YAML's own wording, said plainly: what the parser's error code means in a config file, and the fix. */
 const YAML_FIXES: Record<string, string> = {
   BLOCK_AS_IMPLICIT_KEY:
@@ -144,7 +154,7 @@ export function loadConfig(dirArg?: string): Config {
         col: error.col,
         path: '',
         message: `YAML syntax: ${error.message.split('\n')[0]}`,
-        fix: YAML_FIXES[error.code],
+        fix: yamlFix(error.code, error.message),
       })
     else data[key] = parsed[key].value ?? {}
   }

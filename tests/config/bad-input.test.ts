@@ -245,6 +245,20 @@ const cases: { name: string; edits: Edit[]; line: string }[] = [
     line: 'W:8:5 worker_nodes[0].replcias: unknown field "replcias": did you mean "replicas"?',
   },
   {
+    name: 'a list item out of line with the items before it',
+    edits: [{ file: W, from: '  - name: C', to: ' - name: C' }],
+    line:
+      'W:10:1 YAML syntax: A block sequence may not be used as an implicit map key (fix: this "- " is not lined up ' +
+      'with the items before it: give every item of one list the same indentation)',
+  },
+  {
+    name: "a list item's key one space short",
+    edits: [{ file: W, from: '    host: ktrdr-workers-b', to: '   host: ktrdr-workers-b' }],
+    line:
+      'W:6:1 YAML syntax: Sequence item without - indicator (fix: this line is indented like a list item but has ' +
+      'no "- ": line it up with the keys of the item above)',
+  },
+  {
     name: "YAML's own wording, explained",
     edits: [{ file: S, from: 'username: ktrdr-ci', to: 'username: ktrdr: ci' }],
     line:
