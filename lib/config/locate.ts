@@ -1,6 +1,7 @@
 // Map a path inside a YAML document (['worker_nodes', 1, 'host']) to the line and column an operator should look at.
-import { type Document, isMap, isSeq, LineCounter, type Node, parseDocument, isPair, isScalar } from 'yaml'
+import type { Document, LineCounter, Node } from 'yaml'
 import { parsePlainYaml } from './plain-yaml.ts'
+import { yamlLib } from './yaml-lib.ts'
 
 export type YamlPath = (string | number)[]
 
@@ -14,6 +15,7 @@ export class ParsedYaml {
   /** The library's document and line table: for a syntax error, and for the position of a path. */
   get full(): { doc: Document; lines: LineCounter } {
     if (!this.#full) {
+      const { LineCounter, parseDocument } = yamlLib()
       const lines = new LineCounter()
       this.#full = {
         doc: parseDocument(this.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }),
@@ -50,6 +52,7 @@ export function formatPath(path: YamlPath): string {
  */
 export function locate(parsed: ParsedYaml, path: YamlPath, key?: string): { line: number; col: number } | undefined {
   const { doc, lines } = parsed.full
+  const { isMap, isPair, isScalar, isSeq } = yamlLib()
   let node: unknown = doc.contents
   let best: Node | undefined = node as Node
   for (const seg of path) {
