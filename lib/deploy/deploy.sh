@@ -293,9 +293,10 @@ rotate_db() {
 # at their digests (current), the compose and shipped files on disk byte for byte, the newest record complete
 # and of the same deploy (same_sum: files, digests, env and secret names), its containers — none recreated
 # since, none more — running and healthy, each holding the exported value of every secret it takes (compared
-# here, in memory: never printed). Two docker calls; anything else, or any doubt, and the deploy runs in full.
+# here, in memory: never printed). Two docker calls at once (the project's containers listed while the
+# record's are inspected); anything else, or any doubt, and the deploy runs in full.
 unchanged() {
-  local text i f newest='' line seg running=() svc id state health env seen=0
+  local text i f newest='' line seg running=() svc id state health env seen=0 ok=1 listed
   local -A recorded=()
   [ "$current" = 1 ] && [ -n "$same_sum" ] || return 1
   read_file text "$compose_path" && [ "$text" = "$compose_text" ] || return 1
@@ -310,19 +311,22 @@ unchanged() {
   while [[ $seg == *'"id":"'* ]]; do
     seg=${seg#*'"id":"'} && recorded[${seg%%\"*}]=1
   done
-  mapfile -t running < <(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$project" \
+  ((${#recorded[@]})) || return 1
+  # The listing runs beside the inspection; it is read to its end (the process gone) whatever the inspection says.
+  exec {listed}< <(docker ps -aq --no-trunc --filter "label=com.docker.compose.project=$project" \
     --filter label=com.docker.compose.oneoff=False 2>/dev/null)
-  ((${#running[@]})) && [ "${#running[@]}" = "${#recorded[@]}" ] || return 1
-  for id in "${running[@]}"; do [ -n "${recorded[$id]:-}" ] || return 1; done
   while IFS=$'\x1f' read -r -d $'\x1e' svc state health env; do
     svc=${svc#$'\n'} seen=$((seen + 1))
-    case " ${all_services[*]} " in *" $svc "*) ;; *) return 1 ;; esac
-    [ "$state" = running ] && { [ "$health" = healthy ] || [ "$health" = none ]; } || return 1
-    [ -z "$(secret_env_mismatch "$svc" "$env")" ] || return 1
+    case " ${all_services[*]} " in *" $svc "*) ;; *) ok=0 ;; esac
+    [ "$state" = running ] && { [ "$health" = healthy ] || [ "$health" = none ]; } || ok=0
+    secret_env_matches "$svc" "$env" || ok=0
   done < <(docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}{{"\x1f"}}{{.State.Status}}'\
 '{{"\x1f"}}{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}{{"\x1f"}}'\
-'{{range .Config.Env}}{{"\x1f"}}{{.}}{{end}}{{"\x1e"}}' "${running[@]}" 2>/dev/null)
-  [ "$seen" = "${#running[@]}" ]
+'{{range .Config.Env}}{{"\x1f"}}{{.}}{{end}}{{"\x1e"}}' "${!recorded[@]}" 2>/dev/null)
+  mapfile -t -u "$listed" running
+  exec {listed}<&-
+  ((ok)) && [ "$seen" = "${#recorded[@]}" ] && [ "${#running[@]}" = "${#recorded[@]}" ] || return 1
+  for id in "${running[@]}"; do [ -n "${recorded[$id]:-}" ] || return 1; done
 }
 
 # deploy: the steps, in order, under the host's lock (taken by the caller's lines, lib/job/lock.sh).

@@ -18,3 +18,15 @@ secret_env_mismatch() {
     case $'\x1f'"$2"$'\x1f' in *$'\x1f'"$name=${!name}"$'\x1f'*) ;; *) printf '%s\n' "$name" ;; esac
   done
 }
+
+# secret_env_matches SERVICE ENV: true when ENV holds the exported value of every secret SERVICE takes (what
+# secret_env_mismatch would print nothing for), without a subshell.
+secret_env_matches() {
+  local entry name
+  for entry in "${secret_env[@]}"; do
+    [ "${entry%% *}" = "$1" ] || continue
+    name=${entry#* }
+    [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] && [ -n "${!name+set}" ] || return 1
+    case $'\x1f'"$2"$'\x1f' in *$'\x1f'"$name=${!name}"$'\x1f'*) ;; *) return 1 ;; esac
+  done
+}

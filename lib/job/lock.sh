@@ -42,7 +42,7 @@ ktrdr_lock() {
 # parenthesis), empty when there is no such process or it has ended (a zombie holds no descriptor, so no lock).
 ktrdr_start_time() {
   local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  { IFS= read -r -d '' stat || true; } 2>/dev/null <"/proc/$1/stat" || return 0
   stat=${stat##*) }
   read -r -a stat <<<"$stat"
   case ${stat[0]} in Z | X) return 0 ;; esac
