@@ -4,6 +4,7 @@
 // that is no crash, the exit code and stderr say what happened.
 import { $, type ProcessOutput } from 'zx/core'
 import type { RunOptions, ScriptSession } from './executor.ts'
+import { framed } from './render.ts'
 
 export type { ScriptSession }
 
@@ -66,4 +67,9 @@ export function openSession(cmd: string, args: string[], opts: RunOptions): Scri
         : new Promise((resolve) => waiters.push({ accept, resolve })),
     done,
   }
+}
+
+/** The session of a `bash -s` whose parts are sent framed (render.ts framed): each read whole, at once. */
+export function framedSession(s: ScriptSession): ScriptSession {
+  return { ...s, send: (part) => s.send(framed(part)) }
 }

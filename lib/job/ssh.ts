@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { $, type ProcessOutput } from 'zx/core'
 import type { Config, Host } from '../config/model.ts'
 import type { Executor, RunOptions } from './executor.ts'
-import { openSession, runWithStdin } from './spawn.ts'
+import { framed } from './render.ts'
+import { framedSession, openSession, runWithStdin } from './spawn.ts'
 
 export interface SshTarget {
   name: string
@@ -70,8 +71,8 @@ export function sshExecutor(t: SshTarget): Executor {
   return {
     label: t.name,
     run: (script: string, opts: RunOptions = {}): Promise<ProcessOutput> =>
-      runWithStdin('ssh', sshArgs(t), script, opts),
-    session: (opts: RunOptions = {}) => openSession('ssh', sshArgs(t), opts),
+      runWithStdin('ssh', sshArgs(t), framed(script), opts),
+    session: (opts: RunOptions = {}) => framedSession(openSession('ssh', sshArgs(t), opts)),
   }
 }
 

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import type { Config } from '../../lib/config/model.ts'
 import { preflightScript } from '../../lib/deploy/scripts.ts'
 import { events } from '../../lib/job/protocol.ts'
-import { renderFirstPart } from '../../lib/job/render.ts'
+import { framed, renderFirstPart } from '../../lib/job/render.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const shared = tempDir('ktrdr-preflight-')
@@ -21,7 +21,7 @@ const held = spawnSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{
 const MISSING = 'ktrdr.invalid/nothing-here:never'
 const preflight = (images: string[], env: Record<string, string> = {}, c = cfg()) => {
   const r = spawnSync('/bin/bash', ['-s'], {
-    input: renderFirstPart(preflightScript(c, { composePath: '/nonexistent/x.yml', composeImages: images })),
+    input: framed(renderFirstPart(preflightScript(c, { composePath: '/nonexistent/x.yml', composeImages: images }))),
     encoding: 'utf8',
     env: { ...process.env, ...env },
   })

@@ -7,12 +7,12 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { dirname } from 'node:path'
-import { bind, renderScript, sh } from '../../lib/job/render.ts'
+import { bind, framed, renderScript, sh } from '../../lib/job/render.ts'
 import { tempDir } from '../helpers/tmp.ts'
 
 const run = (body: string[]) => {
   const r = spawnSync('/bin/bash', ['-s'], {
-    input: renderScript({ lib: ['deploy/deploy.sh'], body: [...body, 'echo "::ktrdr after"'] }),
+    input: framed(renderScript({ lib: ['deploy/deploy.sh'], body: [...body, 'echo "::ktrdr after"'] })),
     encoding: 'utf8',
   })
   return { code: r.status, out: r.stdout, err: r.stderr }

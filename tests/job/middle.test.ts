@@ -12,7 +12,7 @@ import type { Config } from '../../lib/config/model.ts'
 import type { HostDeploy } from '../../lib/deploy/plan.ts'
 import { DEPLOY_LIB, deployBody } from '../../lib/deploy/scripts.ts'
 import { events } from '../../lib/job/protocol.ts'
-import { bind, renderScript, type ScriptParts } from '../../lib/job/render.ts'
+import { bind, framed, renderScript, type ScriptParts } from '../../lib/job/render.ts'
 import { RESTORE_LIB } from '../../lib/restore/job.ts'
 import { stubs } from '../helpers/stubs.ts'
 import { tempDir } from '../helpers/tmp.ts'
@@ -20,7 +20,11 @@ import { tempDir } from '../helpers/tmp.ts'
 process.env.KTRDR_OPERATOR = 'e2e@test' // the audit line names the operator
 
 const bash = (parts: ScriptParts, env: Record<string, string>) => {
-  const r = spawnSync('bash', ['-s'], { input: renderScript(parts), encoding: 'utf8', env: { ...process.env, ...env } })
+  const r = spawnSync('bash', ['-s'], {
+    input: framed(renderScript(parts)),
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, events: events(r.stdout) }
 }
 const detail = (r: { events: { event: string; detail: string }[] }, name: string) =>
