@@ -37,6 +37,7 @@ await build({
   logLevel: 'warning',
   define: {
     __KTRDR_LIB_FILES__: JSON.stringify(libFiles),
+    __KTRDR_BUNDLED__: 'true',
     'import.meta.dirname': '__dirname',
     'import.meta.url': '__ktrdr_url',
   },

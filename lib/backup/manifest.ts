@@ -1,6 +1,6 @@
 // The manifest: written last, on one line, by the backup script; read back here. Comparing a restored
 // database with it is pure: every table's row count and checksum, the hypertables and their chunks.
-import * as z from 'zod'
+import { z } from '../zod.ts'
 import type { DbStats } from './stats-sql.ts'
 
 export const MANIFEST_FORMAT = 'ktrdr-backup/1'

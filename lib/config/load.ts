@@ -7,7 +7,15 @@ import { type ConfigIssue, ConfigError } from '../errors.ts'
 import { checkAll, type FileKey, type RawIssue } from './checks.ts'
 import { formatPath, locate, type ParsedYaml, parseYaml, type YamlPath } from './locate.ts'
 import type { Config, Host } from './model.ts'
-import { secretsSchema, stackConfigSchema, workerNodesSchema } from './schema.ts'
+import {
+  type SecretsFile,
+  type StackConfig,
+  secretsSchema,
+  stackConfigSchema,
+  type WorkerNodesFile,
+  workerNodesSchema,
+} from './schema.ts'
+import { NO, zodLib } from './shape.ts'
 
 export const CONFIG_FILES = { stack: 'stack-config.yml', workers: 'worker-nodes.yml', secrets: 'secrets.yml' } as const
 export const DEFAULT_CONFIG_DIR = 'infra/homelab'
@@ -159,18 +167,21 @@ export function loadConfig(dirArg?: string): Config {
     else data[key] = parsed[key].value ?? {}
   }
   const schemas = { stack: stackConfigSchema, workers: workerNodesSchema, secrets: secretsSchema }
-  const out = {} as {
-    stack: z.output<typeof stackConfigSchema>
-    workers: z.output<typeof workerNodesSchema>
-    secrets: z.output<typeof secretsSchema>
-  }
+  const out = {} as { stack: StackConfig; workers: WorkerNodesFile; secrets: SecretsFile }
   for (const key of Object.keys(schemas) as FileKey[]) {
     if (!(key in data)) continue
-    const r = schemas[key].safeParse(data[key], { reportInput: true })
+    // The builders' own check gives zod's value for a file zod accepts; only a file it refuses meets zod.
+    const value = schemas[key].check(data[key])
+    if (value !== NO) {
+      ;(out as Record<FileKey, unknown>)[key] = value
+      continue
+    }
+    const schema = schemas[key].zod()
+    const r = zodLib().safeParse(schema, data[key], { reportInput: true })
     if (r.success) (out as Record<FileKey, unknown>)[key] = r.data
     else
       for (const zi of r.error.issues) {
-        const m = zodMessage(zi, schemas[key])
+        const m = zodMessage(zi, schema)
         const pos = locate(parsed[key], m.key ? m.path.slice(0, -1) : m.path, m.key)
         issues.push({
           file: names[key],
@@ -210,7 +221,7 @@ function toIssue(i: RawIssue, parsed: Record<FileKey, ParsedYaml>, names: Record
 function normalise(
   dir: string,
   files: Record<FileKey, string>,
-  raw: { stack: Config['stack']; workers: z.output<typeof workerNodesSchema>; secrets: Config['secrets'] },
+  raw: { stack: Config['stack']; workers: WorkerNodesFile; secrets: Config['secrets'] },
 ): Config {
   const { stack } = raw
   const sshTarget = (host: string, explicit?: string) => explicit ?? `${stack.ssh.user}@${host}.${stack.dns.zone}`

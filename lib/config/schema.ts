@@ -1,36 +1,43 @@
-// The shape of the three config files (stack-config.yml, worker-nodes.yml, secrets.yml), as zod schemas.
+// The shape of the three config files (stack-config.yml, worker-nodes.yml, secrets.yml), in lib/config/shape.ts's
+// builders: each is zod/mini's schema (its English messages: classic zod's core, checks and messages, without the
+// methods classic builds onto every schema) and a check of its own that gives the same value without loading zod.
 // Cross-field rules live in checks.ts; this file only says what each field may hold.
-import * as z from 'zod/mini'
-import en from 'zod/v4/locales/en.js'
 import { isIP } from './ip.ts'
+import {
+  array,
+  discriminatedUnion,
+  int,
+  literal,
+  minLength,
+  nul,
+  num,
+  oneOf,
+  opt,
+  type Out,
+  record,
+  refine,
+  regex,
+  str,
+  strictObject,
+  union,
+  withDefault,
+} from './shape.ts'
 
-// zod/mini: classic zod's core, checks and messages (its English locale, set here) without the methods classic
-// builds onto every schema, which cost a job's start ~4 ms for the schemas below (docs/architecture.md).
-// One parse per run: zod's compiled (new Function) parsers cost more to build than they save here.
-z.config({ ...en(), jitless: true })
-
-/** A string passing these checks. */
-const str = (...checks: z.core.$ZodCheck<string>[]) => (checks.length ? z.string().check(...checks) : z.string())
-const nonEmpty = () => str(z.minLength(1))
-/** An integer within [min, max] (either bound optional): classic's z.number().int().min(min).max(max). */
-const int = (min?: number, max?: number) =>
-  z.number().check(z.int(), ...(min === undefined ? [] : [z.gte(min)]), ...(max === undefined ? [] : [z.lte(max)]))
-const opt = z.optional
-const withDefault = z._default
+const nonEmpty = () => str(minLength(1))
 
 const absPath = str(
-  z.minLength(1),
-  z.refine((p) => p.startsWith('/'), {
+  minLength(1),
+  refine((p) => p.startsWith('/'), {
     message: 'must be an absolute path (starting with /)',
   }),
   // It names a directory on a host and (compose_path) a compose project: a quoted `$(…)` or space there
   // still makes that literal directory, and a second project beside the real one.
-  z.refine((p) => !p.startsWith('/') || /^(\/[A-Za-z0-9._-]+)+\/?$/.test(p), {
+  refine((p) => !p.startsWith('/') || /^(\/[A-Za-z0-9._-]+)+\/?$/.test(p), {
     message: 'must be a plain path: letters, digits, . _ - between the slashes (no spaces or shell characters)',
   }),
 )
 const hostName = str(
-  z.regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
+  regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
     message: 'must be a host name: lowercase letters, digits and dashes',
   }),
 )
@@ -38,32 +45,32 @@ const port = int(1, 65535)
 /** A database or role name as used in SQL and backup file names: a plain lower-case identifier. */
 export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]*$/
 const pgIdentifier = str(
-  z.regex(
+  regex(
     PG_IDENTIFIER,
     'must be a plain lower-case identifier (letters, digits, _): it names the database in SQL and in backup file names',
   ),
 )
 const address = str(
-  z.refine((a) => isIP(a) !== 0, {
+  refine((a) => isIP(a) !== 0, {
     message: 'must be an IP address (four numbers 0–255, e.g. 192.168.50.10; or IPv6)',
   }),
 )
 /** What ssh is given for a host: [user@]name. Never anything ssh would read as an option (-oProxyCommand=…). */
 export const SSH_TARGET = /^([a-z_][a-z0-9_.-]*@)?[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/
 const sshTarget = str(
-  z.regex(SSH_TARGET, {
+  regex(SSH_TARGET, {
     message: 'must be [user@]host (an ssh_config alias, a DNS name or an address); never an ssh option',
   }),
 )
 /** A DNS zone: dot-separated labels of letters, digits and inner dashes. */
 const zone = str(
-  z.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, {
+  regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, {
     message: 'must be a DNS zone: labels of lowercase letters, digits and inner dashes, joined by single dots',
   }),
 )
 /** An image reference pinned to an exact version: a tag with a digit (never `latest`) or a digest. */
 const pinnedImage = str(
-  z.refine((s) => /@sha256:[0-9a-f]{64}$/.test(s) || (/:[^/:]*\d[^/:]*$/.test(s) && !/:latest$/.test(s)), {
+  refine((s) => /@sha256:[0-9a-f]{64}$/.test(s) || (/:[^/:]*\d[^/:]*$/.test(s) && !/:latest$/.test(s)), {
     message:
       'must be pinned to an exact version (e.g. name:2.19.3-pg17 or name@sha256:…); floating tags break restores',
   }),
@@ -71,20 +78,20 @@ const pinnedImage = str(
 const upperSnake = /^[A-Z][A-Z0-9_]*$/
 
 /** `env:` of a service: a list of variable names, or a map of name → literal value (null = from the contract). */
-const envSpec = z.union([
-  z.array(str(z.regex(upperSnake, { message: 'must be an UPPER_SNAKE variable name' }))),
-  z.record(str(z.regex(upperSnake)), z.union([z.string(), z.number(), z.null()])),
+const envSpec = union([
+  array(str(regex(upperSnake, { message: 'must be an UPPER_SNAKE variable name' }))),
+  record(str(regex(upperSnake)), union([str(), num(), nul()])),
 ])
 
 /** A compose duration: 500ms, 3s, 2m, 1h (one unit). */
-const duration = str(z.regex(/^[1-9][0-9]*(ms|s|m|h)$/, { message: 'must be a duration like 3s, 500ms or 2m' }))
+const duration = str(regex(/^[1-9][0-9]*(ms|s|m|h)$/, { message: 'must be a duration like 3s, 500ms or 2m' }))
 
-const hostEntry = z.strictObject({
+const hostEntry = strictObject({
   address,
   ssh: opt(sshTarget),
 })
 
-const service = z.strictObject({
+const service = strictObject({
   image: opt(pinnedImage),
   env: opt(envSpec),
   /** Why this config set leaves the service out (e.g. the lab cannot build it). */
@@ -102,9 +109,9 @@ export const CORE_PORTS: Partial<Record<CoreServiceName, number>> = {
 }
 
 /** Database backups (design §8.2): where dumps go and how long they are kept. */
-const backups = z.strictObject({
+const backups = strictObject({
   /** Relative to shared.host_path / shared.container_path (design §6.5: /mnt/shared/db-backups). */
-  subdir: withDefault(str(z.regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/)), 'db-backups'),
+  subdir: withDefault(str(regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/)), 'db-backups'),
   keep_days: withDefault(int(1), 30),
   /** Never prune when the newest verified backup is older than this (backups have stopped: keep what exists). */
   prune_guard_hours: withDefault(int(1), 26),
@@ -115,7 +122,7 @@ const backups = z.strictObject({
 
 const snapshotKeep = () =>
   withDefault(
-    z.strictObject({
+    strictObject({
       hourly: withDefault(int(0), 24),
       daily: withDefault(int(0), 30),
       weekly: withDefault(int(0), 8),
@@ -124,37 +131,37 @@ const snapshotKeep = () =>
   )
 
 /** Shared-storage snapshots (design §8.3, open question 2). */
-const snapshots = z.discriminatedUnion('backend', [
-  z.strictObject({
-    backend: z.literal('btrfs'),
+const snapshots = discriminatedUnion('backend', [
+  strictObject({
+    backend: literal('btrfs'),
     source: absPath,
     dir: absPath,
     keep: snapshotKeep(),
     copy_to: opt(nonEmpty()),
   }),
-  z.strictObject({
-    backend: z.literal('zfs'),
-    dataset: str(z.regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$/)),
+  strictObject({
+    backend: literal('zfs'),
+    dataset: str(regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)*$/)),
     keep: snapshotKeep(),
     copy_to: opt(nonEmpty()),
   }),
 ])
 
-export const stackConfigSchema = z.strictObject({
-  registry: z.strictObject({
-    url: str(z.regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'must look like ghcr.io/<org>' })),
+export const stackConfigSchema = strictObject({
+  registry: strictObject({
+    url: str(regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: 'must look like ghcr.io/<org>' })),
     username: nonEmpty(),
   }),
-  images: z.strictObject({
+  images: strictObject({
     base: withDefault(nonEmpty(), 'ktrdr-base'),
     backend: withDefault(nonEmpty(), 'ktrdr-backend'),
     worker: withDefault(nonEmpty(), 'ktrdr-worker'),
   }),
-  dns: withDefault(z.strictObject({ zone: withDefault(zone, 'internal') }), { zone: 'internal' }),
+  dns: withDefault(strictObject({ zone: withDefault(zone, 'internal') }), { zone: 'internal' }),
   ssh: withDefault(
-    z.strictObject({
+    strictObject({
       user: withDefault(
-        str(z.regex(/^[a-z_][a-z0-9_-]*$/, { message: 'must be a user name: lowercase letters, digits, _ and -' })),
+        str(regex(/^[a-z_][a-z0-9_-]*$/, { message: 'must be a user name: lowercase letters, digits, _ and -' })),
         'root',
       ),
       config_file: opt(nonEmpty()),
@@ -162,36 +169,36 @@ export const stackConfigSchema = z.strictObject({
     }),
     { user: 'root', connect_timeout: 10 },
   ),
-  network: withDefault(z.strictObject({ mode: withDefault(z.enum(['bridge', 'host']), 'bridge') }), { mode: 'bridge' }),
-  hosts: z.record(hostName, hostEntry),
-  shared: z.strictObject({
+  network: withDefault(strictObject({ mode: withDefault(oneOf(['bridge', 'host']), 'bridge') }), { mode: 'bridge' }),
+  hosts: record(hostName, hostEntry),
+  shared: strictObject({
     export_path: withDefault(absPath, '/srv/ktrdr-shared'),
     host_path: withDefault(absPath, '/mnt/ktrdr-shared'),
     container_path: withDefault(absPath, '/mnt/shared'),
     /** Who may mount the NFS export: the hosts' subnet (e.g. 192.168.50.0/24). Default: the /24 of the hosts. */
     nfs_clients: opt(
-      str(z.regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'must be an IPv4 subnet, e.g. 192.168.50.0/24' })),
+      str(regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, { message: 'must be an IPv4 subnet, e.g. 192.168.50.0/24' })),
     ),
   }),
-  database: z.strictObject({
+  database: strictObject({
     name: withDefault(pgIdentifier, 'ktrdr'),
     user: withDefault(pgIdentifier, 'ktrdr'),
     port: withDefault(port, 5432),
   }),
-  backend: withDefault(z.strictObject({ port: withDefault(port, 8000) }), { port: 8000 }),
+  backend: withDefault(strictObject({ port: withDefault(port, 8000) }), { port: 8000 }),
   /** How many deploy records each host keeps beside its compose file (rollback targets; images they name stay). */
-  deploys: withDefault(z.strictObject({ keep_records: withDefault(int(2, 100), 10) }), { keep_records: 10 }),
-  core: z.strictObject({
+  deploys: withDefault(strictObject({ keep_records: withDefault(int(2, 100), 10) }), { keep_records: 10 }),
+  core: strictObject({
     host: hostName,
     compose_path: absPath,
-    services: z.strictObject(
+    services: strictObject(
       Object.fromEntries(CORE_SERVICES.map((s) => [s, opt(service)])) as Record<
         CoreServiceName,
-        z.ZodMiniOptional<typeof service>
+        ReturnType<typeof opt<Out<typeof service>>>
       >,
     ),
   }),
-  workers: z.strictObject({ env: envSpec }),
+  workers: strictObject({ env: envSpec }),
   backups: withDefault(backups, {
     subdir: 'db-backups',
     keep_days: 30,
@@ -205,7 +212,7 @@ export const stackConfigSchema = z.strictObject({
    * (templates/Dockerfile.*: every 15 s, fit for production): the lab checks every few seconds.
    */
   healthcheck: opt(
-    z.strictObject({
+    strictObject({
       interval: opt(duration),
       timeout: opt(duration),
       start_period: opt(duration),
@@ -214,10 +221,10 @@ export const stackConfigSchema = z.strictObject({
   ),
 })
 
-export const workerNodesSchema = z.strictObject({
-  worker_nodes: z.array(
-    z.strictObject({
-      name: str(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { message: 'must be a short name like B or gpu-1' })),
+export const workerNodesSchema = strictObject({
+  worker_nodes: array(
+    strictObject({
+      name: str(regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { message: 'must be a short name like B or gpu-1' })),
       host: hostName,
       compose_path: absPath,
       replicas: withDefault(int(1, 64), 1),
@@ -231,14 +238,14 @@ export const workerNodesSchema = z.strictObject({
 export const SECRET_PROVIDERS = ['op', 'env', 'azure'] as const
 export type SecretProviderName = (typeof SECRET_PROVIDERS)[number]
 
-export const secretsSchema = z.strictObject({
-  provider: withDefault(z.enum(SECRET_PROVIDERS), 'op'),
-  secrets: z.record(str(z.regex(upperSnake)), nonEmpty()),
+export const secretsSchema = strictObject({
+  provider: withDefault(oneOf(SECRET_PROVIDERS), 'op'),
+  secrets: record(str(regex(upperSnake)), nonEmpty()),
   /** What a developer's .env.dev gets, and all it gets: dev never falls back to `secrets:`. */
-  dev_secrets: opt(z.record(str(z.regex(upperSnake)), nonEmpty())),
+  dev_secrets: opt(record(str(regex(upperSnake)), nonEmpty())),
 })
 
-export type StackConfig = z.output<typeof stackConfigSchema>
-export type WorkerNodesFile = z.output<typeof workerNodesSchema>
-export type SecretsFile = z.output<typeof secretsSchema>
-export type EnvSpec = z.output<typeof envSpec>
+export type StackConfig = Out<typeof stackConfigSchema>
+export type WorkerNodesFile = Out<typeof workerNodesSchema>
+export type SecretsFile = Out<typeof secretsSchema>
+export type EnvSpec = Out<typeof envSpec>

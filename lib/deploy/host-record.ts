@@ -4,7 +4,7 @@
 // only it knows: sequence number, the previous record, state (complete | partial), result and the containers.
 import { createHash } from 'node:crypto'
 import { parse } from 'yaml'
-import { z } from 'zod'
+import { z } from '../zod.ts'
 import { basename } from 'node:path'
 import { OpsError } from '../errors.ts'
 import { operator } from '../job/operator.ts'

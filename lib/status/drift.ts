@@ -1,7 +1,7 @@
 // Drift: what a host runs against its newest deploy record (lib/deploy/host-record.ts), each class named.
 // `make status JSON=1` prints driftReport's shape (statusJsonSchema; docs/deploy.md has it).
 import { createHash } from 'node:crypto'
-import { z } from 'zod'
+import { z } from '../zod.ts'
 import { parseHostRecord } from '../deploy/host-record.ts'
 import { OpsError } from '../errors.ts'
 import type { StackStatus } from './remote.ts'
