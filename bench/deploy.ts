@@ -6,7 +6,8 @@
 //       three hosts at once: the lab's hosts (each its own namespaces, sshd and engine) share this machine's
 //       cores, so the bare ratio is what this machine allows, and the gap between the two is what the toolkit adds.
 // No ssh master connection is alive before any run (the lab's ssh_config sets none; a deploy opens one session
-// per host). ONLY=P1 stops after P1. Run it on the lab's workstation:
+// per host). ONLY=P1 stops after P1. BENCH_NODE=/path/to/node runs the toolkit with another node (its code
+// cache is written by a first, untimed deploy). Run it on the lab's workstation:
 //   bash lab/with-lab.sh node_modules/.bin/tsx bench/deploy.ts
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -25,13 +26,15 @@ import {
 } from '../tests/helpers/lab.ts'
 
 const runs = Number(process.env.RUNS ?? 5)
+const node = process.env.BENCH_NODE ?? 'node'
+const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
 const env = { ...process.env, ...labEnv() }
 const sshConfig = join(LAB_DIR, 'ssh/ssh_config')
 const target = (host: string) => `root@${host}.internal`
 const deploy = (node: string, config = LAB_CONFIG) => {
   const t0 = performance.now()
   const r = spawnSync(
-    'node',
+    node,
     ['dist/deploy-workers.mjs', `--config=${config}`, `--node=${node}`, `--tag=${GOOD_TAG}`],
     { env, encoding: 'utf8' },
   )
@@ -104,7 +107,7 @@ try {
   ssh('ktrdr-workers-b', 'rm -rf /dev/shm/bench-docker') // each host's /dev/shm is its own
 }
 console.log(
-  `P1 no-change redeploy of node B, median of ${runs}: ktrdr-ops ${median(p1.ours).toFixed(0)} ms, ` +
+  `P1 no-change redeploy of node B, median of ${runs} (node ${version}): ktrdr-ops ${median(p1.ours).toFixed(0)} ms, ` +
     `bare ssh one-liner ${median(p1.bare).toFixed(0)} ms ` +
     `→ ${(median(p1.ours) / median(p1.bare)).toFixed(2)}× (target ≤ 1.15×)`,
 )
