@@ -26,15 +26,15 @@ import {
 } from '../tests/helpers/lab.ts'
 
 const runs = Number(process.env.RUNS ?? 5)
-const node = process.env.BENCH_NODE ?? 'node'
-const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()
+const nodeBin = process.env.BENCH_NODE ?? 'node'
+const version = spawnSync(nodeBin, ['--version'], { encoding: 'utf8' }).stdout.trim()
 const env = { ...process.env, ...labEnv() }
 const sshConfig = join(LAB_DIR, 'ssh/ssh_config')
 const target = (host: string) => `root@${host}.internal`
 const deploy = (node: string, config = LAB_CONFIG) => {
   const t0 = performance.now()
   const r = spawnSync(
-    node,
+    nodeBin,
     ['dist/deploy-workers.mjs', `--config=${config}`, `--node=${node}`, `--tag=${GOOD_TAG}`],
     { env, encoding: 'utf8' },
   )
