@@ -20,6 +20,9 @@ class JsonHandler(BaseHTTPRequestHandler):
     def _dispatch(self, verb):
         path = self.path.split("?", 1)[0].rstrip("/") or "/"
         name = self.routes.get((verb, path))
+        if name is None and path.count("/") >= 2:  # ("GET", "/jobs/*"): one more segment, as self.path_arg
+            parent, self.path_arg = path.rsplit("/", 1)
+            name = self.routes.get((verb, parent + "/*"))
         if name is None:
             return self.reply(404, {"error": f"no route {verb} {path}"})
         try:
@@ -59,14 +62,20 @@ class JsonHandler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), fmt % args)
 
 
-def serve(handler_cls, bind, port, logger):
-    """Serve until SIGTERM/SIGINT; as PID 1 in a container SIGTERM is ignored unless handled."""
+def serve(handler_cls, bind, port, logger, before_stop=None):
+    """Serve until SIGTERM/SIGINT; as PID 1 in a container SIGTERM is ignored unless handled. before_stop runs
+    first, with the server still answering (a worker finishes its job there, reporting `draining`)."""
     server = ThreadingHTTPServer((bind, port), handler_cls)
     server.daemon_threads = True
 
+    def shutdown():
+        if before_stop is not None:
+            before_stop()
+        server.shutdown()
+
     def stop(signum, _frame):
         logger.info("received signal %s, shutting down", signum)
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        threading.Thread(target=shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
