@@ -42,7 +42,15 @@ void main(
     const templatePath = existsSync(join(app, 'env.dev.example')) ? join(app, 'env.dev.example') : TEMPLATE
     if (existsSync(target) && !(await confirmOrFlag(`${target} exists. Overwrite it?`, { yes: Boolean(flags.yes) })))
       throw new OpsError(`left ${target} as it was`, { exitCode: 1 })
-    const devNode = { name: 'dev', host: 'worker', composePath: '/dev/null', replicas: 1, port: 9000 }
+    const devNode = {
+      name: 'dev',
+      host: 'worker',
+      composePath: '/dev/null',
+      replicas: 1,
+      port: 9000,
+      drainTimeoutS: 0,
+      maxUnavailable: 1,
+    }
     const planned = [
       planEnv(cfg, { environment: 'dev', service: 'backend' }),
       planEnv(cfg, { environment: 'dev', service: 'worker', node: devNode, replica: 1 }),

@@ -25,6 +25,7 @@ export function renderWorkersCompose(cfg: Config, node: WorkerNode, tag: string)
     services[`worker-${r}`] = {
       image: imageRef(cfg, 'worker', tag),
       restart: 'unless-stopped',
+      ...(node.stopGracePeriod ? { stop_grace_period: node.stopGracePeriod } : {}),
       environment: environment(vars),
       labels: { 'ktrdr.node': node.name, 'ktrdr.replica': String(r), 'ktrdr.tag': tag },
       volumes: [sharedVolume(cfg)],

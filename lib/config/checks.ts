@@ -118,6 +118,18 @@ function checkNodes(stack: StackConfig, workers: WorkerNodesFile, names: Record<
         message: `host ${n.host} has no static address`,
         fix: `add "address: <ip>" to this entry, or ${n.host}: { address: <ip> } under hosts: in ${names.stack}`,
       })
+    const most = Math.max(1, n.replicas - 1)
+    if (n.max_unavailable !== undefined && n.max_unavailable > most)
+      issues.push({
+        file: 'workers',
+        path: ['worker_nodes', i, 'max_unavailable'],
+        message:
+          n.replicas === 1
+            ? `max_unavailable ${n.max_unavailable} with one replica: a node's only worker is replaced on its own`
+            : `max_unavailable ${n.max_unavailable} ≥ replicas ${n.replicas}: a rolling deploy would take every ` +
+              `worker of node ${n.name} out at once`,
+        fix: n.replicas === 1 ? 'use 1, or leave it out' : `use 1 to ${most} (or leave it out: 1)`,
+      })
     const last = n.port + n.replicas - 1
     if (last > 65535)
       issues.push({

@@ -6,7 +6,7 @@ import type { z } from 'zod'
 import { type ConfigIssue, ConfigError } from '../errors.ts'
 import { checkAll, type FileKey, type RawIssue } from './checks.ts'
 import { formatPath, locate, type ParsedYaml, parseYaml, type YamlPath } from './locate.ts'
-import type { Config, Host } from './model.ts'
+import { type Config, durationSeconds, type Host } from './model.ts'
 import {
   type SecretsFile,
   type StackConfig,
@@ -244,6 +244,9 @@ function normalise(
     composePath: n.compose_path,
     replicas: n.replicas,
     port: n.port,
+    drainTimeoutS: durationSeconds(n.drain_timeout),
+    maxUnavailable: n.max_unavailable ?? 1,
+    ...(n.stop_grace_period ? { stopGracePeriod: n.stop_grace_period } : {}),
   }))
   return { dir, files, stack, nodes, hosts, secrets: raw.secrets }
 }

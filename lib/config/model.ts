@@ -15,6 +15,20 @@ export interface WorkerNode {
   replicas: number
   /** First port of this node's replicas; replica r listens on port + r - 1. */
   port: number
+  /** A rolling deploy's wait for a busy replica to finish its job, in seconds. */
+  drainTimeoutS: number
+  /** Replicas out at once during a rolling deploy. */
+  maxUnavailable: number
+  /** compose's stop_grace_period, as written in worker-nodes.yml; compose's default (10s) when absent. */
+  stopGracePeriod?: string
+}
+
+/** Seconds in a compose duration (500ms, 3s, 2m, 1h), rounded up: lib/config/schema.ts checks the form. */
+export function durationSeconds(d: string): number {
+  const m = /^([1-9][0-9]*)(ms|s|m|h)$/.exec(d)
+  if (!m) throw new OpsError(`${d} is not a duration like 90s, 10m or 1h`)
+  const n = Number(m[1])
+  return m[2] === 'ms' ? Math.ceil(n / 1000) : n * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h']
 }
 
 export interface Host {

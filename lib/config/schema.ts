@@ -231,6 +231,12 @@ export const workerNodesSchema = strictObject({
       port: withDefault(port, 9000),
       address: opt(address),
       ssh: opt(sshTarget),
+      /** How long a rolling deploy waits for a replica to finish its job (lib/deploy/rolling.sh). */
+      drain_timeout: withDefault(duration, '10m'),
+      /** How many of the node's replicas a rolling deploy takes out at once (checks.ts: below replicas). */
+      max_unavailable: opt(int(1, 64)),
+      /** compose's stop_grace_period: SIGTERM to SIGKILL, the time a worker that must stop has to checkpoint. */
+      stop_grace_period: opt(duration),
     }),
   ),
 })

@@ -240,6 +240,18 @@ const cases: { name: string; edits: Edit[]; line: string }[] = [
       '(fix: write op://<vault>/<item>/<field>)\n',
   },
   {
+    name: 'a drain_timeout that is not a duration',
+    edits: [{ file: W, from: '    replicas: 3\n', to: '    replicas: 3\n    drain_timeout: 10 minutes\n' }],
+    line: 'W:9:20 worker_nodes[0].drain_timeout: ',
+  },
+  {
+    name: 'max_unavailable as many as the replicas',
+    edits: [{ file: W, from: '    replicas: 3\n', to: '    replicas: 3\n    max_unavailable: 3\n' }],
+    line:
+      'W:9:22 worker_nodes[0].max_unavailable: max_unavailable 3 ≥ replicas 3: a rolling deploy would take every ' +
+      'worker of node B out at once (fix: use 1 to 2 (or leave it out: 1))',
+  },
+  {
     name: 'an unknown key gets a suggestion',
     edits: [{ file: W, from: 'replicas: 3', to: 'replcias: 3' }],
     line: 'W:8:5 worker_nodes[0].replcias: unknown field "replcias": did you mean "replicas"?',
@@ -301,7 +313,7 @@ test('a deploy of 12 nodes prints no MaxListenersExceededWarning (one abort cont
   assert.is(r.code, 2, r.stdout + r.stderr)
   assert.match(r.stdout, 'N11')
   assert.not.match(r.stderr, 'MaxListenersExceededWarning')
-  assert.not.match(r.stderr, 'Warning')
+  assert.not.match(r.stderr, 'Warning', r.stderr)
 })
 
 test.run()

@@ -40,7 +40,8 @@ const cases: { name: string; edits: Edit[]; expect: string[] }[] = [
     edits: [{ file: W, from: '    replicas: 2', to: '    replica: 2' }],
     expect: [
       'W:13:5 worker_nodes[1].replica: unknown field "replica": did you mean "replicas"? ' +
-        '(fix: the fields here are name, host, compose_path, replicas, port, address, ssh)',
+        '(fix: the fields here are name, host, compose_path, replicas, port, address, ssh, drain_timeout, ' +
+        'max_unavailable, stop_grace_period)',
     ],
   },
   {
