@@ -1,5 +1,6 @@
-// Every prompt has a flag that answers it, and nothing prompts without a terminal on stdin.
-import { confirm } from '@inquirer/prompts'
+// Every prompt has a flag that answers it, and nothing prompts without a terminal on stdin. The prompt library
+// is loaded only to ask: loading it costs start-up time, and it looks at the terminal's colours (node warns
+// when NO_COLOR and FORCE_COLOR are both set), in every run of a script that merely can ask.
 import { OpsError } from '../errors.ts'
 
 export async function confirmOrFlag(question: string, opts: { yes: boolean; flag?: string }): Promise<boolean> {
@@ -10,5 +11,6 @@ export async function confirmOrFlag(question: string, opts: { yes: boolean; flag
       hint: `pass ${flag} (make: YES=1) to answer yes`,
       exitCode: 3,
     })
+  const { confirm } = await import('@inquirer/prompts')
   return confirm({ message: question, default: false })
 }
