@@ -24,6 +24,9 @@ export function openSession(cmd: string, args: string[], opts: RunOptions): Scri
   const p = $({
     quiet: true,
     nothrow: true,
+    // Its own process group: a terminal's Ctrl-C reaches this process, which ends each session in order (the
+    // host reports how it stopped); ssh in the terminal's group would die of it and cut the host off unheard.
+    detached: true,
     signal: opts.signal,
     timeout: opts.timeoutMs ? `${opts.timeoutMs}ms` : undefined,
     ...(opts.env ? { env: opts.env } : {}),
