@@ -87,8 +87,16 @@ export function renderScript(parts: ScriptParts): string {
   const exports = Object.entries(parts.env ?? {}).map(
     ([k, v]) => `export ${k}=${quote(typeof v === 'string' ? v : v.reveal())}`,
   )
+  // The watcher TERMs the job's process group once stdin closes, and again each second until the job's cleanups
+  // start (prelude.sh stops it there, so they run undisturbed): a command forked at the moment of a TERM can
+  // lose it (caught by the shell's handler before its exec), and the shell would wait that command out before
+  // its own trap ran. The watcher ignores TERM itself.
   const watch = parts.watchStdin
-    ? ['{ cat >/dev/null; kill -TERM 0; } <&3 >/dev/null 2>&1 &', 'on_exit "kill $! 2>/dev/null"']
+    ? [
+        "{ trap '' TERM; cat >/dev/null; while kill -0 $$ 2>/dev/null; do kill -TERM 0; sleep 1; done; } " +
+          '<&3 >/dev/null 2>&1 &',
+        '__ktrdr_watcher=$!',
+      ]
     : []
   return [
     ...prelude(),
