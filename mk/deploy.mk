@@ -3,8 +3,8 @@
 deploy-core: setup ## deploy the core stack over SSH [SERVICE=all|backend|… TAG=sha-… DRY_RUN=1 FORCE_UNLOCK=1]
 	$(call run,deploy-core) $(call flags,SERVICE TAG HEALTH_TIMEOUT SECRETS_PROVIDER,DRY_RUN FORCE_UNLOCK)
 
-deploy-workers: setup ## deploy worker node(s) over SSH [NODE=all|B|C… TAG=sha-… DRY_RUN=1 FORCE_UNLOCK=1]
-	$(call run,deploy-workers) $(call flags,NODE TAG HEALTH_TIMEOUT SECRETS_PROVIDER,DRY_RUN FORCE_UNLOCK)
+deploy-workers: setup ## deploy worker node(s) over SSH, draining busy workers first [NODE=all|B|C… TAG=sha-… DRAIN_TIMEOUT=10m FORCE=1 YES=1 DRY_RUN=1 FORCE_UNLOCK=1]
+	$(call run,deploy-workers) $(call flags,NODE TAG HEALTH_TIMEOUT SECRETS_PROVIDER DRAIN_TIMEOUT,DRY_RUN FORCE_UNLOCK FORCE YES)
 
 .PHONY: status logs
 status: setup ## what runs where, and drift from each host's deploy record; non-zero on drift [NODE=all|core|B TAG= JSON=1 SECRETS=1]

@@ -5,8 +5,9 @@
 # (write_record): record_text (the workstation's part, JSON) record_sum (its sha256), pin_text, env_text,
 # images_text, records_keep, own_repos=(); for unchanged: same_sum (the deploy's sum without who and when),
 # secret_env=() ("<service> <NAME>" for each secret a service takes), all_services=() (the compose file's);
-# db_role (the core with a db: its role, for rotate_db). Secrets are exported by name ahead of this
-# (REGISTRY_USERNAME, REGISTRY_PASSWORD, the compose file's own); nothing here prints one.
+# db_role (the core with a db: its role, for rotate_db); rolling and its variables (a worker node: rolling.sh).
+# Secrets are exported by name ahead of this (REGISTRY_USERNAME, REGISTRY_PASSWORD, the compose file's own);
+# nothing here prints one.
 # Every process a deploy starts costs ~15 ms on a busy host: builtins where they do.
 # shellcheck disable=SC2154 # the variables are bound by lib/deploy/scripts.ts (bind) ahead of this file
 
@@ -83,17 +84,26 @@ login() {
 # when missing (compose's default pull policy), so a deploy never re-asks a registry for them.
 # compose's words go to stderr as they are (the workstation masks secrets there); a port taken is explained.
 pull_up() {
-  local err taken
+  local err
   ktrdr_event step pull
   if ((${#pull_services[@]})); then dc pull --quiet "${pull_services[@]}" || return 1; fi
+  # A worker node's changed replicas one by one, each drained first (rolling.sh); then `up` has nothing left
+  # to recreate and only converges (a replica added, one removed from the config, one stopped).
+  [ "${rolling:-0}" != 1 ] || roll
   ktrdr_event step up
   if ! err=$(dc up -d --remove-orphans "${services[@]}" 2>&1); then
-    printf '%s\n' "$err" >&2
-    taken=$(port_taken "$err")
-    [ -z "$taken" ] || ktrdr_event failed "$taken"
+    compose_failed "$err"
     return 1
   fi
   [ -z "$err" ] || printf '%s\n' "$err" >&2
+}
+
+# compose_failed ERR: compose's words on stderr, as they are; a port taken is explained (a `failed` event).
+compose_failed() {
+  local taken
+  printf '%s\n' "$1" >&2
+  taken=$(port_taken "$1")
+  [ -z "$taken" ] || ktrdr_event failed "$taken"
 }
 
 # port_taken ERR [brief]: when compose failed on a published port the engine has already given out ("Bind for
@@ -220,12 +230,23 @@ health_or_rollback() {
 # Ctrl-C on the workstation (its session's stdin closes: the watcher TERMs this shell), a lost connection, a
 # TERM, compose failing half way — puts the previous release back and waits for it to be healthy, so a host is
 # never left between two releases. Signals are ignored while cleanups run; compose's output goes nowhere (the
-# connection may be gone) and the events may never arrive: the audit line is the record.
+# connection may be gone) and the events may never arrive: the audit line is the record. While a worker node
+# rolls (rolling.sh), the replica being drained takes jobs again first; once a replica was replaced and found
+# healthy, the rolling stops there instead (roll_stopped: what was replaced stays).
 deploy_phase=
 put_back() {
   local prev_tag why=failed err taken
-  case $deploy_phase in shipped) ;; compose-failed) why=compose-failed ;; *) return 0 ;; esac
+  case $deploy_phase in shipped | rolling) ;; compose-failed) why=compose-failed ;; *) return 0 ;; esac
   [ "${__ktrdr_status:-0}" != 130 ] || why=interrupted
+  if [ "$deploy_phase" = rolling ]; then
+    ((${#draining_now[@]} == 0)) || undrain "${draining_now[@]}"
+    services=("${roll_services[@]}")
+    if ((${#replaced[@]})); then
+      deploy_phase=finished
+      roll_stopped "$why"
+      return 0
+    fi
+  fi
   deploy_phase=finished
   ktrdr_event step put-back
   if [ ! -f "$compose_path.prev" ]; then

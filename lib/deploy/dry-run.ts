@@ -4,7 +4,7 @@ import { say } from '../cli/output.ts'
 import { sshArgs, sshTarget } from '../job/ssh.ts'
 import { previewScript, sh } from '../job/render.ts'
 import type { HostDeploy } from './plan.ts'
-import { DEPLOY_LIB, type DeployOptions, deployBody, preflightScript } from './scripts.ts'
+import { type DeployOptions, deployBody, deployLib, preflightScript } from './scripts.ts'
 
 export function printDryRun(cfg: Config, deploys: HostDeploy[], opts: DeployOptions): number {
   for (const d of deploys) {
@@ -21,7 +21,7 @@ export function printDryRun(cfg: Config, deploys: HostDeploy[], opts: DeployOpti
     const env = ['REGISTRY_USERNAME', ...Object.keys(d.secretExports)]
     for (const line of previewScript({
       env: Object.fromEntries(env.map((n) => [n, ''])),
-      lib: DEPLOY_LIB,
+      lib: deployLib(d),
       body: deployBody(cfg, d, opts),
     }))
       say(`    ${line}`)

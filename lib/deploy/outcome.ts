@@ -24,7 +24,42 @@ export function preflightFailure(d: Pick<HostDeploy, 'label' | 'host'>, out: Run
   })
 }
 
-export type DeployOutcome = { status: 'ok' } | { status: 'rolled-back'; previous: string; error: OpsError }
+export type DeployOutcome =
+  | { status: 'ok'; forced: string[] }
+  | { status: 'rolled-back'; previous: string; error: OpsError }
+  | { status: 'partial'; error: OpsError }
+
+/** A rolling deploy's replicas replaced while busy (FORCE=1), as "job <id> on <service>". */
+export function forcedJobs(out: RunOutput): string[] {
+  return events(out.stdout)
+    .filter((e) => e.event === 'forced')
+    .map((e) => {
+      const [svc, job] = e.detail.trim().split(' ')
+      return `job ${job || '(unknown)'} on ${svc}`
+    })
+}
+
+/** A rolling deploy that stopped at its drain deadline (rolling.sh, exit 74): what was replaced, what holds. */
+function partialOutcome(d: HostDeploy, out: RunOutput): OpsError {
+  const held =
+    events(out.stdout)
+      .find((e) => e.event === 'drain-timeout')
+      ?.detail.trim() ?? 'a replica stayed busy'
+  const replaced = events(out.stdout)
+    .filter((e) => e.event === 'replica' && / replaced$/.test(e.detail.trim()))
+    .map((e) => e.detail.trim().replace(/ replaced$/, ''))
+  const node = d.label.replace(/^node /, '')
+  return new OpsError(
+    `${d.label}: partly updated: ${held}; replaced ${replaced.length ? replaced.join(', ') : 'none'}, the rest ` +
+      'still run their release (a partial deploy record says so)',
+    {
+      hint:
+        `when the job has finished: make deploy-workers NODE=${node} TAG=<the same tag> (it drains only what is ` +
+        'left); or FORCE=1 to replace it now (the backend re-queues its job), or a longer DRAIN_TIMEOUT=',
+      exitCode: EXIT.partial,
+    },
+  )
+}
 
 const unhealthy = (out: RunOutput) =>
   (
@@ -68,6 +103,8 @@ export function interruptedOutcome(d: HostDeploy, out: RunOutput, repair: string
 }
 
 export function deployOutcome(d: HostDeploy, out: RunOutput): DeployOutcome {
+  if (out.exitCode === EXIT.partial && events(out.stdout).some((e) => e.event === 'drain-timeout'))
+    return { status: 'partial', error: partialOutcome(d, out) }
   if (out.exitCode === EXIT.rolledBack) {
     const previous = events(out.stdout).find((e) => e.event === 'rollback')?.detail || 'the previous tag'
     const error = new OpsError(
@@ -101,5 +138,5 @@ export function deployOutcome(d: HostDeploy, out: RunOutput): DeployOutcome {
   const back = putBack(out)
   if (err && back) throw new OpsError(`${err.message}; ${back}`, { hint: err.hint, exitCode: err.exitCode })
   if (err) throw err
-  return { status: 'ok' }
+  return { status: 'ok', forced: forcedJobs(out) }
 }

@@ -2,7 +2,15 @@
 // Built before anything runs, so config or contract errors stop the run with nothing touched.
 import { parse } from 'yaml'
 import type { CoreServiceName } from '../config/schema.ts'
-import { type Config, enabledCoreServices, type Host, hostOf, imageRef, type WorkerNode } from '../config/model.ts'
+import {
+  type Config,
+  enabledCoreServices,
+  type Host,
+  hostOf,
+  imageRef,
+  replicaPort,
+  type WorkerNode,
+} from '../config/model.ts'
 import { planEnv, type PlannedVar } from '../contract/resolve.ts'
 import { renderCoreCompose, type ShippedFile } from '../compose/core.ts'
 import { renderWorkersCompose, workerServiceNames } from '../compose/workers.ts'
@@ -34,6 +42,16 @@ export interface HostDeploy {
   recordPins?: Record<string, string>
   /** A rollback: the record it returns to. */
   rollbackTo?: number
+  /** A worker node: its changed replicas are drained and replaced one batch at a time (rolling.sh). */
+  rolling?: RollingPlan
+}
+
+export interface RollingPlan {
+  /** worker-nodes.yml's drain_timeout, in seconds (DRAIN_TIMEOUT= overrides it: DeployOptions). */
+  drainTimeoutS: number
+  maxUnavailable: number
+  /** address:port of each of `services`, in order: where the deploy asks a replica to drain. */
+  addrs: string[]
 }
 
 /** Every image a compose file names, each once. */
@@ -69,11 +87,12 @@ export function planWorkers(cfg: Config, node: WorkerNode, tag: string): HostDep
     deployVars(cfg),
   ]
   const compose = renderWorkersCompose(cfg, node, tag)
+  const host = hostOf(cfg, node.host)
   return {
     label: `node ${node.name}`,
     job: 'deploy-workers',
     locks: [nodeLock(node.name)],
-    host: hostOf(cfg, node.host),
+    host,
     composePath: node.composePath,
     compose,
     composeImages: imagesOf(compose),
@@ -83,6 +102,11 @@ export function planWorkers(cfg: Config, node: WorkerNode, tag: string): HostDep
     secretExports: secretsOf(planned),
     images: [imageRef(cfg, 'worker', tag)],
     planned,
+    rolling: {
+      drainTimeoutS: node.drainTimeoutS,
+      maxUnavailable: node.maxUnavailable,
+      addrs: workerServiceNames(node).map((_, i) => `${host.address}:${replicaPort(node, i + 1)}`),
+    },
   }
 }
 

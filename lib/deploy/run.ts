@@ -134,10 +134,15 @@ export async function runDeploy(
     deploys.map((d) => {
       const s = exec.get(d.label)!.session({
         signal: aborts.get(d.label)!.signal,
-        onLine: onStepLine((step) => {
-          mark(`${d.label}: step ${step}`)
-          steps.get(d.label)?.(step)
-        }),
+        // A rolling deploy's replica phases (draining, job and since; replaced; registered) show as the task's
+        // output, like its steps.
+        onLine: onStepLine(
+          (step, event) => {
+            if (event === 'step') mark(`${d.label}: step ${step}`)
+            steps.get(d.label)?.(event === 'step' ? step : step.trim())
+          },
+          ['replica'],
+        ),
       })
       s.send(renderFirstPart(preflightScript(cfg, d)))
       mark(`${d.label}: ssh session spawned, preflight sent`)
@@ -261,6 +266,15 @@ export async function runDeploy(
                   c.results.set(d.label, 'rolled-back')
                   throw outcome.error
                 }
+                if (outcome.status === 'partial') {
+                  c.results.set(d.label, 'partial')
+                  throw outcome.error
+                }
+                for (const job of outcome.forced)
+                  c.warnings.push(
+                    `${d.label}: ${job} was still running at the drain deadline and was interrupted (FORCE=1): ` +
+                      'the backend re-queues it',
+                  )
                 c.results.set(d.label, 'ok')
                 const back = d.rollbackTo === undefined ? '' : `back to record #${d.rollbackTo}; `
                 const how = events(out.stdout).some((e) => e.event === 'unchanged')
@@ -268,7 +282,8 @@ export async function runDeploy(
                   : c.current.has(d.label)
                     ? 'images were current: no login, no pull'
                     : 'logged in and pulled'
-                c.done.set(d.label, `ok (${back}tag ${opts.tag}; ${d.services.join(', ')}; ${how})`)
+                const forced = outcome.forced.length ? `; interrupted ${outcome.forced.join(', ')} (re-queued)` : ''
+                c.done.set(d.label, `ok (${back}tag ${opts.tag}; ${d.services.join(', ')}; ${how}${forced})`)
               } catch (e) {
                 fail(d, e)
                 throw e

@@ -1,5 +1,6 @@
 // The two parts of a deploy's session on a host — preflight, then the deploy — as data: the .sh files that hold
-// their logic (preflight.sh, deploy.sh, lib/job/lock.sh, lib/job/mount.sh) and the variables bound for them.
+// their logic (preflight.sh, deploy.sh, rolling.sh, lib/job/lock.sh, lib/job/mount.sh) and the variables
+// bound for them.
 // Only names of secrets appear here; their values are attached as `env` when the script is rendered.
 import { dirname } from 'node:path'
 import { projectName } from '../compose/workers.ts'
@@ -16,6 +17,10 @@ import { registryHost } from './plan.ts'
 
 export const PREFLIGHT_LIB = ['job/mount.sh', 'deploy/preflight.sh'] as const
 export const DEPLOY_LIB = ['job/lock.sh', 'deploy/secret-env.sh', 'deploy/deploy.sh'] as const
+/** A worker node's deploy: deploy.sh with its rolling replacement (rolling.sh). */
+export const WORKERS_LIB = ['job/lock.sh', 'deploy/secret-env.sh', 'deploy/rolling.sh', 'deploy/deploy.sh'] as const
+
+export const deployLib = (d: Pick<HostDeploy, 'rolling'>) => (d.rolling ? WORKERS_LIB : DEPLOY_LIB)
 
 /** Read-only checks on the host, what it holds of these images and the pins its last deploy kept (pin.ts). */
 export function preflightScript(cfg: Config, d?: Pick<HostDeploy, 'composePath' | 'composeImages'>): ScriptParts {
@@ -38,6 +43,22 @@ export interface DeployOptions {
   healthTimeoutS: number
   /** A rollback (its audit lines and records say so; each HostDeploy names the record it returns to). */
   action?: 'deploy' | 'rollback'
+  /** DRAIN_TIMEOUT=: every node's drain_timeout for this run, in seconds. */
+  drainTimeoutS?: number
+  /** FORCE=1: a replica still busy at its drain deadline is replaced anyway (its job is re-queued). */
+  force?: boolean
+}
+
+/** A worker node's rolling variables (rolling.sh); none for the core. */
+export function rollingBind(d: Pick<HostDeploy, 'rolling'>, o: DeployOptions): string[] {
+  if (!d.rolling) return []
+  return bind({
+    rolling: 1,
+    drain_timeout: o.drainTimeoutS ?? d.rolling.drainTimeoutS,
+    max_unavailable: d.rolling.maxUnavailable,
+    force: o.force ? 1 : 0,
+    replica_addrs: d.rolling.addrs,
+  })
 }
 
 /** The repositories of our own images on this host: the only ones a deploy prunes. */
@@ -84,6 +105,7 @@ export function deployBody(
       all_services: record.all_services,
       db_role: d.secretExports.POSTGRES_PASSWORD ? cfg.stack.database.user : '',
     }),
+    ...rollingBind(d, o),
     ...bindText('record_text', JSON.stringify(record)),
     ...bindText('pin_text', pinLines(record)),
     ...bindText('env_text', envLines(record)),
@@ -119,7 +141,7 @@ export function deployScript(
 ): ScriptParts {
   return {
     env: deployEnv(cfg, d, secrets, current),
-    lib: DEPLOY_LIB,
+    lib: deployLib(d),
     body: deployBody(cfg, d, o, current, record),
     watchStdin: true,
   }

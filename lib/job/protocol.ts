@@ -11,6 +11,8 @@ export const EXIT = {
   corrupt: 65,
   /** A restored copy does not match its manifest (rows, chunks, checksums). */
   mismatch: 66,
+  /** A rolling deploy stopped at a replica still busy past its drain deadline: the node is partly updated. */
+  partial: 74,
   /** Another job holds the lock this one needs (a `locked` event names it). */
   busy: 75,
   /** A deploy was unhealthy and the previous config runs again. */
@@ -43,10 +45,11 @@ export function lastEvent(stdout: string, name: string): string | undefined {
     .at(-1)?.detail
 }
 
-/** An onLine handler that hears only the `::ktrdr step <name>` lines (task progress). */
+/** An onLine handler that hears only the `::ktrdr step <name>` lines (task progress); with `also`, those
+ * events too (a rolling deploy's `replica` lines). */
 export const onStepLine =
-  (cb: (step: string) => void) =>
+  (cb: (step: string, event: string) => void, also: readonly string[] = []) =>
   (line: string): void => {
     const e = events(line)[0]
-    if (e?.event === 'step') cb(e.detail)
+    if (e && (e.event === 'step' || also.includes(e.event))) cb(e.detail, e.event)
   }

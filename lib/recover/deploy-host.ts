@@ -116,8 +116,8 @@ export function deployTasks<C extends DeployCtx>(
           record(c, 'failed')
           throw e
         }
-        record(c, outcome.status === 'ok' ? 'ok' : 'rolled-back')
-        if (outcome.status === 'rolled-back') throw outcome.error
+        record(c, outcome.status)
+        if (outcome.status !== 'ok') throw outcome.error
         c.deployed = [...(c.deployed ?? []), `${d.label}: ${d.services.join(', ')} healthy at ${o.tag}`]
       },
     },

@@ -86,6 +86,29 @@ test('deploys require NODE / SERVICE: all is spelled out', () => {
   )
 })
 
+test('DRAIN_TIMEOUT that is not a duration, and FORCE=1 NODE=all without YES=1 and no terminal: refused', () => {
+  for (const value of ['10', 'ten', '0s', '5 s', '-5s', '1d'])
+    refused(
+      attempt('deploy-workers', { CONFIG: HOMELAB, NODE: 'B', TAG, DRAIN_TIMEOUT: value }),
+      2,
+      `error: DRAIN_TIMEOUT=${JSON.stringify(value)} is not a duration: nothing was deployed`,
+    )
+  const all = attempt('deploy-workers', { CONFIG: HOMELAB, NODE: 'all', TAG, FORCE: '1' })
+  refused(all, 2, 'FORCE=1 on every node (node B, node C): a worker still busy at its drain deadline is replaced')
+  assert.match(all.stderr, 'no terminal to ask on (stdin is not a TTY)')
+  assert.match(all.stderr, 'hint: pass --yes (make: YES=1) to answer yes')
+  // One node, or YES=1, is not asked: the run goes on (to the ssh trap).
+  const asked: Record<string, string>[] = [
+    { NODE: 'B', FORCE: '1' },
+    { NODE: 'all', FORCE: '1', YES: '1' },
+  ]
+  for (const vars of asked) {
+    const r = attempt('deploy-workers', { CONFIG: HOMELAB, TAG, ...vars })
+    assert.not.match(r.stderr, 'no terminal to ask on', JSON.stringify(vars))
+    assert.ok(sshCalls() > 0, 'ssh was never tried')
+  }
+})
+
 test('a tag is passed through make untouched and checked before anything is read: $(…), sha-, latest, local', () => {
   const marker = join(tempDir('ktrdr-tag-'), 'x')
   for (const tag of [

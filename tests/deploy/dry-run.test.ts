@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { configCopy } from '../helpers/config-copy.ts'
 import { make } from '../helpers/run.ts'
 import { STANDIN_BIN } from '../helpers/standins.ts'
 
@@ -34,12 +35,16 @@ test(dryRunAll, () => {
       'shared=/mnt/ktrdr-shared',
       `images=(ghcr.io/ktrdr/ktrdr-worker:sha-a1b2c3d)`,
       '    preflight\n',
-      '# the functions of lib/job/lock.sh, lib/deploy/secret-env.sh, lib/deploy/deploy.sh, then:',
+      '# the functions of lib/job/lock.sh, lib/deploy/secret-env.sh, lib/deploy/rolling.sh, lib/deploy/deploy.sh, ' +
+        'then:',
       'env: REGISTRY_USERNAME=••• BROKER_API_KEY=••• REGISTRY_PASSWORD=•••',
       `compose_path=/opt/${host}/docker-compose.workers.yml`,
       'current=0',
       'pull_services=(worker-1 worker-2',
       `WORKER_PUBLIC_BASE_URL=http://${host}.internal:9000`,
+      'rolling=1',
+      'drain_timeout=600',
+      'force=0',
       `ktrdr_lock node-${node!.toLowerCase()} x $'deploy-workers by`,
       '    deploy\n',
     ]
@@ -50,6 +55,32 @@ test(dryRunAll, () => {
       at = i
     }
   }
+})
+
+test("a node's drain_timeout, max_unavailable and stop_grace_period; DRAIN_TIMEOUT= and FORCE=1 over them", () => {
+  const dir = configCopy([
+    {
+      file: 'worker-nodes.yml',
+      from: '    replicas: 3\n',
+      to: '    replicas: 3\n    drain_timeout: 30m\n    max_unavailable: 2\n    stop_grace_period: 90s\n',
+    },
+  ])
+  const r = make('deploy-workers', { CONFIG: dir, NODE: 'B', TAG: 'sha-a1b2c3d', DRY_RUN: '1' }, { env })
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  for (const line of ['rolling=1', 'drain_timeout=1800', 'max_unavailable=2', 'force=0'])
+    assert.match(r.stdout, `\n    ${line}\n`)
+  assert.match(r.stdout, 'replica_addrs=(192.168.50.11:9000 192.168.50.11:9001 192.168.50.11:9002)')
+  assert.is(r.stdout.split('stop_grace_period: 90s\n').length - 1, 3, 'one per replica')
+  const o = make(
+    'deploy-workers',
+    { CONFIG: dir, NODE: 'B', TAG: 'sha-a1b2c3d', DRY_RUN: '1', DRAIN_TIMEOUT: '90s', FORCE: '1' },
+    { env },
+  )
+  assert.is(o.code, 0, o.stdout + o.stderr)
+  assert.match(o.stdout, '\n    drain_timeout=90\n')
+  assert.match(o.stdout, '\n    force=1\n')
+  const core = make('deploy-core', { CONFIG: dir, SERVICE: 'all', TAG: 'sha-a1b2c3d', DRY_RUN: '1' }, { env })
+  assert.not.match(core.stdout, 'rolling')
 })
 
 test('make deploy-core SERVICE=backend DRY_RUN=1: the core host, the rendered file, secrets by name', () => {

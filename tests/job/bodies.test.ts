@@ -11,7 +11,7 @@ import { loadConfig } from '../../lib/config/load.ts'
 import { planCore, planWorkers } from '../../lib/deploy/plan.ts'
 import { recordPlan } from '../../lib/deploy/host-record.ts'
 import { pinDeploy } from '../../lib/deploy/pin.ts'
-import { deployBody, preflightScript } from '../../lib/deploy/scripts.ts'
+import { deployBody, deployLib, preflightScript, rollingBind } from '../../lib/deploy/scripts.ts'
 import { RESTORE_LIB } from '../../lib/restore/job.ts'
 import { restoreIntoScript, swapScript } from '../../lib/restore/job.ts'
 import { logsScript, statusScript } from '../../lib/status/remote.ts'
@@ -72,6 +72,11 @@ test('deploy of a node: the preflight, the variables, the compose file as a here
     "secret_env=($'worker-1 BROKER_API_KEY' $'worker-2 BROKER_API_KEY')",
     'all_services=(worker-1 worker-2)',
     "db_role=$''",
+    'rolling=1',
+    'drain_timeout=600',
+    'max_unavailable=1',
+    'force=0',
+    'replica_addrs=(192.168.50.12:9000 192.168.50.12:9001)',
     'record_text=',
     "{ IFS= read -r -d '' record_text || true; } <<'KTRDR_DELIM'",
     JSON.stringify(record),
@@ -111,6 +116,23 @@ test('deploy of a node: the preflight, the variables, the compose file as a here
     Object.keys(d.secretExports).filter((n) => n !== 'REGISTRY_PASSWORD'),
   )
   assert.not.match(record.compose, `:${TAG}`)
+})
+
+test("deploy of a node: DRAIN_TIMEOUT= and FORCE=1 bind over the node's own; the core rolls nothing", () => {
+  const d = planWorkers(cfg, cfg.nodes[0]!, TAG)
+  const opts = { tag: TAG, forceUnlock: false, healthTimeoutS: 120, drainTimeoutS: 5, force: true }
+  assert.equal(rollingBind(d, opts), [
+    'rolling=1',
+    'drain_timeout=5',
+    'max_unavailable=1',
+    'force=1',
+    'replica_addrs=(192.168.50.11:9000 192.168.50.11:9001 192.168.50.11:9002)',
+  ])
+  assert.equal(deployLib(d), ['job/lock.sh', 'deploy/secret-env.sh', 'deploy/rolling.sh', 'deploy/deploy.sh'])
+  const core = planCore(cfg, 'all', TAG)
+  assert.equal(rollingBind(core, opts), [])
+  assert.equal(deployLib(core), ['job/lock.sh', 'deploy/secret-env.sh', 'deploy/deploy.sh'])
+  assert.not.ok(deployBody(cfg, core, opts).some((l) => /^(rolling|drain_timeout|force)=/.test(l)))
 })
 
 test('deploy of the core, images current, FORCE_UNLOCK: no pull, shipped files, the force before the lock', () => {
