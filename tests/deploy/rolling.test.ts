@@ -125,9 +125,13 @@ async function jobOnWorker1(seconds: number, name: string): Promise<string> {
   }
 }
 
-/** `make deploy-workers NODE=B …` started in its own process group (a terminal's Ctrl-C reaches all of it). */
-function deployB(vars: Record<string, string>): { child: ChildProcess; out: () => string; done: Promise<number> } {
-  const args = ['--no-print-directory', '-s', 'deploy-workers', `CONFIG=${LAB_CONFIG}`, 'NODE=B']
+/** `make TARGET …` on the lab config, started in its own process group (a terminal's Ctrl-C reaches all of it)
+ * and left running: this process keeps sampling meanwhile. */
+function makeAsync(
+  target: string,
+  vars: Record<string, string>,
+): { child: ChildProcess; out: () => string; done: Promise<number> } {
+  const args = ['--no-print-directory', '-s', target, `CONFIG=${LAB_CONFIG}`]
   const child = spawn('make', [...args, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)], {
     cwd: REPO,
     env: { ...process.env, NO_COLOR: '1', ...labEnv() },
@@ -141,6 +145,7 @@ function deployB(vars: Record<string, string>): { child: ChildProcess; out: () =
   void done.then(() => output.push(text))
   return { child, out: () => text, done }
 }
+const deployB = (vars: Record<string, string>) => makeAsync('deploy-workers', { NODE: 'B', ...vars })
 
 /** Every second until `done`: B's replicas. */
 async function sample(done: Promise<number>) {
@@ -335,11 +340,13 @@ test('a backend deploy loses no job: the worker keeps it, re-registers, the job 
       await sleep(Math.max(0, 100 - (Date.now() - t)))
     }
   })()
-  const r = run('deploy-core', { SERVICE: 'backend', TAG: BACKEND_TAG })
+  // Started asynchronously: a make run with spawnSync would stop the prober for the whole deploy.
+  const d = makeAsync('deploy-core', { SERVICE: 'backend', TAG: BACKEND_TAG })
+  const code = await d.done
   await backendHealthy()
   probing = false
   await prober
-  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.is(code, 0, d.out())
   console.log(`  backend unavailable for ${(longest / 1000).toFixed(1)} s at most during deploy-core SERVICE=backend`)
   const s = await status(W1)
   assert.is(s.job_id, id, 'the worker lost its job')
