@@ -58,7 +58,8 @@ running_replica() {
 }
 
 # drain_batch SERVICE…: each one told to drain, then watched every second until idle or drain_timeout.
-# ready=() the ones to replace now; held=() "<service> <job>" for those still busy at the deadline.
+# ready=() the ones to replace now; held=() "<service> <job>" for those still busy at the deadline;
+# was_registered[SERVICE]=true for one the backend had before (its successor is waited for: wait_registered).
 drain_batch() {
   local svc deadline=$((SECONDS + drain_timeout)) job since busy
   local -A said=()
@@ -68,6 +69,7 @@ drain_batch() {
       ready+=("$svc")
       continue
     fi
+    if worker_http GET "${addr_of[$svc]}" /status && status_field registered; then was_registered[$svc]=$REPLY; fi
     if worker_http POST "${addr_of[$svc]}" /drain && [ "$http_code" = 200 ]; then
       draining_now+=("$svc")
     else
@@ -117,12 +119,14 @@ undrain() {
   done
 }
 
-# wait_registered SERVICE…: until each new worker says the backend has it, within health_timeout. A backend
-# that registers none in time is a warning, and the next replicas are not waited for.
+# wait_registered SERVICE…: until each new worker whose predecessor the backend had says the backend has it
+# too, within health_timeout (one the backend never had — no backend, a replica added — is not waited for). A
+# backend that registers none in time is a warning, and the next replicas are not waited for.
 wait_registered() {
   local svc deadline=$((SECONDS + health_timeout))
   [ "$register_wait" = 1 ] || return 0
   for svc in "$@"; do
+    [ "${was_registered[$svc]:-}" = true ] || continue
     while ! { worker_http GET "${addr_of[$svc]}" /status && status_field registered && [ "$REPLY" = true ]; }; do
       if [ "$SECONDS" -ge "$deadline" ]; then
         ktrdr_event warn "$svc is healthy but not registered with the backend after ${health_timeout}s"
@@ -141,7 +145,7 @@ wait_registered() {
 # shellcheck disable=SC2034 # deploy_phase is deploy.sh's (put_back reads it)
 roll() {
   local i svc job batch=() ready=() held=() changed=() register_wait=1 err
-  local -A addr_of=()
+  local -A addr_of=() was_registered=()
   roll_services=("${services[@]}")
   for i in "${!services[@]}"; do addr_of[${services[i]}]=${replica_addrs[i]}; done
   ktrdr_event step drain

@@ -26,7 +26,7 @@ interface FakeWorker {
   requests: string[]
   draining: boolean
 }
-async function worker(job: string | null, busyFor: number): Promise<FakeWorker> {
+async function worker(job: string | null, busyFor: number, registered = true): Promise<FakeWorker> {
   const started = Date.now()
   const w = { requests: [] as string[], draining: false } as FakeWorker
   w.server = createServer((req, res) => {
@@ -41,7 +41,7 @@ async function worker(job: string | null, busyFor: number): Promise<FakeWorker> 
       draining: w.draining,
       job_id: busy ? job : null,
       since: busy ? 1796410142.9993925 : null,
-      registered: true,
+      registered,
       done: [],
     }
     res.writeHead(200, { 'content-type': 'application/json' })
@@ -165,11 +165,20 @@ test('only the changed replica is drained: its job finishes, then it is replaced
     'worker-1 registered',
   ])
   assert.equal(r.ups, [`docker compose -f ${r.ups[0]!.split(' ')[3]} up -d --no-deps worker-1`])
-  assert.equal(w1.requests.slice(0, 2), ['POST /drain', 'GET /status'])
+  assert.equal(w1.requests.slice(0, 3), ['GET /status', 'POST /drain', 'GET /status'])
   assert.not.ok(
     w2.requests.some((q) => q.startsWith('POST')),
     `worker-2 (unchanged) was asked: ${w2.requests.join(', ')}`,
   )
+})
+
+test('a replica the backend never had (no backend) is not waited for to register', async () => {
+  const w1 = await worker(null, 0, false)
+  const r = await roll({ workers: [w1], want: { 'worker-1': 'n' }, have: { 'worker-1': 'o' }, drainTimeout: 30 })
+  assert.is(r.code, 0, r.all)
+  assert.equal(r.of('replica'), ['worker-1 idle', 'worker-1 replaced'])
+  // Waited for, it would never register: the warning after health_timeout (2 s) would say so.
+  assert.equal(r.of('warn'), [])
 })
 
 test('nothing changed: none drained, none recreated', async () => {
