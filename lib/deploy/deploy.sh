@@ -127,7 +127,8 @@ port_taken() {
 }
 
 # wait_healthy: until every service's containers are healthy (or running, without a healthcheck), within
-# health_timeout seconds. One `docker ps` per round over the project's labels (compose ps + inspect cost 3×).
+# health_timeout seconds. One `docker ps` per round over the project's labels (compose ps + inspect cost 3×),
+# a round every 0.5 s (a rolling deploy waits once per replica).
 # A container that exited, or that docker is restarting (a crash loop), fails at once: waiting could not
 # help it. Its last log lines come back as `log` events (the workstation masks every secret in them).
 wait_healthy() {
@@ -167,7 +168,7 @@ wait_healthy() {
       ktrdr_event unhealthy "timed out after ${health_timeout}s"
       return 1
     fi
-    sleep 1
+    sleep 0.5
   done
 }
 
