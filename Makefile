@@ -23,7 +23,7 @@ yes = $(filter 1 yes true,$(1))
 # Switches a stale `export` must never flip: they lift a guard, so they count only on the command line.
 GUARDS := YES FORCE FORCE_UNLOCK SKIP_SAFETY_DUMP PRUNE
 # Targets that change hosts: for them a value (TAG, NODE, …) from the environment is refused, not ignored.
-CHANGING := deploy-core deploy-workers rollback retire-node recover-worker recover-core restore unlock
+CHANGING := deploy-core deploy-workers rollback retire-node recover-worker recover-core restore restore-cleanup unlock
 # $(call flags,VALUE_VARS,BOOLEAN_VARS): the --flags for the make variables that were given, after refusing a
 # variable the target does not know (NODES=C must never mean every node) and saying which switches came from
 # the environment (DRY_RUN=1 make … is honoured, and printed as such).

@@ -87,7 +87,8 @@ CREATE TABLE results (id bigint PRIMARY KEY, job text, payload text);`)
       inDb('set -o pipefail; pg_dump -U ktrdr -d ktrdr 2>/dev/null | gzip -6 > /mnt/shared/db-backups/plain.sql.gz'),
     )
     const gzBytes = Number(inDb('stat -c %s /mnt/shared/db-backups/plain.sql.gz'))
-    const rs = toolkit('restore', ['--yes', '--skip-safety-dump'])
+    const rs = toolkit('restore', ['--yes'])
+    must(w.make('restore-cleanup', { YES: '1' }), 'restore-cleanup') // the replaced copy the restore kept
     // The design's restore: a fresh database, Timescale's pre/post restore around the plain SQL through psql.
     const [, plainS] = timed(() =>
       inDb(`set -o pipefail

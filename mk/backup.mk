@@ -1,5 +1,5 @@
 # Backups and restore (design §8; docs/backup.md, docs/runbook.md). Everything runs on the core host over SSH unless LOCAL=1.
-.PHONY: backup backup-status backup-prune backup-verify restore
+.PHONY: backup backup-status backup-prune backup-verify restore restore-cleanup
 
 backup: setup ## pg_dump -Fc into <shared>/db-backups: atomic, verified, manifest last [LOCAL=1 PRUNE=1 NOW=…]
 	$(call run,backup) $(call flags,NOW,LOCAL PRUNE)
@@ -13,8 +13,11 @@ backup-prune: setup ## delete backups past backups.keep_days (never the newest; 
 backup-verify: setup ## restore drill: newest backup into a scratch DB, compare with its manifest [FILE= LOCAL=1]
 	$(call run,backup-verify) $(call flags,FILE,LOCAL)
 
-restore: setup ## restore a backup over the live DB (fresh DB, check, backend stopped, safety dump, swap) [FILE= YES=1 LOCAL=1 LIST=1 CHECKSUMS=1]
+restore: setup ## restore a backup over the live DB (fresh DB, check, backend stopped, swap; the replaced copy kept) [FILE= YES=1 LOCAL=1 LIST=1 CHECKSUMS=1]
 	$(call run,restore) $(call flags,FILE DATABASE,YES LOCAL LIST SKIP_SAFETY_DUMP CHECKSUMS)
+
+restore-cleanup: setup ## drop the replaced copies of the database that restores kept (<db>_old_<stamp>) [YES=1 LIST=1 DATABASE= LOCAL=1]
+	$(call run,restore-cleanup) $(call flags,DATABASE,YES LOCAL LIST)
 
 # Recovery runbooks (design §8.4; docs/runbook.md). Each is one tree: checks first, then the same deploy/restore steps.
 .PHONY: recover-worker recover-core

@@ -5,11 +5,14 @@ import { loadConfig } from '../lib/config/load.ts'
 import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { injectedNow } from '../lib/snapshot/clock.ts'
+import { replacedPruneTask } from '../lib/restore/cleanup.ts'
 
 void main(
   {
     name: 'backup-prune',
-    summary: 'delete verified backups older than keep_days (never the newest; nothing when backups have stopped)',
+    summary:
+      'delete verified backups older than keep_days (never the newest; nothing when backups have stopped), and ' +
+      "the restores' replaced copies past replaced_keep_days",
     flags: {
       'dry-run': {
         type: 'boolean',
@@ -28,7 +31,8 @@ void main(
     const t = coreTarget(cfg, Boolean(flags.local))
     try {
       // The plan is the task's persistent output: printed once, under its title.
-      await runTree<PruneCtx>([pruneTask(cfg, t, { dryRun: Boolean(flags['dry-run']), now })], {})
+      const dryRun = Boolean(flags['dry-run'])
+      await runTree<PruneCtx>([pruneTask(cfg, t, { dryRun, now }), replacedPruneTask(cfg, t, { dryRun, now })], {})
     } finally {
       await t.close()
     }

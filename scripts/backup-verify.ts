@@ -45,7 +45,6 @@ void main(
             entry,
             live: cfg.stack.database.name,
             mode: 'drill',
-            safetyDump: false,
             checksums: true,
             probe: s.probe,
           }),

@@ -7,6 +7,7 @@ import { backupTask, type BackupCtx } from '../lib/backup/backup.ts'
 import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { injectedNow } from '../lib/snapshot/clock.ts'
+import { replacedPruneTask } from '../lib/restore/cleanup.ts'
 
 void main(
   {
@@ -19,7 +20,9 @@ void main(
       },
       prune: {
         type: 'boolean',
-        description: 'after a successful backup, apply the retention policy (see backup-prune)',
+        description:
+          'after a successful backup, apply the retention policy (see backup-prune) and drop the replaced ' +
+          'copies restores kept past backups.replaced_keep_days',
       },
       now: {
         type: 'string',
@@ -49,7 +52,12 @@ void main(
       await runTree<BackupCtx & PruneCtx>(
         [
           backupTask(cfg, t, now),
-          ...(flags.prune ? [pruneTask<BackupCtx & PruneCtx>(cfg, t, { dryRun: false, now })] : []),
+          ...(flags.prune
+            ? [
+                pruneTask<BackupCtx & PruneCtx>(cfg, t, { dryRun: false, now }),
+                replacedPruneTask<BackupCtx & PruneCtx>(cfg, t, { dryRun: false, now }),
+              ]
+            : []),
         ],
         {},
       )

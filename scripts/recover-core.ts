@@ -109,7 +109,7 @@ void main(
       `  database  "${live}" restored from ${ctx.entry!.file} (taken ${ctx.entry!.time.toISOString()}); ` +
         `writes since then are lost (RPO)`,
     )
-    if (ctx.safety) say(`  safety    what the fresh database held is in ${ctx.safety}.dump`)
+    if (ctx.kept) say(`  replaced  the fresh database, kept as ${ctx.kept}: make restore-cleanup drops it`)
     for (const d of ctx.deployed ?? []) say(`  deployed  ${d}`)
     const missing = (ctx.timers ?? []).filter((r) => r.state === 'failed')
     for (const r of ctx.timers ?? []) say(`  timer     ${timerWords(r)}`)

@@ -1,7 +1,8 @@
 // restore — §8.4 scenario C: put a backup back as the live database. Lists the backups, picks the newest
 // verified one (or FILE=), asks (YES=1), restores into a fresh database, checks it against the manifest
-// (row and chunk counts; CHECKSUMS=1 adds checksums), and only then stops the backend, takes a safety dump
-// of the live database and swaps the fresh one in. A failure at any step leaves the live database as it was.
+// (row and chunk counts; CHECKSUMS=1 adds checksums), and only then stops the backend and swaps the fresh one
+// in, keeping the replaced copy renamed (make restore-cleanup drops it). A failure at any step leaves the live
+// database as it was.
 import { main } from '../lib/cli/main.ts'
 import { OpsError } from '../lib/errors.ts'
 import { confirmOrFlag } from '../lib/cli/confirm.ts'
@@ -19,7 +20,7 @@ import { dropScratch, listBackups, type RestoreCtx, restoreTasks, survey } from 
 void main(
   {
     name: 'restore',
-    summary: 'restore a backup over the live database: fresh database, check, safety dump, swap',
+    summary: 'restore a backup over the live database: fresh database, check, swap (the replaced copy kept)',
     flags: {
       file: {
         type: 'string',
@@ -32,7 +33,7 @@ void main(
       list: { type: 'boolean', description: 'list the backups and stop' },
       'skip-safety-dump': {
         type: 'boolean',
-        description: 'do not dump the live database before the swap (when it is too damaged to dump)',
+        description: 'accepted as before: no dump is taken any more (the replaced database is kept, renamed)',
       },
       checksums: {
         type: 'boolean',
@@ -76,7 +77,7 @@ void main(
         `restore ${entry.file} (${entry.time.toISOString()}) → database "${live}" on ${t.name}` +
           `${
             s.probe.live_exists
-              ? ' (replaces it; a safety dump is taken just before the swap)'
+              ? ' (replaces it; the replaced copy is kept, renamed, until make restore-cleanup)'
               : ' (does not exist yet)'
           }`,
       )
@@ -92,7 +93,6 @@ void main(
             entry,
             live,
             mode: 'restore',
-            safetyDump: !flags['skip-safety-dump'],
             checksums: Boolean(flags.checksums),
             probe: s.probe,
           }),
@@ -104,7 +104,8 @@ void main(
         const note = await dropScratch(cfg, t, ctx).catch((e) => say(`warning: ${(e as Error).message}`))
         if (note) say(`note: ${note}`)
       }
-      say(`restored ${entry.file} as ${live}${ctx.safety ? `; the previous contents are in ${ctx.safety}.dump` : ''}`)
+      const kept = ctx.kept ? `; the previous contents are kept as the database ${ctx.kept}` : ''
+      say(`restored ${entry.file} as ${live}${kept}${kept ? ' (make restore-cleanup drops it)' : ''}`)
       return 0
     } finally {
       await t.close()

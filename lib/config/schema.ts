@@ -118,6 +118,8 @@ const backups = strictObject({
   max_deletions_per_run: withDefault(int(1), 10),
   /** backup-status exits non-zero when the newest verified backup is older than this. */
   status_max_age_hours: withDefault(int(1), 26),
+  /** Days a restore's replaced copy of the database is kept before the prune drops it (0: only restore-cleanup). */
+  replaced_keep_days: withDefault(int(0, 3650), 7),
 })
 
 const snapshotKeep = () =>
@@ -205,6 +207,7 @@ export const stackConfigSchema = strictObject({
     prune_guard_hours: 26,
     max_deletions_per_run: 10,
     status_max_age_hours: 26,
+    replaced_keep_days: 7,
   }),
   snapshots: opt(snapshots),
   /**

@@ -1,7 +1,7 @@
 // Scenario B (§8.4) as two trees. The first changes nothing: check the core host and its shared mount, and
 // choose the backup (FILE=, or the newest whose dump still has its manifest's sha256, checked now; the damaged
 // ones named). Then, once confirmed: start the db alone, restore into it (lib/restore: sha256 check, scratch
-// database, manifest check, safety dump, swap), deploy every core service, and check the core's timers.
+// database, manifest check, swap keeping the replaced copy), deploy every core service, and check the core's timers.
 import type { ListrTask } from 'listr2'
 import { backupDirs } from '../backup/layout.ts'
 import { type BackupEntry, inventoryScript, parseInventory, parseSums, sumsScript } from '../backup/inventory.ts'
@@ -104,13 +104,12 @@ export function recoverCoreTasks(
         const s = await survey(cfg, t, live)
         task.title =
           `Restore ${c.entry!.file} as database "${live}"` +
-          `${s.probe.live_exists ? " (the fresh container's database is dumped, then replaced)" : ''}`
+          `${s.probe.live_exists ? " (the fresh container's database is replaced, kept renamed)" : ''}`
         return task.newListr(
           restoreTasks<RecoverCoreCtx>(cfg, t, {
             entry: c.entry!,
             live,
             mode: 'restore',
-            safetyDump: true,
             checksums: false,
             probe: s.probe,
           }),

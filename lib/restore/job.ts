@@ -59,23 +59,40 @@ export function restoreIntoScript(
   }
 }
 
-/** Phase 2: stop the backend, (a safety dump: `dump` with dumpVars), swap. */
-export function swapScript(
-  cfg: Config,
-  o: { scratch: string; live: string; old: string; safetyDump?: string[] },
-): ScriptParts {
+/** Phase 2: stop the backend, swap (the replaced copy is kept as `old`: restore-cleanup drops it). */
+export function swapScript(cfg: Config, o: { scratch: string; live: string; old: string }): ScriptParts {
   return {
     lib: RESTORE_LIB,
     body: [
       ...bind(areaVars(cfg)),
       ...bind({ scratch: o.scratch, live: o.live, old: o.old }),
-      ...(o.safetyDump ?? []),
       'backups_dir',
       ...locks('restore'),
       'db_container',
       'stop_backend',
-      ...(o.safetyDump ? ['dump'] : []),
       'swap',
+    ],
+  }
+}
+
+/** Read-only: the replaced copies restores kept of `live` (restore.sh's replaced_list). */
+export function replacedScript(cfg: Config, live: string): ScriptParts {
+  return {
+    lib: RESTORE_LIB,
+    body: [...bind({ ...areaVars(cfg), live }), 'backups_dir', 'db_container', 'replaced_list'],
+  }
+}
+
+/** make restore-cleanup: drop these replaced copies of `live`, under the restore's lock. */
+export function dropReplacedScript(cfg: Config, live: string, names: string[]): ScriptParts {
+  return {
+    lib: RESTORE_LIB,
+    body: [
+      ...bind({ ...areaVars(cfg), live, drop_names: names }),
+      'backups_dir',
+      ...locks('restore'),
+      'db_container',
+      'drop_replaced',
     ],
   }
 }

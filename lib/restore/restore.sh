@@ -1,7 +1,7 @@
 # The restore and the drill on the core host (after lib/backup/backup.sh: backups_dir, db_container, job, bg,
 # psql_in). Phase 1 changes nothing live: check the chosen dump, restore it into a fresh scratch database
 # following TimescaleDB's procedure (pre_restore → pg_restore → post_restore), print its statistics. Phase 2
-# stops the backend, takes a safety dump of the live database (backup.sh's dump), swaps. Variables, bound by
+# stops the backend and swaps, keeping the replaced copy; restore-cleanup drops it later. Variables, bound by
 # lib/restore/job.ts: file format (custom | plain-gzip) dump_sha dump_size roles_file roles_sha scratch live
 # old tsdb (the manifest's TimescaleDB version, or empty) apply_roles drill stats_sql restore_pgoptions
 # compose_path. SQL identifiers reach psql as variables (:"name"), never pasted into the SQL.
@@ -105,7 +105,7 @@ SQL
 }
 
 # stop_backend: phase 2 starts by stopping the backend (if it runs). Its restart is registered before the
-# stop, so a stop cut short still gets it back. The safety dump follows, so it holds every write.
+# stop, so a stop cut short still gets it back; the replaced copy, kept by the swap, holds every write.
 stop_backend() {
   local backend
   ktrdr_event step stop-backend
@@ -132,10 +132,11 @@ reopen_live() {
     dx psql -X -q -v live="$live" -U "$db_user" -d postgres >/dev/null 2>&1 || true
 }
 
-# swap: lock the live database out, swap names in one transaction, drop the replaced copy. While psql runs it,
-# INT/TERM/HUP are ignored by this shell and the docker client (an ignored signal stays ignored across exec):
-# the transaction inside the container would go on anyway, so the run waits for it and reports what happened.
-# After COMMIT the swap is done even if the drop then fails.
+# swap: lock the live database out and swap names in one transaction; the replaced copy is kept, renamed (old),
+# as the safety copy: nothing inside the window grows with the database (no dump, no DROP waiting for its
+# checkpoint). make restore-cleanup drops it later. While psql runs it, INT/TERM/HUP are ignored by this shell
+# and the docker client (an ignored signal stays ignored across exec): the transaction inside the container
+# would go on anyway, so the run waits for it and reports what happened.
 swap() {
   local swap_out swap_rc=0
   ktrdr_event step swap
@@ -152,7 +153,8 @@ ALTER DATABASE :"live" RENAME TO :"old";
 ALTER DATABASE :"scratch" RENAME TO :"live";
 COMMIT;
 \echo ::ktrdr swap-committed
-DROP DATABASE :"old" WITH (FORCE);
+\echo ::ktrdr kept
+ALTER DATABASE :"old" WITH ALLOW_CONNECTIONS true;
 \else
 ALTER DATABASE :"scratch" RENAME TO :"live";
 \echo ::ktrdr swap-committed
@@ -161,15 +163,37 @@ SQL
   ) || swap_rc=$?
   trap 'exit 130' INT TERM HUP PIPE
   case $swap_out in
-    *'::ktrdr swap-committed'*)
-      swapped=1
-      [ "$swap_rc" = 0 ] ||
-        ktrdr_event warn "$live is the restored copy, but the replaced copy $old could not be dropped:" \
-          "drop it by hand (DROP DATABASE \"$old\")"
-      ;;
+    *'::ktrdr swap-committed'*) swapped=1 ;;
     *) fail "the swap failed; the live database is unchanged" ;;
   esac
+  case $swap_out in *'::ktrdr kept'*) ktrdr_event kept "$old" ;; esac
+  [ "$swap_rc" = 0 ] || ktrdr_event warn "psql exited $swap_rc after the swap committed: $live is the restored copy"
   ktrdr_event swapped "$live"
+}
+
+# replaced_list: the replaced copies restores kept of the live database (<live>_old_<stamp>), one `replaced`
+# event each: name, size in bytes, stamp. Read-only.
+replaced_list() {
+  local name size
+  while IFS='|' read -r name size; do
+    [ -n "$name" ] && ktrdr_event replaced "$name $size"
+  done < <(psql_in postgres -A -t -v live="$live" <<'SQL'
+SELECT datname || '|' || pg_database_size(datname) FROM pg_database
+WHERE datname ~ ('^' || :'live' || '_old_[0-9]{8}t[0-9]{6}z$') ORDER BY datname;
+SQL
+  )
+}
+
+# drop_replaced: each of drop_names=() (replaced copies: <live>_old_<stamp>, checked again here) dropped, one
+# `dropped` event each; nothing else is ever dropped.
+drop_replaced() {
+  local name re="^${live}_old_[0-9]{8}t[0-9]{6}z\$"
+  ktrdr_event step drop
+  for name in "${drop_names[@]}"; do
+    [[ $name =~ $re ]] || fail "$name is not a replaced copy of $live: not dropped"
+    printf '%s\n' 'DROP DATABASE IF EXISTS :"name" WITH (FORCE);' | psql_in postgres -v name="$name" >/dev/null
+    ktrdr_event dropped "$name"
+  done
 }
 
 # drop_scratch: after an interrupted or failed run (the cleanup): whether it was still there, then gone.

@@ -2,8 +2,7 @@
 // and compare it with the manifest; restore then swaps it in, the drill drops it.
 import type { ListrTask } from 'listr2'
 import { type BackupEntry, inventoryScript, parseInventory } from '../backup/inventory.ts'
-import { dumpVars } from '../backup/job.ts'
-import { baseName, scratchName } from '../backup/layout.ts'
+import { scratchName } from '../backup/layout.ts'
 import { type Comparison, compareWithManifest } from '../backup/manifest.ts'
 import { parseStats } from '../backup/stats-sql.ts'
 import type { Config } from '../config/model.ts'
@@ -38,7 +37,8 @@ export async function survey(cfg: Config, t: JobHost, live: string): Promise<Sur
 export interface RestoreCtx {
   scratch?: string
   scratchExists?: boolean
-  safety?: string
+  /** The replaced copy the swap kept (restore-cleanup drops it). */
+  kept?: string
   comparison?: Comparison
   swapped?: boolean
   /** Set when the swap was sent: if the run stops then, whether it committed is found out afterwards. */
@@ -51,7 +51,6 @@ export interface RestorePlan {
   entry: BackupEntry
   live: string
   mode: 'restore' | 'drill'
-  safetyDump: boolean
   probe: Probe
   /** Compare checksums too, not only row and chunk counts (the drill always does). */
   checksums: boolean
@@ -60,7 +59,7 @@ export interface RestorePlan {
 export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: JobHost, p: RestorePlan): ListrTask<C>[] {
   const at = new Date()
   const scratch = scratchName(p.live, p.mode, at)
-  const safety = p.safetyDump && p.probe.live_exists
+  const old = `${p.live}_old_${scratch.split('_').pop()}`
   return [
     {
       title: `Check ${p.entry.file}, restore it into the scratch database ${scratch}`,
@@ -92,22 +91,11 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: JobHost, p: R
       ? [
           {
             title:
-              `Swap ${scratch} in as ${p.live} ` +
-              `(backend stopped${safety ? `, a safety dump of ${p.live} taken` : ''}, ` +
-              `connections to ${p.live} ended, renamed in one transaction)`,
+              `Swap ${scratch} in as ${p.live} (backend stopped, connections to ${p.live} ended, renamed in ` +
+              `one transaction${p.probe.live_exists ? `; the replaced copy kept as ${old}` : ''})`,
             task: async (c: C, task) => {
-              const old = `${p.live}_old_${scratch.split('_').pop()}`
               c.swapping = { live: p.live }
-              const safetyDump = safety
-                ? dumpVars({
-                    base: baseName(p.live, 'pre-restore', at),
-                    kind: 'pre-restore',
-                    database: p.live,
-                    host: cfg.stack.core.host,
-                    at,
-                  })
-                : undefined
-              const script = swapScript(cfg, { scratch, live: p.live, old, safetyDump })
+              const script = swapScript(cfg, { scratch, live: p.live, old })
               const out = await t.run(script, (step) => (task.output = step))
               c.warnings = [
                 ...(c.warnings ?? []),
@@ -115,9 +103,9 @@ export function restoreTasks<C extends RestoreCtx>(cfg: Config, t: JobHost, p: R
                   .filter((e) => e.event === 'warn')
                   .map((e) => e.detail),
               ]
-              c.safety = events(out.stdout)
-                .find((e) => e.event === 'backup')
-                ?.detail.split(' ')[0]
+              c.kept = events(out.stdout)
+                .find((e) => e.event === 'kept')
+                ?.detail.trim()
               const err = jobFailure(t.place('restore (swap)'), out)
               if (err) throw err
               c.swapped = true

@@ -22,7 +22,8 @@ import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
 import type { Manifest } from '../../lib/backup/manifest.ts'
 import { CHECKSUM_ALGORITHM, CHECKSUM_ALGORITHMS } from '../../lib/backup/stats-sql.ts'
-import { SEED_SQL, sh, TAG, world } from './world.ts'
+import { anchorOf } from '../helpers/lab.ts'
+import { CORE, SEED_SQL, sh, TAG, world } from './world.ts'
 
 const w = world()
 // notes has json and point columns (no hash opclass): its checksum takes the text form.
@@ -124,17 +125,70 @@ test('restore: damage, restore with YES=1, every table equal, hypertables still 
   assert.is(r.code, 0, r.stdout + r.stderr)
   assert.is(fingerprint(), before)
   assert.is(w.sql("SELECT hypertable_name || ' ' || num_chunks FROM timescaledb_information.hypertables"), 'bars 5')
-  assert.is(w.sql("SELECT count(*) FROM pg_database WHERE datname ~ '_(restore|drill|old)_'"), '0')
-  assert.ok(
-    listing().some((f) => /^ktrdr-pre-restore-.*\.manifest\.json$/.test(f)),
-    'safety dump with manifest',
+  assert.is(w.sql("SELECT count(*) FROM pg_database WHERE datname ~ '_(restore|drill)_'"), '0')
+  // The replaced copy is kept, renamed, as the safety copy (no dump inside the swap): the damage is in it.
+  const kept = w.sql("SELECT datname FROM pg_database WHERE datname ~ '^ktrdr_old_[0-9]{8}t[0-9]{6}z$'")
+  assert.match(kept, /^ktrdr_old_\d{8}t\d{6}z$/)
+  assert.match(r.stdout, `the previous contents are kept as the database ${kept} (make restore-cleanup drops it)`)
+  assert.not.ok(
+    listing().some((f) => f.includes('pre-restore')),
+    'no safety dump is taken inside the swap',
   )
+  const strategies = "SELECT count(*) FROM pg_tables WHERE tablename = 'strategies'"
+  assert.is(w.sql(strategies, kept), '0', 'the kept copy is the database as it was, damage and all')
+  assert.is(w.sql(strategies), '1')
+})
+
+test('restore-cleanup: lists the kept copy, refuses without YES=1 and a terminal, drops it with YES=1', () => {
+  const listed = w.make('restore-cleanup', { LIST: '1' })
+  assert.is(listed.code, 0, listed.stdout + listed.stderr)
+  assert.match(
+    listed.stdout,
+    /replaced copies of "ktrdr" on .*, kept by restores:\n {2}ktrdr_old_\d{8}t\d{6}z {2}\d+\.\d MB/,
+  )
+  const noTty = w.make('restore-cleanup')
+  assert.is.not(noTty.code, 0)
+  assert.match(noTty.stderr, /no terminal to ask on.*\n.*--yes \(make: YES=1\)/)
+  assert.is(w.sql("SELECT count(*) FROM pg_database WHERE datname ~ '_old_'"), '1', 'refused: nothing dropped')
+  const r = w.make('restore-cleanup', { YES: '1' })
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, /dropped ktrdr_old_\d{8}t\d{6}z: \d+\.\d MB freed/)
+  assert.is(w.sql("SELECT count(*) FROM pg_database WHERE datname ~ '_old_'"), '0')
+  const again = w.make('restore-cleanup', { YES: '1' })
+  assert.is(again.code, 0)
+  assert.match(again.stdout, 'no replaced copy of "ktrdr" on ')
 })
 
 const lockDuringSwap =
   "one lock per host: deploy-core during a restore's swap is refused, naming the restore; the restore completes"
 test(lockDuringSwap, async () => {
   const before = fingerprint()
+  // A session on the postgres database holds a lock on database ktrdr (a COMMENT ON it in an open transaction):
+  // the swap's RENAME of ktrdr waits on it — inside the swap's phase, its locks held.
+  const holder = spawn(
+    'nsenter',
+    [
+      ...['-t', anchorOf(CORE), '-n', '-m', '-u', '--'],
+      ...[
+        'docker',
+        'compose',
+        '-f',
+        w.compose,
+        'exec',
+        '-T',
+        'db',
+        'psql',
+        '-X',
+        '-q',
+        '-U',
+        'ktrdr',
+        '-d',
+        'postgres',
+      ],
+    ],
+    { stdio: ['pipe', 'ignore', 'ignore'] },
+  )
+  holder.stdin.end("BEGIN;\nCOMMENT ON DATABASE ktrdr IS 'held';\nSELECT pg_sleep(600) AS ktrdr_holder;\n")
   const p = spawn('node', [join(REPO, 'dist/restore.mjs'), '--config', w.config, '--yes'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...w.env },
@@ -143,14 +197,14 @@ test(lockDuringSwap, async () => {
   p.stdout.on('data', (d) => (out += d))
   p.stderr.on('data', (d) => (out += d))
   const done = new Promise<number>((r) => p.on('close', (c) => r(c ?? -1)))
-  // The swap's phase (backend stopped) begins with the safety dump: hold its pg_dump where it is.
-  const k = inContainer(
-    'bash',
-    '-c',
-    'for i in $(seq 12000); do pkill -STOP -x pg_dump && exit 0; sleep 0.005; done; exit 1',
-  )
-  assert.is(k.code, 0, `the safety dump's pg_dump was running:\n${out}`)
+  const waiting = () =>
+    w.sql(
+      "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE 'ALTER DATABASE%'",
+      'postgres',
+    )
   try {
+    for (let i = 0; i < 600 && waiting() !== '1'; i++) await sleep(100)
+    assert.is(waiting(), '1', `the swap never reached its ALTER DATABASE:\n${out}`)
     const d = w.make('deploy-core', { SERVICE: 'db', TAG })
     assert.is.not(d.code, 0)
     assert.match(
@@ -159,7 +213,12 @@ test(lockDuringSwap, async () => {
       d.stdout + d.stderr,
     )
   } finally {
-    inContainer('pkill', '-CONT', '-x', 'pg_dump')
+    w.sql(
+      'SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity ' +
+        "WHERE query LIKE '%ktrdr_holder%' AND pid <> pg_backend_pid()",
+      'postgres',
+    )
+    holder.kill()
     await done
   }
   assert.is(await done, 0, out)
@@ -458,13 +517,25 @@ test('retention rehearsed through the product: backups aged with NOW=, the guard
     assert.is(m.time, iso(t0 - ago * day))
   }
   const files = listing()
-  // 27 h after the newest, backups have stopped (guard 26 h): nothing is deleted.
+  // Two replaced copies as restores keep them: 9 days before t0 (past replaced_keep_days, 7) and 1 day before.
+  for (const name of ['ktrdr_old_20300101t020000z', 'ktrdr_old_20300109t020000z'])
+    w.sql(`CREATE DATABASE ${name}`, 'postgres')
+  const copies = () =>
+    w.sql("SELECT string_agg(datname, ' ' ORDER BY datname) FROM pg_database WHERE datname ~ '_old_'")
+  // 27 h after the newest, backups have stopped (guard 26 h): nothing is deleted, no replaced copy dropped.
   const guarded = w.make('backup-prune', { NOW: iso(t0 - day + 27 * 3_600_000) })
   assert.is(guarded.code, 0, guarded.stdout + guarded.stderr)
   assert.match(guarded.stdout, 'guard: ')
+  assert.match(guarded.stdout, 'Replaced copies kept: ')
   assert.equal(listing(), files)
+  assert.match(copies(), 'ktrdr_old_20300101t020000z ktrdr_old_20300109t020000z')
   const r = w.make('backup-prune', { NOW: iso(t0) })
   assert.is(r.code, 0, r.stdout + r.stderr)
+  // Past 7 days (those of this run's restores too, from 2026), dropped; within them, kept.
+  assert.is(copies(), 'ktrdr_old_20300109t020000z', r.stdout)
+  assert.match(r.stdout, /Dropped \d+ replaced cop(y|ies) of ktrdr/)
+  assert.match(r.stdout, 'keep ktrdr_old_20300109t020000z')
+  assert.is(w.make('restore-cleanup', { YES: '1' }).code, 0)
   const left = listing()
   for (const ago of [40, 35])
     assert.not.ok(

@@ -12,7 +12,7 @@ import { planCore, planWorkers } from '../../lib/deploy/plan.ts'
 import { recordPlan } from '../../lib/deploy/host-record.ts'
 import { pinDeploy } from '../../lib/deploy/pin.ts'
 import { deployBody, deployLib, preflightScript, rollingBind } from '../../lib/deploy/scripts.ts'
-import { RESTORE_LIB } from '../../lib/restore/job.ts'
+import { dropReplacedScript, replacedScript, RESTORE_LIB } from '../../lib/restore/job.ts'
 import { restoreIntoScript, swapScript } from '../../lib/restore/job.ts'
 import { logsScript, statusScript } from '../../lib/status/remote.ts'
 import { HOMELAB } from '../helpers/config-copy.ts'
@@ -255,6 +255,23 @@ test('restore: phase 1 binds the dump and the scratch database; the swap phase t
     'db_container',
     'stop_backend',
     'swap',
+  ])
+  assert.equal(replacedScript(cfg, 'ktrdr').body, [
+    ...AREA,
+    'live=ktrdr',
+    'backups_dir',
+    'db_container',
+    'replaced_list',
+  ])
+  assert.equal(mask(dropReplacedScript(cfg, 'ktrdr', ['ktrdr_old_20261127t030000z']).body), [
+    ...AREA,
+    'live=ktrdr',
+    'drop_names=(ktrdr_old_20261127t030000z)',
+    'backups_dir',
+    "ktrdr_lock core x $'restore by ops@mac pid PID since TIME'",
+    "ktrdr_lock backups x $'restore by ops@mac pid PID since TIME'",
+    'db_container',
+    'drop_replaced',
   ])
 })
 

@@ -146,11 +146,12 @@ const mounted = () => {
   return d
 }
 
-test('swap: committed and the old copy dropped → swapped; never the reopen of the live database', () => {
-  const s = stubs({ docker: dockerCore("echo '::ktrdr swap-committed'") })
+test('swap: committed, the replaced copy kept (not dropped in the window); the live database never reopened', () => {
+  const s = stubs({ docker: dockerCore("echo '::ktrdr swap-committed'; echo '::ktrdr kept'") })
   const r = bash(swapParts(mounted()), { PATH: s.path })
   assert.is(r.code, 0, r.stdout + r.stderr)
   assert.equal(detail(r, 'swapped'), ['ktrdr'])
+  assert.equal(detail(r, 'kept'), ['ktrdr_old_20261127t030000z'])
   assert.equal(detail(r, 'warn'), [])
   const execs = s.calls().filter((c) => c.startsWith('docker exec'))
   assert.ok(
@@ -175,12 +176,37 @@ test('swap: psql fails before COMMIT → "the live database is unchanged", and i
   )
 })
 
-test('swap: committed, then the DROP of the old copy fails → swapped, with a warning naming what to drop', () => {
-  const s = stubs({ docker: dockerCore("echo '::ktrdr swap-committed'; exit 3") })
+test('swap: psql fails after its COMMIT → swapped, the replaced copy kept, a warning says so', () => {
+  const s = stubs({ docker: dockerCore("echo '::ktrdr swap-committed'; echo '::ktrdr kept'; exit 3") })
   const r = bash(swapParts(mounted()), { PATH: s.path })
   assert.is(r.code, 0, r.stdout + r.stderr)
   assert.equal(detail(r, 'swapped'), ['ktrdr'])
-  assert.match(detail(r, 'warn')[0]!, 'drop it by hand (DROP DATABASE "ktrdr_old_20261127t030000z")')
+  assert.equal(detail(r, 'kept'), ['ktrdr_old_20261127t030000z'])
+  assert.equal(detail(r, 'warn'), ['psql exited 3 after the swap committed: ktrdr is the restored copy'])
+})
+
+test('restore-cleanup drops only replaced copies: a name that is not one stops it before any DROP', () => {
+  const parts = (names: string[]): ScriptParts => ({
+    lib: RESTORE_LIB,
+    body: [
+      ...bind({ compose_path: '/opt/ktrdr-core/docker-compose.core.yml', project: 'ktrdr-core', db_user: 'ktrdr' }),
+      ...bind({ live: 'ktrdr', drop_names: names }),
+      'db_container',
+      'drop_replaced',
+    ],
+  })
+  const s = stubs({ docker: dockerCore('') })
+  const ok = bash(parts(['ktrdr_old_20261127t030000z']), { PATH: s.path })
+  assert.is(ok.code, 0, ok.stdout + ok.stderr)
+  assert.equal(detail(ok, 'dropped'), ['ktrdr_old_20261127t030000z'])
+  const drops = () => s.calls().filter((c) => c.includes('-v name=')).length
+  assert.is(drops(), 1)
+  for (const name of ['ktrdr', 'ktrdr_old_x', 'other_old_20261127t030000z', 'ktrdr_old_20261127t030000z;x']) {
+    const r = bash(parts([name]), { PATH: s.path })
+    assert.is(r.code, 1, name)
+    assert.equal(detail(r, 'failed'), [`${name} is not a replaced copy of ktrdr: not dropped`])
+  }
+  assert.is(drops(), 1, 'no DROP ran for any of them')
 })
 
 // --- backup: a dump that fails leaves nothing ----------------------------------------------------------------

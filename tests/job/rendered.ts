@@ -6,13 +6,19 @@ import { deleteScript as deleteBackups } from '../../lib/backup/prune.ts'
 import { backupScript } from '../../lib/backup/backup.ts'
 import { inventoryScript } from '../../lib/backup/inventory.ts'
 import type { BackupEntry } from '../../lib/backup/inventory.ts'
-import { dumpVars } from '../../lib/backup/job.ts'
 import { installTimerLines, TIMER_LIB } from '../../lib/backup/timer.ts'
 import type { Config } from '../../lib/config/model.ts'
 import { planCore, planWorkers } from '../../lib/deploy/plan.ts'
 import { deployScript, preflightScript } from '../../lib/deploy/scripts.ts'
 import { renderFirstPart, renderScript, type ScriptParts } from '../../lib/job/render.ts'
-import { dropScratchScript, probeScript, restoreIntoScript, swapScript } from '../../lib/restore/job.ts'
+import {
+  dropReplacedScript,
+  dropScratchScript,
+  probeScript,
+  replacedScript,
+  restoreIntoScript,
+  swapScript,
+} from '../../lib/restore/job.ts'
 import { Secret } from '../../lib/secrets/secret.ts'
 import type { SnapshotTarget } from '../../lib/snapshot/commands.ts'
 import { copyListScript, copyScript } from '../../lib/snapshot/copy-script.ts'
@@ -97,19 +103,8 @@ export function renderedScripts(cfg: Config): Map<string, string> {
   }
   const swap = { scratch: 'ktrdr_restore_20261127t030000z', live: 'ktrdr', old: 'ktrdr_old_20261127t030000z' }
   add('swap', swapScript(cfg, swap))
-  add(
-    'swap with safety dump',
-    swapScript(cfg, {
-      ...swap,
-      safetyDump: dumpVars({
-        base: 'ktrdr-pre-restore-20261127T030000Z',
-        kind: 'pre-restore',
-        database: 'ktrdr',
-        host: 'ktrdr-core',
-        at: new Date('2026-11-27T03:00:00Z'),
-      }),
-    }),
-  )
+  add('replaced list', replacedScript(cfg, 'ktrdr'))
+  add('drop replaced', dropReplacedScript(cfg, 'ktrdr', ['ktrdr_old_20261127t030000z']))
   add('probe', probeScript(cfg, 'ktrdr'))
   add('drop scratch', dropScratchScript(cfg, swap.scratch))
   add('timer', {
