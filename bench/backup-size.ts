@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { REPO } from '../tests/helpers/config-copy.ts'
+import { createTables, grower } from './generated-db.ts'
 import { sh, world } from '../tests/backup/world.ts'
 
 const sizes = (process.env.BENCH_MB ?? '100 1024').split(/\s+/).map(Number)
@@ -51,29 +52,12 @@ const toolkit = (script: string, args: string[]): { s: number; rssMb: number } =
 const mb = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MB`
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`
 
-/** Grow the database to about `target` MB: half market bars in a hypertable (daily chunks), half results. */
-let batch = 0
-function grow(targetMb: number): number {
-  const have = () => Number(w.sql("SELECT pg_database_size('ktrdr')"))
-  while (have() < targetMb * 1048576) {
-    const b = batch++
-    w.sql(
-      `INSERT INTO bars SELECT timestamptz '2026-01-01' + (${b} * 200000 + g) * interval '1 second', ` +
-        `'SYM' || (g % 40), random() * 100, (random() * 1e6)::bigint FROM generate_series(1, 200000) g;\n` +
-        `INSERT INTO results SELECT ${b} * 100000 + g, 'job-' || (g % 97), md5(g::text || '${b}') || ` +
-        `md5((g * 7)::text) || md5(random()::text) FROM generate_series(1, 100000) g;`,
-    )
-  }
-  w.sql('VACUUM ANALYZE')
-  return have()
-}
+const grow = grower(w)
 
 try {
   sh('make', ['-s', 'setup'])
   w.dbUp()
-  w.sql(`CREATE TABLE bars (time timestamptz NOT NULL, symbol text NOT NULL, close double precision, volume bigint);
-SELECT create_hypertable('bars', 'time', chunk_time_interval => interval '1 day');
-CREATE TABLE results (id bigint PRIMARY KEY, job text, payload text);`)
+  createTables(w)
   const rows: string[] = []
   for (const target of sizes) {
     const dbBytes = grow(target)

@@ -5,8 +5,9 @@
 //   npx tsx bench/restore-downtime.ts                (BENCH_MB="100 1024": target sizes of the generated data)
 import { spawn } from 'node:child_process'
 import { REPO } from '../tests/helpers/config-copy.ts'
+import { createTables, grower } from './generated-db.ts'
 import { sh, TAG, world } from '../tests/backup/world.ts'
-import { anchorOf, HOSTS, ZONE } from '../tests/helpers/lab.ts'
+import { anchorOf, HOSTS, longestDown, ZONE } from '../tests/helpers/lab.ts'
 
 const sizes = (process.env.BENCH_MB ?? '100 1024').split(/\s+/).map(Number)
 const PORT = 18400
@@ -16,34 +17,8 @@ const must = (r: { code: number; stdout: string; stderr: string }, what: string)
   if (r.code !== 0) throw new Error(`${what} failed:\n${r.stdout}\n${r.stderr}`)
   return r.stdout
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** While `run` runs (asynchronously: the prober must keep going), the longest stretch of failed probes, in s. */
-async function downtime(run: () => Promise<void>): Promise<number> {
-  let probing = true
-  let down: number | undefined
-  let longest = 0
-  const prober = (async () => {
-    while (probing) {
-      const t = Date.now()
-      const ok = await fetch(HEALTH, { signal: AbortSignal.timeout(1000) })
-        .then((r) => r.ok)
-        .catch(() => false)
-      if (!ok && down === undefined) down = t
-      if (ok && down !== undefined) {
-        longest = Math.max(longest, Date.now() - down)
-        down = undefined
-      }
-      await sleep(Math.max(0, 100 - (Date.now() - t)))
-    }
-  })()
-  await run()
-  // The backend is started again at the end of the run: wait for it, then stop probing.
-  for (let i = 0; i < 300 && (down !== undefined || longest === 0); i++) await sleep(100)
-  probing = false
-  await prober
-  return longest / 1000
-}
+const downtime = (run: () => Promise<void>) => longestDown(HEALTH, run)
 
 /** `make <target>` on the world's config, asynchronously; rejects on a non-zero exit. */
 const makeAsync = (target: string, vars: Record<string, string>) =>
@@ -68,29 +43,13 @@ const restartBackend = () =>
     p.on('close', (code) => (code === 0 ? ok() : fail(new Error(`docker compose restart exited ${code}`))))
   })
 
-let batch = 0
-function grow(targetMb: number): number {
-  const have = () => Number(w.sql("SELECT pg_database_size('ktrdr')"))
-  while (have() < targetMb * 1048576) {
-    const b = batch++
-    w.sql(
-      `INSERT INTO bars SELECT timestamptz '2026-01-01' + (${b} * 200000 + g) * interval '1 second', ` +
-        `'SYM' || (g % 40), random() * 100, (random() * 1e6)::bigint FROM generate_series(1, 200000) g;\n` +
-        `INSERT INTO results SELECT ${b} * 100000 + g, 'job-' || (g % 97), md5(g::text || '${b}') || ` +
-        `md5((g * 7)::text) || md5(random()::text) FROM generate_series(1, 100000) g;`,
-    )
-  }
-  w.sql('VACUUM ANALYZE')
-  return have()
-}
+const grow = grower(w)
 
 try {
   sh('make', ['-s', 'setup'])
   w.dbUp()
   must(w.make('deploy-core', { SERVICE: 'backend', TAG }), 'deploy-core SERVICE=backend')
-  w.sql(`CREATE TABLE bars (time timestamptz NOT NULL, symbol text NOT NULL, close double precision, volume bigint);
-SELECT create_hypertable('bars', 'time', chunk_time_interval => interval '1 day');
-CREATE TABLE results (id bigint PRIMARY KEY, job text, payload text);`)
+  createTables(w)
   const rows: string[] = []
   for (const target of sizes) {
     const bytes = grow(target)

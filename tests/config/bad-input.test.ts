@@ -265,7 +265,7 @@ const cases: { name: string; edits: Edit[]; line: string }[] = [
   {
     name: 'a drain_timeout that is not a duration',
     edits: [{ file: W, from: '    replicas: 3\n', to: '    replicas: 3\n    drain_timeout: 10 minutes\n' }],
-    line: 'W:9:20 worker_nodes[0].drain_timeout: ',
+    line: 'W:9:20 worker_nodes[0].drain_timeout: must be a duration like 3s, 500ms or 2m',
   },
   {
     name: 'max_unavailable as many as the replicas',

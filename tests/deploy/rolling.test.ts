@@ -23,6 +23,7 @@ import {
   labEnv,
   labSecrets,
   lockHeld,
+  longestDown,
   pushVariant,
   pushWorkerVariant,
   recordingMake,
@@ -322,32 +323,13 @@ test('Ctrl-C while draining: worker-1 takes jobs again, B back on its release, p
 
 test('a backend deploy loses no job: the worker keeps it, re-registers, the job ends done once', async () => {
   const id = await jobOnWorker1(20, 'rolling-6')
-  // The backend's unavailable window, as a client sees it: /health every 100 ms, the longest run of failures.
-  let probing = true
-  let down: number | undefined
-  let longest = 0
-  const prober = (async () => {
-    while (probing) {
-      const t = Date.now()
-      const ok = await fetch(`${BACKEND}/health`, { signal: AbortSignal.timeout(1000) })
-        .then((r) => r.ok)
-        .catch(() => false)
-      if (!ok && down === undefined) down = t
-      if (ok && down !== undefined) {
-        longest = Math.max(longest, Date.now() - down)
-        down = undefined
-      }
-      await sleep(Math.max(0, 100 - (Date.now() - t)))
-    }
-  })()
-  // Started asynchronously: a make run with spawnSync would stop the prober for the whole deploy.
+  // The backend's unavailable window, as a client sees it (the deploy started asynchronously, so the probe runs).
+  let code = -1
   const d = makeAsync('deploy-core', { SERVICE: 'backend', TAG: BACKEND_TAG })
-  const code = await d.done
+  const longest = await longestDown(`${BACKEND}/health`, async () => (code = await d.done))
   await backendHealthy()
-  probing = false
-  await prober
   assert.is(code, 0, d.out())
-  console.log(`  backend unavailable for ${(longest / 1000).toFixed(1)} s at most during deploy-core SERVICE=backend`)
+  console.log(`  backend unavailable for ${longest.toFixed(1)} s at most during deploy-core SERVICE=backend`)
   const s = await status(W1)
   assert.is(s.job_id, id, 'the worker lost its job')
   const j = await until(

@@ -298,3 +298,36 @@ export async function holdLock(
   const line = await new Promise<string>((ok) => child.stdout!.once('data', (d) => ok(String(d).trim())))
   return { child, owner: line }
 }
+
+/**
+ * A client's view of an outage: GET `url` every 100 ms (1 s timeout) while `during` runs — asynchronously: a
+ * spawnSync there would stop the probe for its whole run — and until `url` answers again afterwards; the
+ * longest run of failed probes, in seconds.
+ */
+export async function longestDown(url: string, during: () => Promise<unknown>): Promise<number> {
+  let probing = true
+  let down: number | undefined
+  let longest = 0
+  const prober = (async () => {
+    while (probing) {
+      const t = Date.now()
+      const ok = await fetch(url, { signal: AbortSignal.timeout(1000) })
+        .then((r) => r.ok)
+        .catch(() => false)
+      if (!ok && down === undefined) down = t
+      if (ok && down !== undefined) {
+        longest = Math.max(longest, Date.now() - down)
+        down = undefined
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - t))))
+    }
+  })()
+  try {
+    await during()
+    for (let i = 0; i < 300 && down !== undefined; i++) await new Promise((r) => setTimeout(r, 100))
+  } finally {
+    probing = false
+    await prober
+  }
+  return longest / 1000
+}
