@@ -66,10 +66,11 @@ void main(
 /** DRAIN_TIMEOUT=: a compose-style duration, as worker-nodes.yml's drain_timeout takes. */
 function drainTimeout(value: string | undefined): number | undefined {
   if (value === undefined) return undefined
-  if (!/^[1-9][0-9]*(ms|s|m|h)$/.test(value))
+  const seconds = durationSeconds(value)
+  if (seconds === undefined)
     throw new UsageError(
       `DRAIN_TIMEOUT=${JSON.stringify(value)} is not a duration: nothing was deployed`,
       'write it as 90s, 10m or 1h (a positive whole number and its unit), as drain_timeout in worker-nodes.yml',
     )
-  return durationSeconds(value)
+  return seconds
 }

@@ -10,7 +10,7 @@ import { loadConfig } from '../lib/config/load.ts'
 import { PG_IDENTIFIER } from '../lib/config/schema.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { OpsError } from '../lib/errors.ts'
-import { listReplaced, mb } from '../lib/restore/cleanup.ts'
+import { listReplaced, mb, replacedCopies } from '../lib/restore/cleanup.ts'
 import { dropReplacedScript } from '../lib/restore/job.ts'
 
 void main(
@@ -43,7 +43,7 @@ void main(
       for (const c of copies) say(`  ${c.name}  ${mb(c.bytes)}  (kept since ${c.at.toISOString()})`)
       if (flags.list) return 0
       const total = copies.reduce((n, c) => n + c.bytes, 0)
-      const question = `Drop ${copies.length} replaced cop${copies.length === 1 ? 'y' : 'ies'} (${mb(total)})?`
+      const question = `Drop ${replacedCopies(copies.length)} (${mb(total)})?`
       if (!(await confirmOrFlag(question, { yes: Boolean(flags.yes) }))) return 1
       const names = copies.map((c) => c.name)
       await runTree(

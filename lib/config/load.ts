@@ -244,7 +244,7 @@ function normalise(
     composePath: n.compose_path,
     replicas: n.replicas,
     port: n.port,
-    drainTimeoutS: durationSeconds(n.drain_timeout),
+    drainTimeoutS: durationSeconds(n.drain_timeout)!, // the schema checked its form
     maxUnavailable: n.max_unavailable ?? 1,
     ...(n.stop_grace_period ? { stopGracePeriod: n.stop_grace_period } : {}),
   }))

@@ -1,6 +1,6 @@
 // The loaded, normalised config that every job reads. Built by load.ts; pure helpers below.
 import { OpsError } from '../errors.ts'
-import type { SecretsFile, StackConfig } from './schema.ts'
+import { DURATION, type SecretsFile, type StackConfig } from './schema.ts'
 
 export interface ConfigFiles {
   stack: string
@@ -23,10 +23,10 @@ export interface WorkerNode {
   stopGracePeriod?: string
 }
 
-/** Seconds in a compose duration (500ms, 3s, 2m, 1h), rounded up: lib/config/schema.ts checks the form. */
-export function durationSeconds(d: string): number {
-  const m = /^([1-9][0-9]*)(ms|s|m|h)$/.exec(d)
-  if (!m) throw new OpsError(`${d} is not a duration like 90s, 10m or 1h`)
+/** Seconds in a compose duration (500ms, 3s, 2m, 1h), rounded up; undefined for anything else. */
+export function durationSeconds(d: string): number | undefined {
+  const m = DURATION.exec(d)
+  if (!m) return undefined
   const n = Number(m[1])
   return m[2] === 'ms' ? Math.ceil(n / 1000) : n * { s: 1, m: 60, h: 3600 }[m[2] as 's' | 'm' | 'h']
 }

@@ -83,8 +83,9 @@ const envSpec = union([
   record(str(regex(upperSnake)), union([str(), num(), nul()])),
 ])
 
-/** A compose duration: 500ms, 3s, 2m, 1h (one unit). */
-const duration = str(regex(/^[1-9][0-9]*(ms|s|m|h)$/, { message: 'must be a duration like 3s, 500ms or 2m' }))
+/** A compose duration: 500ms, 3s, 2m, 1h (one unit); lib/config/model.ts's durationSeconds reads it. */
+export const DURATION = /^([1-9][0-9]*)(ms|s|m|h)$/
+const duration = str(regex(DURATION, { message: 'must be a duration like 3s, 500ms or 2m' }))
 
 const hostEntry = strictObject({
   address,

@@ -187,10 +187,9 @@ last_logs() {
 # fails every later start on that port. A container compose keeps (the same config) is left as it is; so is
 # everything when compose cannot say the hashes.
 stop_replaced() {
-  local ids=() id svc hash list
+  local ids=() id svc hash
   local -A want=()
-  list=$(IFS=,; printf '%s' "${services[*]}")
-  while read -r svc hash; do want[$svc]=$hash; done < <(dc config --hash "$list" 2>/dev/null)
+  config_hashes want
   while read -r id svc hash; do
     [ -z "${want[$svc]:-}" ] || [ "$hash" = "${want[$svc]}" ] || ids+=("$id")
   done < <(docker ps -a --filter "label=com.docker.compose.project=$project" \
@@ -198,6 +197,15 @@ stop_replaced() {
   ((${#ids[@]})) || return 0
   docker update --restart=no "${ids[@]}" >/dev/null 2>&1 || true
   docker stop "${ids[@]}" >/dev/null 2>&1 || true
+}
+
+# config_hashes VAR: VAR[service] = the config hash compose gives each of services in the file in place (none
+# when compose cannot say them); a container that carries another one is recreated by `up`.
+config_hashes() {
+  local -n __hashes=$1
+  local svc hash list
+  list=$(IFS=,; printf '%s' "${services[*]}")
+  while read -r svc hash; do __hashes[$svc]=$hash; done < <(dc config --hash "$list" 2>/dev/null || true)
 }
 
 # health_or_rollback: the health gate; on failure the previous config comes back (the old replicas as they were).

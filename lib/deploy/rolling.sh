@@ -38,11 +38,10 @@ status_field() {
 # their container carries, or no container yet — in the file's order. When compose cannot say the hashes,
 # every service counts as changed.
 changed_replicas() {
-  local svc hash list
+  local svc hash
   local -A wanted=() carried=()
   changed=()
-  list=$(IFS=,; printf '%s' "${services[*]}")
-  while read -r svc hash; do wanted[$svc]=$hash; done < <(dc config --hash "$list" 2>/dev/null || true)
+  config_hashes wanted
   while read -r svc hash; do carried[$svc]=$hash; done < <(docker ps -a \
     --filter "label=com.docker.compose.project=$project" --filter label=com.docker.compose.oneoff=False \
     --format '{{.Label "com.docker.compose.service"}} {{.Label "com.docker.compose.config-hash"}}' 2>/dev/null)
@@ -179,9 +178,11 @@ roll() {
       fi
       for svc in "${ready[@]}"; do ktrdr_event replica "$svc replaced"; done
       draining_now=()
-      # The health gate over what was replaced so far: an unhealthy one brings the previous release back.
-      local services=("${replaced[@]}" "${pending[@]}")
+      # The health gate over what was replaced so far: an unhealthy one brings the previous release back (those
+      # only). services is the whole file's again after it, for the audit lines and the cleanups.
+      services=("${replaced[@]}" "${pending[@]}")
       health_or_rollback
+      services=("${roll_services[@]}")
       replaced+=("${pending[@]}")
       pending=()
       wait_registered "${ready[@]}"

@@ -44,6 +44,8 @@ export function dueForDrop(copies: ReplacedCopy[], now: Date, keepDays: number):
 }
 
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+/** "1 replaced copy", "3 replaced copies". */
+export const replacedCopies = (n: number) => `${n} replaced cop${n === 1 ? 'y' : 'ies'}`
 
 /**
  * After a backup's prune (and backup-prune): drop the replaced copies past backups.replaced_keep_days — not while
@@ -84,7 +86,7 @@ export function replacedPruneTask<C extends PruneCtx>(
         ),
         { label: 'drop the replaced copies' },
       )
-      task.title = `Dropped ${due.length} replaced cop${due.length === 1 ? 'y' : 'ies'} of ${live}`
+      task.title = `Dropped ${replacedCopies(due.length)} of ${live}`
     },
     rendererOptions: { persistentOutput: true },
   }

@@ -145,7 +145,10 @@ async function roll(opts: {
     ? readdirSync(join(dir, 'deploys')).filter((f) => f.endsWith('.json'))
     : []
   const record = records.length ? JSON.parse(readFileSync(join(dir, 'deploys', records.at(-1)!), 'utf8')) : undefined
-  return { ...r, of, ups, record, all: `${r.stdout}\n${r.stderr}\n${s.calls().join('\n')}` }
+  const audit = readdirSync(dir).includes('deploy-audit.log')
+    ? readFileSync(join(dir, 'deploy-audit.log'), 'utf8').trim().split('\n')
+    : []
+  return { ...r, of, ups, record, audit, all: `${r.stdout}\n${r.stderr}\n${s.calls().join('\n')}` }
 }
 
 test('only the changed replica is drained: its job finishes, then it is replaced, then registered', async () => {
@@ -207,6 +210,26 @@ test('busy at the deadline: left on its release, told to resume, the job named, 
   assert.equal(w2.requests, [], 'the replicas after it are not touched')
   assert.is(r.record?.state, 'partial')
   assert.is(r.record?.result, 'drain-timeout worker-1 job=j1')
+})
+
+test('the deadline in the second batch: the first stays replaced; the audit line names every service', async () => {
+  const w1 = await worker(null, 0)
+  const w2 = await worker('j2', 60)
+  const r = await roll({
+    workers: [w1, w2],
+    want: { 'worker-1': 'n1', 'worker-2': 'n2' },
+    have: { 'worker-1': 'o1', 'worker-2': 'o2' },
+    drainTimeout: 1,
+  })
+  assert.is(r.code, 74, r.all)
+  assert.equal(r.ups.length, 1, 'worker-1 only')
+  assert.match(r.ups[0]!, / up -d --no-deps worker-1$/)
+  assert.equal(r.of('drain-timeout'), ['worker-2 is still running job j2 after 1s: left on its release'])
+  assert.match(
+    r.audit.at(-1)!,
+    / services=worker-1,worker-2 action=deploy result=partial drain-timeout worker-2 job=j2$/,
+  )
+  assert.is(w2.requests.at(-1), 'POST /resume')
 })
 
 test('force: busy at the deadline and replaced anyway, its job named', async () => {
