@@ -11,6 +11,9 @@ __ktrdr_on_exit() {
   __ktrdr_status=$?
   local i
   trap '' INT TERM HUP PIPE
+  # A signal that lands inside `IFS=… read` runs this trap with that IFS still in effect: the cleanups split and
+  # join words with bash's default (a put-back that matched no service name waited its whole health timeout).
+  IFS=$' \t\n'
   # The stdin watcher (lib/job/render.ts), if any, stops TERMing the job: its cleanups run undisturbed.
   [ -z "${__ktrdr_watcher:-}" ] || kill -KILL "$__ktrdr_watcher" 2>/dev/null || true
   for ((i = ${#__ktrdr_cleanups[@]} - 1; i >= 0; i--)); do eval "${__ktrdr_cleanups[i]}" || true; done

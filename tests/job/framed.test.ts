@@ -48,4 +48,25 @@ test("the watcher: the session's stdin closing stops the part, its cleanups run,
   }
 })
 
+// A signal that lands inside `IFS=, read` (here: the watcher's TERM while the shell waits on a command's output,
+// one that outlives the TERM) runs the traps with that IFS still in effect; the cleanups get bash's default back
+// (without it: "joined: x,y : split:2").
+test('the cleanups after a TERM inside `IFS=, read` join and split words with the default IFS', async () => {
+  const p = spawn('setsid', ['bash', '-s'], { stdio: ['pipe', 'pipe', 'ignore'], env: utf8 })
+  let out = ''
+  p.stdout.on('data', (d) => (out += d))
+  const body = [
+    'a=(x y)',
+    `on_exit 'w=" \${a[*]} "; set -- $w; echo "joined:$w: split:$#"'`,
+    'ktrdr_event step waiting',
+    "while IFS=, read -r line; do :; done < <(trap '' TERM; sleep 2)",
+  ]
+  p.stdin.write(framed(renderScript({ body, watchStdin: true })))
+  await new Promise<void>((ok) => p.stdout.on('data', () => out.includes('waiting') && ok()))
+  await new Promise((r) => setTimeout(r, 200))
+  p.stdin.end()
+  assert.is(await new Promise((done) => p.on('close', done)), 130)
+  assert.is(out, '::ktrdr step waiting\njoined: x y : split:2\n')
+})
+
 test.run()
