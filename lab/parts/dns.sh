@@ -59,7 +59,7 @@ EOF
   log "dns: starting named on $INFRA_ADDR:53 for zone $ZONE"
   nsenter --net="/run/netns/$NET_NS" -- /usr/sbin/named -4 -c "$DNS_DIR/named.conf" \
     </dev/null >>"$DNS_DIR/named.out" 2>&1
-  wait_for 10 dns_answers "$REGISTRY_NAME" || {
+  wait_for 10 dns_answers "$REGISTRY_NAME" >/dev/null || {
     tail -n 20 "$DNS_DIR/named.log" "$DNS_DIR/named.out" >&2
     die "named did not answer for $REGISTRY_NAME"
   }
@@ -75,10 +75,18 @@ dns_reload() {
   # A SIGHUP reload proved unreliable here (a change missed on a loaded machine, and once, it seems, a zone
   # left unserved: every later name failed while the removed host's check passed). A new named loads the zone
   # file as it is: each attempt restarts it, and checks the registry's name as well as this host's.
-  local attempt
+  # An attempt that dies (named not stopping, or not answering once started) is retried too: in a subshell,
+  # with errexit in force there (it would not be in an `if` or `||`).
+  local attempt rc
   for attempt in 1 2 3; do
-    dns_restart
-    wait_for 10 dns_is "$1.$ZONE" "${2:-}" && dns_answers "$REGISTRY_NAME" >/dev/null && return 0
+    set +e
+    (
+      set -e
+      dns_restart
+    )
+    rc=$?
+    set -e
+    ((rc == 0)) && wait_for 10 dns_is "$1.$ZONE" "${2:-}" && dns_answers "$REGISTRY_NAME" >/dev/null && return 0
     log "dns: $1.$ZONE (or $REGISTRY_NAME) not answered as expected after restart $attempt; again"
   done
   tail -n 15 "$DNS_DIR/named.log" >&2 || true

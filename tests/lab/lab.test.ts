@@ -94,7 +94,10 @@ test('up, up, down in private namespaces: down leaves no process, mount, loop de
     env: { ...process.env, SELFTEST_ONE_CYCLE: '1' },
   })
   const out = r.stdout + r.stderr
-  assert.is(r.status, 0, out)
+  // On a failure, the steps and what the failed one said (its last lines, BIND's log) first: the whole output
+  // runs to hundreds of lines, and a report may keep only its head and tail.
+  const said = out.split('\n').filter((l) => /^(== |\s+\S.* -> rc=|\s+(named)?\| |lab: error)/.test(l))
+  assert.is(r.status, 0, `${said.join('\n')}\n--- the whole output ---\n${out}`)
   const afterDown = [
     ...new Set(
       out
