@@ -44,6 +44,18 @@ db_container() {
   on_exit killjobs
 }
 dx() { docker exec -i "$cid" "$@"; }
+# sha256_of FILE: its sha256 in hex. OpenSSL's where the host has it: it uses the CPU's SHA instructions, which
+# coreutils 9.1's sha256sum (Debian 12's) does not — a 244 MB dump in 0.17 s instead of 0.49 s here.
+sha256_of() {
+  local out
+  if command -v openssl >/dev/null 2>&1; then
+    out=$(openssl dgst -sha256 -r <"$1") || return 1
+  else
+    out=$(sha256sum <"$1") || return 1
+  fi
+  [[ ${out%% *} =~ ^[0-9a-f]{64}$ ]] || return 1
+  printf '%s\n' "${out%% *}"
+}
 # shellcheck disable=SC2016 # $0, $$ and $@ belong to the container's bash
 job() {
   local n=$1
@@ -128,7 +140,7 @@ dump() {
   ktrdr_event step verify
   sums=$(mktemp /tmp/ktrdr-backup-sum.XXXXXX)
   on_exit "rm -f $sums"
-  { sha256sum <"$p.dump" && sha256sum <"$p.roles.sql"; } >"$sums" 2>>"$log" &
+  { sha256_of "$p.dump" && sha256_of "$p.roles.sql"; } >"$sums" 2>>"$log" &
   sum_pid=$!
   chmod 0600 "$p.dump" "$p.roles.sql" && sync "$p.dump" "$p.roles.sql" 2>>"$log" &
   sync_pid=$!
@@ -136,7 +148,7 @@ dump() {
     fail "the dump does not read back in full (pg_restore -f /dev/null): $(tail -n 1 "$log")"
   wait $sum_pid || fail "cannot read the dump back for its checksum"
   wait $sync_pid || fail "fsync of the dump failed: $(tail -n 1 "$log")"
-  { read -r dump_sha _ && read -r roles_sha _; } <"$sums" || fail "cannot read the dump back for its checksum"
+  { read -r dump_sha && read -r roles_sha; } <"$sums" || fail "cannot read the dump back for its checksum"
   dump_size=$(stat -c %s "$p.dump")
   roles_size=$(stat -c %s "$p.roles.sql")
   mv -T "$p.dump" "$dir/$dump_file" && mv -T "$p.roles.sql" "$dir/$roles_file" && sync "$dir" ||
@@ -202,7 +214,7 @@ timer_state() {
 sums() {
   local f s
   for f in "${files[@]}"; do
-    if s=$(sha256sum <"$dir/$f" 2>/dev/null); then s=${s%% *}; else s=unreadable; fi
+    s=$(sha256_of "$dir/$f" 2>/dev/null) || s=unreadable
     ktrdr_event sha256 "$f" "$s"
   done
 }

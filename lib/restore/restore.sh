@@ -28,12 +28,12 @@ check_dump() {
       corrupt "the SQL ends before pg_dump's closing line (the dump was cut short)"
     return 0
   fi
-  sum=$(sha256sum <"$dir/$file") || corrupt 'cannot be read'
-  if [ "${sum%% *}" != "$dump_sha" ]; then
+  sum=$(sha256_of "$dir/$file") || corrupt 'cannot be read'
+  if [ "$sum" != "$dump_sha" ]; then
     size_now=$(stat -c %s "$dir/$file" 2>/dev/null || echo unknown)
     corrupt "sha256 differs from the manifest's (size now $size_now, manifest $dump_size)"
   fi
-  sum=$(sha256sum <"$dir/$roles_file") && [ "${sum%% *}" = "$roles_sha" ] ||
+  sum=$(sha256_of "$dir/$roles_file") && [ "$sum" = "$roles_sha" ] ||
     corrupt "the roles file $roles_file differs from the manifest"
 }
 
@@ -58,6 +58,7 @@ drop_scratch_unless_kept() {
 # restore_into: create the scratch database and restore into it; it is dropped on any failure. A drill
 # changes nothing outside its scratch database: the backup's roles are not applied to the cluster, and
 # objects are restored without owners and privileges (the data, counts and checksums are the same).
+# TimescaleDB's post_restore and the statistics share one psql session (a docker exec and a psql start less).
 restore_into() {
   local restore_log extra=()
   ktrdr_event step create
@@ -96,11 +97,9 @@ SQL
       _ "$cdir/$file" "$db_user" "$scratch" "$restore_pgoptions" 2>>"$restore_log" ||
       fail "psql failed on the plain dump: $(no_row_data <"$restore_log" | tail -n 2 | tr '\n' ' ')"
   fi
-  ktrdr_event step post-restore
-  echo 'SELECT timescaledb_post_restore();' | psql_in "$scratch" >/dev/null
   ktrdr_event step statistics
   ktrdr_event stats-begin
-  printf '%s\n' "$stats_sql" | psql_in "$scratch" -A -t
+  printf '%s\n%s\n' 'SELECT timescaledb_post_restore() \g /dev/null' "$stats_sql" | psql_in "$scratch" -A -t
   keep_scratch=1
 }
 
