@@ -58,8 +58,17 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number } = {}): Wor
   const compose = `/opt/${project}/docker-compose.core.yml`
   mkdirSync(join(root, 'shared/small'), { recursive: true })
   const onCore = (args: string[], input?: string) => onHost(CORE, args, { input, timeout: 300_000 })
+  // umount, lazily when busy: a mount left behind outlives its directory (removed with root), and the next world
+  // of this name would find the mount point taken by a deleted directory (runc: "no such file or directory").
+  const unmount = (path: string) => {
+    if (onCore(['umount', path]).code !== 0) onCore(['umount', '-l', path])
+  }
   const mountShared = () => {
-    if (onCore(['mountpoint', '-q', mnt]).code === 0) return
+    if (onCore(['mountpoint', '-q', mnt]).code === 0) {
+      if (onCore(['findmnt', '-n', '-o', 'SOURCE', mnt]).stdout.includes(`[${join(root, 'shared')}]`)) return
+      unmount(`${mnt}/small`) // an earlier world's, left behind
+      unmount(mnt)
+    }
     must(onCore(['mkdir', '-p', mnt]), 'mkdir of the mount point')
     must(onCore(['mount', '--bind', join(root, 'shared'), mnt]), 'the bind mount of the test export')
     must(onCore(['mount', '-t', 'tmpfs', '-o', 'size=2m,mode=0755', 'ktrdr-bk-test', `${mnt}/small`]), 'the tmpfs')
@@ -142,8 +151,8 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number } = {}): Wor
     },
     down: () => {
       composeCmd('down', '-v', '--remove-orphans', '-t', '5')
-      onCore(['umount', `${mnt}/small`])
-      onCore(['umount', mnt])
+      unmount(`${mnt}/small`)
+      unmount(mnt)
       onCore(['rm', '-rf', `/opt/${project}`])
       onCore(['rmdir', mnt])
       rmSync(root, { recursive: true, force: true })
