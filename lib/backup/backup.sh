@@ -49,7 +49,8 @@ dx() { docker exec -i "$cid" "$@"; }
 sha256_of() {
   local out
   if command -v openssl >/dev/null 2>&1; then
-    out=$(openssl dgst -sha256 -r <"$1") || return 1
+    # An OpenSSL that fails (a FIPS build without SHA-256 in its default provider, a broken install): coreutils.
+    out=$(openssl dgst -sha256 -r <"$1" 2>/dev/null) || out=$(sha256sum <"$1") || return 1
   else
     out=$(sha256sum <"$1") || return 1
   fi

@@ -19,6 +19,11 @@ const want = createHash('sha256').update(bytes).digest('hex')
 const bin = join(dir, 'bin')
 mkdirSync(bin)
 symlinkSync('/usr/bin/sha256sum', join(bin, 'sha256sum'))
+// And a PATH whose openssl fails (a FIPS build without SHA-256, a broken install): the fallback too.
+const broken = join(dir, 'broken')
+mkdirSync(broken)
+symlinkSync('/usr/bin/sha256sum', join(broken, 'sha256sum'))
+writeFileSync(join(broken, 'openssl'), '#!/bin/sh\necho "dgst: unsupported" >&2\nexit 1\n', { mode: 0o755 })
 
 const sha256Of = (path: string, PATH = process.env.PATH!) =>
   spawnSync('/bin/bash', ['-c', `. ${join(REPO, 'lib/backup/backup.sh')}; sha256_of "$1"`, '_', path], {
@@ -39,8 +44,15 @@ test('without OpenSSL: coreutils sha256sum, the same digest', () => {
   assert.is(r.stdout, `${want}\n`)
 })
 
+test('an OpenSSL that fails: coreutils sha256sum, the same digest, and nothing of OpenSSL printed', () => {
+  const r = sha256Of(file, broken)
+  assert.is(r.status, 0, r.stderr)
+  assert.is(r.stdout, `${want}\n`)
+  assert.is(r.stderr, '')
+})
+
 test('a file that cannot be read: a failure and no digest, either way', () => {
-  for (const PATH of [process.env.PATH!, bin]) {
+  for (const PATH of [process.env.PATH!, bin, broken]) {
     const r = sha256Of(join(dir, 'missing'), PATH)
     assert.is.not(r.status, 0)
     assert.is(r.stdout, '')
