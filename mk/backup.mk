@@ -1,8 +1,8 @@
 # Backups and restore (design §8; docs/backup.md, docs/runbook.md). Everything runs on the core host over SSH unless LOCAL=1.
 .PHONY: backup backup-status backup-prune backup-verify restore restore-cleanup
 
-backup: setup ## pg_dump -Fc into <shared>/db-backups: atomic, verified, manifest last [LOCAL=1 PRUNE=1 NOW=…]
-	$(call run,backup) $(call flags,NOW,LOCAL PRUNE)
+backup: setup ## pg_dump -Fc into <shared>/db-backups: atomic, verified, manifest last; with pitr: a base backup too [LOCAL=1 PRUNE=1 NOW=… DUMP_ONLY=1]
+	$(call run,backup) $(call flags,NOW,LOCAL PRUNE DUMP_ONLY)
 
 backup-status: setup ## newest backup's age, size, verification; exit 1 when too old (monitoring) [LOCAL=1]
 	$(call run,backup-status) $(call flags,,LOCAL)
@@ -13,8 +13,8 @@ backup-prune: setup ## delete backups past backups.keep_days (never the newest; 
 backup-verify: setup ## restore drill: newest backup into a scratch DB, compare with its manifest [FILE= LOCAL=1]
 	$(call run,backup-verify) $(call flags,FILE,LOCAL)
 
-restore: setup ## restore a backup over the live DB (fresh DB, check, backend stopped, swap; the replaced copy kept) [FILE= YES=1 LOCAL=1 LIST=1 CHECKSUMS=1]
-	$(call run,restore) $(call flags,FILE DATABASE,YES LOCAL LIST SKIP_SAFETY_DUMP CHECKSUMS)
+restore: setup ## restore a backup over the live DB (fresh DB, check, backend stopped, swap; the replaced copy kept); TIME=… to a moment [FILE= TIME= YES=1 LOCAL=1 LIST=1 CHECKSUMS=1]
+	$(call run,restore) $(call flags,FILE DATABASE TIME,YES LOCAL LIST SKIP_SAFETY_DUMP CHECKSUMS)
 
 restore-cleanup: setup ## drop the replaced copies of the database that restores kept (<db>_old_<stamp>) [YES=1 LIST=1 DATABASE= LOCAL=1]
 	$(call run,restore-cleanup) $(call flags,DATABASE,YES LOCAL LIST)

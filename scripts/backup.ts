@@ -8,6 +8,7 @@ import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { injectedNow } from '../lib/snapshot/clock.ts'
 import { replacedPruneTask } from '../lib/restore/cleanup.ts'
+import { type BaseBackupCtx, baseBackupTask } from '../lib/pitr/base-backup.ts'
 
 void main(
   {
@@ -23,6 +24,10 @@ void main(
         description:
           'after a successful backup, apply the retention policy (see backup-prune) and drop the replaced ' +
           'copies restores kept past backups.replaced_keep_days',
+      },
+      'dump-only': {
+        type: 'boolean',
+        description: 'the logical dump alone: no base backup into the pgBackRest repository (with pitr: configured)',
       },
       now: {
         type: 'string',
@@ -49,13 +54,15 @@ void main(
     const cfg = loadConfig(flags.config as string | undefined)
     const t = coreTarget(cfg, Boolean(flags.local))
     try {
-      await runTree<BackupCtx & PruneCtx>(
+      const pitr = flags['dump-only'] ? undefined : cfg.stack.pitr
+      await runTree<BackupCtx & PruneCtx & BaseBackupCtx>(
         [
           backupTask(cfg, t, now),
+          ...(pitr ? [baseBackupTask<BackupCtx & PruneCtx & BaseBackupCtx>(cfg, pitr, t, now)] : []),
           ...(flags.prune
             ? [
-                pruneTask<BackupCtx & PruneCtx>(cfg, t, { dryRun: false, now }),
-                replacedPruneTask<BackupCtx & PruneCtx>(cfg, t, { dryRun: false, now }),
+                pruneTask<BackupCtx & PruneCtx & BaseBackupCtx>(cfg, t, { dryRun: false, now }),
+                replacedPruneTask<BackupCtx & PruneCtx & BaseBackupCtx>(cfg, t, { dryRun: false, now }),
               ]
             : []),
         ],

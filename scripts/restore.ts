@@ -2,7 +2,9 @@
 // verified one (or FILE=), asks (YES=1), restores into a fresh database, checks it against the manifest
 // (row and chunk counts; CHECKSUMS=1 adds checksums), and only then stops the backend and swaps the fresh one
 // in, keeping the replaced copy renamed (make restore-cleanup drops it). A failure at any step leaves the live
-// database as it was.
+// database as it was. TIME=… (or TIME=latest) restores the whole cluster to a moment from pgBackRest's
+// repository instead (point-in-time recovery, lib/pitr/): a scratch cluster beside the live one, recovered,
+// checked, then swapped in by renames, the replaced cluster kept.
 import { main } from '../lib/cli/main.ts'
 import { OpsError } from '../lib/errors.ts'
 import { confirmOrFlag } from '../lib/cli/confirm.ts'
@@ -16,6 +18,7 @@ import { coreTarget } from '../lib/backup/job.ts'
 import { runTree } from '../lib/cli/tree.ts'
 import { chooseBackup } from '../lib/restore/choose.ts'
 import { dropScratch, listBackups, type RestoreCtx, restoreTasks, survey } from '../lib/restore/run.ts'
+import { restorePitr } from '../lib/pitr/restore.ts'
 
 void main(
   {
@@ -41,6 +44,12 @@ void main(
           "compare every table's checksum with the manifest too, not only row and chunk counts " +
           '(a full scan; make backup-verify always does)',
       },
+      time: {
+        type: 'string',
+        description:
+          'restore the whole cluster to this moment from the WAL archive (pitr: in stack-config.yml), ' +
+          "e.g. '2026-12-01 10:42:00+00' (a zone is required), or latest (everything archived)",
+      },
       local: { type: 'boolean', description: 'run on this machine (the core host) instead of over SSH' },
     },
   },
@@ -54,6 +63,19 @@ void main(
         { hint: 'pass the database name as PostgreSQL stores it, e.g. DATABASE=ktrdr', exitCode: 2 },
       )
     const t = coreTarget(cfg, Boolean(flags.local))
+    if (flags.time !== undefined) {
+      if (flags.file || flags.database || flags.checksums || flags.list)
+        throw new OpsError(
+          'TIME= restores the whole cluster from the WAL archive: FILE=, DATABASE=, CHECKSUMS= and ' +
+            'LIST= belong to the logical restore',
+          { exitCode: 2 },
+        )
+      try {
+        return await restorePitr(cfg, t, String(flags.time), Boolean(flags.yes))
+      } finally {
+        await t.close()
+      }
+    }
     const ctx: RestoreCtx = {}
     try {
       const dir = backupDirs(cfg).host

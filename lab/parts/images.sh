@@ -7,7 +7,7 @@ PY_IMAGE=ktrdr-lab/python:3.13
 PG_IMAGE=ktrdr-lab/postgres:17-timescaledb
 PROBE_IMAGE=$REGISTRY_NAME/ktrdr-lab/probe:1
 PY_PKGS=python3,python3-venv,python3-pip,python3-psycopg,ca-certificates,curl
-PG_PKGS=postgresql-17,postgresql-17-timescaledb,zstd,ca-certificates
+PG_PKGS=postgresql-17,postgresql-17-timescaledb,pgbackrest,zstd,ca-certificates
 PROM_PKGS=prometheus,ca-certificates
 TRIXIE_APT=(-o "Dir::Etc::SourceList=$CACHE_DIR/trixie.sources" -o Dir::Etc::SourceParts=/dev/null
   -o "Dir::State::Lists=$CACHE_DIR/trixie-lists" -o "Dir::Cache=$CACHE_DIR/apt-cache")
@@ -40,10 +40,11 @@ prometheus_version() {
   cat "$f"
 }
 
-# rootfs_build NAME PKGS: bootstrap $CACHE_DIR/NAME.tar unless cached (log in $CACHE_DIR/NAME.log).
+# rootfs_build NAME PKGS: bootstrap $CACHE_DIR/NAME.tar unless cached for these very packages (the list is kept
+# beside it in NAME.pkgs: a package added to the list rebuilds the tarball; log in $CACHE_DIR/NAME.log).
 rootfs_build() {
   local tar="$CACHE_DIR/$1.tar"
-  [[ -s $tar ]] && return 0
+  rootfs_cached "$1" "$2" && return 0
   mmdebstrap --variant=apt --include="$2" --format=tar \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
@@ -53,19 +54,32 @@ rootfs_build() {
     return 1
   }
   mv "$tar.tmp" "$tar"
+  printf '%s\n' "$2" >"$CACHE_DIR/$1.pkgs"
+}
+rootfs_cached() { [[ -s $CACHE_DIR/$1.tar && $(cat "$CACHE_DIR/$1.pkgs" 2>/dev/null) == "$2" ]]; }
+
+# rootfs_current IMAGE PKGS: IMAGE was imported from a tarball of these packages (its ktrdr.lab.pkgs label).
+rootfs_current() {
+  [[ $(wsdocker image inspect -f '{{index .Config.Labels "ktrdr.lab.pkgs"}}' "$1" 2>/dev/null) == "$2" ]]
 }
 
-# rootfs_import NAME IMAGE [CMD-json]: docker import the cached tarball unless the image exists.
+# rootfs_import NAME IMAGE PKGS [CMD-json]: docker import the cached tarball unless the image is of these packages.
 rootfs_import() {
-  ws_image_present "$2" && return 0
+  rootfs_current "$2" "$3" && return 0
   log "images: importing $CACHE_DIR/$1.tar as $2"
-  wsdocker import --change 'ENV LANG=C.UTF-8' \
+  wsdocker import --change 'ENV LANG=C.UTF-8' --change "LABEL ktrdr.lab.pkgs=$3" \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change "CMD ${3:-[\"bash\"]}" "$CACHE_DIR/$1.tar" "$2" >/dev/null
+    --change "CMD ${4:-[\"bash\"]}" "$CACHE_DIR/$1.tar" "$2" >/dev/null
 }
 
-# src_hash DIR: hash of an image's sources, stored as a label so edits trigger a rebuild.
-src_hash() { (cd "$IMAGES_SRC/$1" && sha256sum ./* | sha256sum | cut -c1-16); }
+# src_hash DIR: hash of an image's sources and of the rootfs image it is built FROM, stored as a label so an
+# edit or a new rootfs triggers a rebuild.
+src_hash() {
+  local from
+  from=$(awk '$1 == "FROM" {print $2; exit}' "$IMAGES_SRC/$1/Dockerfile")
+  { (cd "$IMAGES_SRC/$1" && sha256sum ./*) && wsdocker image inspect -f '{{.Id}}' "$from" 2>/dev/null; } |
+    sha256sum | cut -c1-16
+}
 
 built_current() { # built_current DIR TAG
   [[ $(wsdocker image inspect -f '{{index .Config.Labels "ktrdr.lab.src"}}' "$2" 2>/dev/null) == "$(src_hash "$1")" ]]
@@ -129,10 +143,11 @@ images_up() {
     die "lab/config pins $prom_pin, but Debian trixie's prometheus is $prom:" \
       "change the pin in lab/config/stack-config.yml"
   # Bootstrap every missing tarball in parallel (each ~30 s, mostly download and dpkg).
-  ws_image_present "$PY_IMAGE" || [[ -s $CACHE_DIR/python.tar ]] || names+=(python)
-  ws_image_present ktrdr-lab/rootfs-postgres:trixie || [[ -s $CACHE_DIR/postgres.tar ]] || names+=(postgres)
+  rootfs_current "$PY_IMAGE" "$PY_PKGS" || rootfs_cached python "$PY_PKGS" || names+=(python)
+  rootfs_current ktrdr-lab/rootfs-postgres:trixie "$PG_PKGS" || rootfs_cached postgres "$PG_PKGS" || names+=(postgres)
   if [[ -n $prom_pin ]]; then
-    ws_image_present ktrdr-lab/rootfs-prometheus:trixie || [[ -s $CACHE_DIR/prometheus.tar ]] || names+=(prometheus)
+    rootfs_current ktrdr-lab/rootfs-prometheus:trixie "$PROM_PKGS" || rootfs_cached prometheus "$PROM_PKGS" ||
+      names+=(prometheus)
   fi
   for i in "${names[@]}"; do
     log "images: mmdebstrap trixie rootfs '$i' (log $CACHE_DIR/$i.log)"
@@ -145,15 +160,15 @@ images_up() {
   done
   for i in "${pids[@]}"; do wait "$i" || die "mmdebstrap failed (logs in $CACHE_DIR)"; done
 
-  rootfs_import python "$PY_IMAGE" '["python3"]'
-  rootfs_import postgres ktrdr-lab/rootfs-postgres:trixie
+  rootfs_import python "$PY_IMAGE" "$PY_PKGS" '["python3"]'
+  rootfs_import postgres ktrdr-lab/rootfs-postgres:trixie "$PG_PKGS"
   built_current postgres "$PG_IMAGE" || image_build postgres "$PG_IMAGE"
   shared_owners
   probe_build
   [[ -z $pg_pin ]] || push_pinned "$PG_IMAGE" "$pg_pin"
   push_pinned "$PROBE_IMAGE" "$PROBE_IMAGE"
   if [[ -n $prom_pin ]]; then
-    rootfs_import prometheus ktrdr-lab/rootfs-prometheus:trixie
+    rootfs_import prometheus ktrdr-lab/rootfs-prometheus:trixie "$PROM_PKGS"
     built_current prometheus "ktrdr-lab/prometheus:$prom" || image_build prometheus "ktrdr-lab/prometheus:$prom"
     push_pinned "ktrdr-lab/prometheus:$prom" "$prom_pin"
   fi

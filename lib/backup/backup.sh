@@ -57,11 +57,13 @@ sha256_of() {
   [[ ${out%% *} =~ ^[0-9a-f]{64}$ ]] || return 1
   printf '%s\n' "${out%% *}"
 }
+job() { job_as root "$@"; }
+# job_as USER NAME CMD…: job, as USER of the container.
 # shellcheck disable=SC2016 # $0, $$ and $@ belong to the container's bash
-job() {
-  local n=$1
-  shift
-  docker exec -i "$cid" setsid -w \
+job_as() {
+  local u=$1 n=$2
+  shift 2
+  docker exec -i -u "$u" "$cid" setsid -w \
     bash -c 'echo $$ > "/tmp/ktrdr-job-$0.pid"; "$@"; rc=$?; rm -f "/tmp/ktrdr-job-$0.pid"; exit $rc' \
     "$run_id-$n" "$@"
 }

@@ -16,6 +16,7 @@ import {
 } from './common.ts'
 import { projectName } from './workers.ts'
 import { OpsError } from '../errors.ts'
+import { dbCommand, PGBACKREST_CONF, pgbackrestConf, wakeCheckpointer } from './pgbackrest.ts'
 
 export interface ShippedFile {
   /** Path relative to the compose file's directory. */
@@ -87,6 +88,7 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
   })
   // The server listens on database.port: compose's network in bridge mode, the host's own in host mode.
   const pgPort = hostMode || s.database.port !== 5432 ? [`PGPORT=${s.database.port}`] : []
+  const pitr = s.pitr
   const all: Record<string, ComposeService> = {
     db: {
       ...base([]),
@@ -99,11 +101,18 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
         }),
         ...pgPort,
       ],
-      volumes: ['dbdata:/var/lib/postgresql/data', sharedVolume(cfg)],
+      // Point-in-time recovery: the server archives its WAL with pgBackRest (lib/pitr/config.ts).
+      ...(pitr ? { command: dbCommand(pitr) } : {}),
+      volumes: [
+        'dbdata:/var/lib/postgresql/data',
+        sharedVolume(cfg),
+        ...(pitr ? [`./pgbackrest.conf:${PGBACKREST_CONF}:ro`] : []),
+      ],
       healthcheck: {
         test: [
           'CMD-SHELL',
-          `pg_isready -q -h 127.0.0.1 -p ${s.database.port} -U ${s.database.user} -d ${s.database.name}`,
+          `pg_isready -q -h 127.0.0.1 -p ${s.database.port} -U ${s.database.user} -d ${s.database.name}` +
+            (pitr ? ` && ${wakeCheckpointer(s.database.port, s.database.user)}` : ''),
         ],
         interval: '2s',
         timeout: '5s',
@@ -156,6 +165,7 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
     header(basename(cfg.files.stack), tag) +
     toYaml({ name: projectName(s.core.compose_path), services, volumes: dataVolumes(enabled) })
   const files: ShippedFile[] = []
+  if (pitr && enabled.includes('db')) files.push({ name: 'pgbackrest.conf', content: pgbackrestConf(cfg, pitr) })
   if (enabled.includes('prometheus')) files.push({ name: 'prometheus.yml', content: prometheusConfig(cfg) })
   if (enabled.includes('grafana'))
     files.push({ name: 'grafana/provisioning/datasources/prometheus.yml', content: grafanaDatasource(cfg) })

@@ -123,6 +123,19 @@ const backups = strictObject({
   replaced_keep_days: withDefault(int(0, 3650), 7),
 })
 
+/**
+ * Point-in-time recovery (docs/backup.md): the db's WAL archived continuously by pgBackRest into a repository
+ * on the shared storage, with base backups taken by make backup. Absent: no archiving, logical dumps only.
+ */
+const pitr = strictObject({
+  /** The repository, relative to shared.host_path / shared.container_path. */
+  subdir: withDefault(str(regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/)), 'pgbackrest'),
+  /** Seconds: the server switches to a new WAL segment (and archives it) at least this often. The RPO bound. */
+  archive_timeout: withDefault(int(5, 3600), 60),
+  /** make backup takes a full base backup when the newest is older than this, else a differential one. */
+  full_every_days: withDefault(int(1, 365), 7),
+})
+
 const snapshotKeep = () =>
   withDefault(
     strictObject({
@@ -210,6 +223,7 @@ export const stackConfigSchema = strictObject({
     status_max_age_hours: 26,
     replaced_keep_days: 7,
   }),
+  pitr: opt(pitr),
   snapshots: opt(snapshots),
   /**
    * The health check of our images (backend, workers) as deployed, where it must differ from the images' own

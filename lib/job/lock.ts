@@ -30,6 +30,16 @@ export const LOCKS = {
     { scope: 'backups', mode: 'x' },
   ],
   'backup-prune': [{ scope: 'backups', mode: 'x' }],
+  // Point-in-time recovery: base backups read the core (shared), a restore to a moment replaces it.
+  'base-backup': [
+    { scope: 'core', mode: 's' },
+    { scope: 'pitr', mode: 'x' },
+  ],
+  'restore-pitr': [
+    { scope: 'core', mode: 'x' },
+    { scope: 'backups', mode: 'x' },
+    { scope: 'pitr', mode: 'x' },
+  ],
   // An hourly snapshot waits out a prune (seconds) rather than skip its hour.
   snapshot: [{ scope: 'snapshots', mode: 's', wait: 30 }],
   'snapshot-copy': [{ scope: 'snapshots', mode: 's', wait: 30 }],

@@ -51,7 +51,11 @@ function must(r: RunResult, what: string): RunResult {
   return r
 }
 
-export function world(name = 'bk-e2e', opts: { backendPort?: number } = {}): World {
+/**
+ * opts.pitr: keep lab/config's pitr: section (WAL archived by pgBackRest, base backups by make backup), with
+ * its archive_timeout if given; without it the world has logical dumps only, as the tests before it were made.
+ */
+export function world(name = 'bk-e2e', opts: { backendPort?: number; pitr?: { archiveTimeout?: number } } = {}): World {
   const project = `ktrdr-${name}`
   const root = mkdtempSync(join(LAB_DIR, `tmp-${name}-`))
   const mnt = `/mnt/${project}`
@@ -85,6 +89,13 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number } = {}): Wor
       from: /prometheus:\n\s+image: .*/,
       to: 'prometheus:\n      disabled: the backup tests share the core host; 9090 belongs to the lab core',
     },
+    opts.pitr
+      ? {
+          file: 'stack-config.yml',
+          from: /archive_timeout: \d+/,
+          to: `archive_timeout: ${opts.pitr.archiveTimeout ?? 60}`,
+        }
+      : { file: 'stack-config.yml', from: /\npitr:[^\n]*\n( {2}[^\n]*\n)+/, to: '\n' },
   ] satisfies Edit[]
   // Under the world's own directory (in the lab dir): the core host runs the toolkit with it too (--local).
   const config = configCopy(edits, join(REPO, 'lab/config'), root)

@@ -143,9 +143,9 @@ test('deploy of the core, images current, FORCE_UNLOCK: no pull, shipped files, 
     'current=1',
     'services=(backend)',
     'pull_services=()',
-    'ship_names=(prometheus.yml grafana/provisioning/datasources/prometheus.yml)',
+    'ship_names=(pgbackrest.conf prometheus.yml grafana/provisioning/datasources/prometheus.yml)',
   ])
-  assert.ok(body.includes('ship_texts=("$ship_text_0" "$ship_text_1")'))
+  assert.ok(body.includes('ship_texts=("$ship_text_0" "$ship_text_1" "$ship_text_2")'))
   assert.equal(body.slice(-3), [
     'ktrdr_force_unlock=1',
     "ktrdr_lock core x $'deploy-core by ops@mac pid PID since TIME tag sha-a1b2c3d'",

@@ -1,0 +1,123 @@
+// Point-in-time recovery end to end on the lab, through the real entry points (make backup, make restore
+// TIME=…), on real PostgreSQL 17 + TimescaleDB 2.19 (Apache edition: no compressed chunks to exercise) and
+// Debian's pgBackRest 2.55: marker rows written at known times, the db killed and its data directory deleted,
+// the cluster restored to a moment between two markers, then to the end of the archive with the loss window
+// measured. The world's archive_timeout is 5 s, so the bound it sets is seen within the test.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { SEED_SQL, sh, world } from './world.ts'
+
+const ARCHIVE_TIMEOUT = 5
+const w = world('pitr-e2e', { backendPort: 18150, pitr: { archiveTimeout: ARCHIVE_TIMEOUT } })
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const volume = `${w.project}_dbdata`
+const mark = (n: number) => w.sql(`INSERT INTO marks VALUES (${n}, clock_timestamp()) RETURNING at`)
+const marks = () => w.sql("SELECT coalesce(string_agg(n::text, ',' ORDER BY n), '') FROM marks")
+const chunks = () => w.sql("SELECT count(*) FROM show_chunks('bars')")
+/** Every WAL segment up to now archived (a switch, then pg_stat_archiver has it). */
+async function archived(): Promise<void> {
+  const wal = w.sql('SELECT pg_walfile_name(pg_current_wal_lsn())')
+  w.sql('SELECT pg_switch_wal()')
+  for (let i = 0; i < 100; i++) {
+    if (w.sql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver") >= wal) return
+    await sleep(100)
+  }
+  throw new Error(`WAL ${wal} was not archived within 10 s: ${w.sql('SELECT * FROM pg_stat_archiver')}`)
+}
+/** The bad day: the db killed, its data directory emptied (the volume stays, as the LXC's disk would). */
+function killAndWipe(): void {
+  const id = w.dc('ps', '-q', 'db').stdout.trim()
+  assert.ok(id, 'the db container')
+  assert.is(w.onCore(['docker', 'kill', id]).code, 0)
+  const mp = w.onCore(['docker', 'volume', 'inspect', '-f', '{{.Mountpoint}}', volume]).stdout.trim()
+  assert.is(w.onCore(['find', mp, '-mindepth', '1', '-delete']).code, 0)
+  assert.is(w.onCore(['find', mp, '-mindepth', '1']).stdout, '', 'the data directory is empty')
+}
+const restore = (time: string) => w.make('restore', { TIME: time, YES: '1' }, { timeout: 300_000 })
+const out = (r: { stdout: string; stderr: string }) => r.stdout + r.stderr
+
+let chunksBefore = ''
+
+test.before(() => {
+  sh('make', ['-s', 'setup'])
+  w.dbUp()
+  w.sql(SEED_SQL)
+  w.sql('CREATE TABLE marks (n int PRIMARY KEY, at timestamptz NOT NULL)')
+  chunksBefore = chunks()
+})
+test.after(() => w.down())
+
+test('make backup: the dump, then a full base backup into the repository (a differential one next)', () => {
+  const r = w.make('backup')
+  assert.is(r.code, 0, out(r))
+  assert.match(r.stdout, /Backed up ktrdr: ktrdr-\d{8}T\d{6}Z\.dump/)
+  assert.match(r.stdout, /Base backup \d{8}-\d{6}F \(full\) into the pgBackRest repository/)
+  const again = w.make('backup')
+  assert.is(again.code, 0, out(again))
+  assert.match(again.stdout, /Base backup \d{8}-\d{6}F_\d{8}-\d{6}D \(differential\)/)
+})
+
+test('TIME between two markers, the db killed and its data deleted: before present, after absent', async () => {
+  mark(1)
+  await sleep(1100)
+  const between = w.sql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+  await sleep(1100)
+  mark(2)
+  await archived()
+  killAndWipe()
+  const r = restore(between)
+  assert.is(r.code, 0, out(r))
+  assert.match(r.stdout, /restorable: \S+ … \S+/)
+  assert.match(r.stdout, /Restored the cluster to .*: ktrdr has \d+ tables, 1 hypertables \(\d+ chunks\)/)
+  assert.is(marks(), '1', 'marker 1 (before TIME) is there, marker 2 (after) is not')
+  assert.is(chunks(), chunksBefore, 'the hypertable and its chunks')
+  assert.is(w.sql('SELECT count(*) FROM results'), '300000')
+  // The restored cluster archives again (a new timeline), and the next base backup works on it.
+  mark(3)
+  await archived()
+  assert.match(w.sql('SELECT last_archived_wal FROM pg_stat_archiver'), /^00000002/)
+  // With the new timeline's history: without it a later restore to the end of the archive follows the old one.
+  const repo = w.hostBackups.replace(/db-backups$/, 'pgbackrest')
+  assert.match(w.onCore(['find', `${repo}/archive`, '-name', '00000002.history*']).stdout, /00000002\.history/)
+})
+
+test('TIME=latest after a kill: all that was archived is back; the loss window at most archive_timeout', async () => {
+  // A writer: a marker every 100 ms, for three archive_timeouts, then the kill.
+  let n = 100
+  const written: { n: number; at: number }[] = []
+  const until = Date.now() + 3 * ARCHIVE_TIMEOUT * 1000
+  while (Date.now() < until) {
+    n++
+    written.push({ n, at: Date.parse(mark(n).replace(' ', 'T').replace(/\+00$/, 'Z')) })
+    await sleep(100)
+  }
+  killAndWipe()
+  const killed = written.at(-1)!
+  const r = restore('latest')
+  assert.is(r.code, 0, out(r))
+  const newest = Number(w.sql('SELECT max(n) FROM marks'))
+  const kept = written.find((x) => x.n === newest)
+  assert.ok(kept, `the newest restored marker ${newest} is one the writer wrote`)
+  const loss = (killed.at - kept.at) / 1000
+  console.log(`  loss window with TIME=latest: ${loss.toFixed(1)} s (archive_timeout ${ARCHIVE_TIMEOUT} s)`)
+  assert.ok(loss <= ARCHIVE_TIMEOUT + 1, `lost ${loss} s of writes`)
+  assert.ok(newest > 100, "the writer's markers up to the last archived segment are back")
+  assert.is(marks().split(',').slice(0, 2).join(','), '1,3', 'and everything before them')
+})
+
+test('bad TIME: no zone, the future, before the oldest base backup: refused, the range named, nothing touched', () => {
+  const before = marks()
+  for (const [time, re] of [
+    ['2026-12-01 10:42:00', /has no zone/],
+    ['2999-01-01 00:00:00+00', /in the future/],
+    ['2000-01-01 00:00:00+00', /outside the range this repository can restore: \S+ … \S+/],
+  ] as const) {
+    const r = restore(time)
+    assert.is(r.code, 2, out(r))
+    assert.match(out(r), re)
+    assert.not.match(r.stdout, /Swap it in/)
+  }
+  assert.is(marks(), before, 'the live database as it was')
+})
+
+test.run()
