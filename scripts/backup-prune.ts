@@ -6,6 +6,7 @@ import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { injectedNow } from '../lib/snapshot/clock.ts'
 import { replacedPruneTask } from '../lib/restore/cleanup.ts'
+import { keptClustersPruneTask } from '../lib/pitr/side.ts'
 
 void main(
   {
@@ -32,7 +33,15 @@ void main(
     try {
       // The plan is the task's persistent output: printed once, under its title.
       const dryRun = Boolean(flags['dry-run'])
-      await runTree<PruneCtx>([pruneTask(cfg, t, { dryRun, now }), replacedPruneTask(cfg, t, { dryRun, now })], {})
+      const pitr = cfg.stack.pitr
+      await runTree<PruneCtx>(
+        [
+          pruneTask(cfg, t, { dryRun, now }),
+          replacedPruneTask(cfg, t, { dryRun, now }),
+          ...(pitr ? [keptClustersPruneTask<PruneCtx>(cfg, pitr, t, { dryRun, now })] : []),
+        ],
+        {},
+      )
     } finally {
       await t.close()
     }

@@ -8,6 +8,7 @@ import { pruneTask, type PruneCtx } from '../lib/backup/prune.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { injectedNow } from '../lib/snapshot/clock.ts'
 import { replacedPruneTask } from '../lib/restore/cleanup.ts'
+import { keptClustersPruneTask } from '../lib/pitr/side.ts'
 import { type BaseBackupCtx, baseBackupTask } from '../lib/pitr/base-backup.ts'
 
 void main(
@@ -63,6 +64,14 @@ void main(
             ? [
                 pruneTask<BackupCtx & PruneCtx & BaseBackupCtx>(cfg, t, { dryRun: false, now }),
                 replacedPruneTask<BackupCtx & PruneCtx & BaseBackupCtx>(cfg, t, { dryRun: false, now }),
+                ...(cfg.stack.pitr
+                  ? [
+                      keptClustersPruneTask<BackupCtx & PruneCtx & BaseBackupCtx>(cfg, cfg.stack.pitr, t, {
+                        dryRun: false,
+                        now,
+                      }),
+                    ]
+                  : []),
               ]
             : []),
         ],

@@ -8,6 +8,8 @@ import { DEPLOY_FLAGS } from '../lib/deploy/flags.ts'
 import { checkTag, planCore } from '../lib/deploy/plan.ts'
 import { runDeploy } from '../lib/deploy/run.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
+import { say, warn } from '../lib/cli/output.ts'
+import { setupRepository } from '../lib/pitr/repo.ts'
 
 void main(
   {
@@ -26,6 +28,18 @@ void main(
     const deploys = [planCore(cfg, flags.service as string, tag)]
     const opts = { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) }
     if (flags['dry-run']) return printDryRun(cfg, deploys, opts)
-    return runDeploy(cfg, deploys, opts, chooseProvider(cfg, flags['secrets-provider'] as string | undefined))
+    const code = await runDeploy(
+      cfg,
+      deploys,
+      opts,
+      chooseProvider(cfg, flags['secrets-provider'] as string | undefined),
+    )
+    // With pitr: the repository's stanza, so the db's archive_command succeeds from its first segment.
+    if (code === 0 && cfg.stack.pitr && deploys[0]!.services.includes('db')) {
+      const problem = await setupRepository(cfg, cfg.stack.pitr)
+      if (problem) warn(`warning: ${problem}`)
+      else say('WAL archiving: the pgBackRest repository is ready')
+    }
+    return code
   },
 )

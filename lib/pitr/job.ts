@@ -68,3 +68,24 @@ export function pitrSwapScript(cfg: Config, p: Pitr, rstamp: string): ScriptPart
     body: [...bind({ ...pitrVars(cfg, p), rstamp }), 'backups_dir', ...locks('restore-pitr'), 'pitr_swap'],
   }
 }
+
+/** Read-only: the clusters restores kept beside the live one (pitr.sh's side_list). */
+export function sideListScript(cfg: Config, p: Pitr): ScriptParts {
+  return { lib: PITR_LIB, body: [...bind(pitrVars(cfg, p)), 'backups_dir', 'side_list'] }
+}
+
+/** make restore-cleanup: remove these kept clusters, under the point-in-time restore's lock. */
+export function sideDropScript(cfg: Config, p: Pitr, names: string[]): ScriptParts {
+  return {
+    lib: PITR_LIB,
+    body: [...bind({ ...pitrVars(cfg, p), drop_names: names }), 'backups_dir', ...locks('restore-pitr'), 'side_drop'],
+  }
+}
+
+/** The repository and its stanza, set up (idempotent): after a deploy of the db, so archiving works at once. */
+export function repoScript(cfg: Config, p: Pitr): ScriptParts {
+  return {
+    lib: PITR_LIB,
+    body: [...bind(pitrVars(cfg, p)), 'backups_dir', ...locks('base-backup'), 'db_container', 'pitr_repo'],
+  }
+}

@@ -74,6 +74,22 @@ side_run() {
     -v "$mount:$shared_cpath" -v "$conf_host:$conf:ro" "$image" "${@:2}"
 }
 
+# repo_verify: pgBackRest's verify of the whole repository (every base backup's files and every WAL segment
+# against their checksums, each segment decompressed) before anything is restored; a damaged one refuses the
+# restore (exit 65), naming the files. No retries: a damaged file stays damaged (with them, each took 15 s).
+repo_verify() {
+  local out files
+  ktrdr_event step verify
+  out=$(side_run pgbackrest --stanza="$stanza" verify --output=text --log-level-console=info --job-retry=0 2>&1) ||
+    pgbr_failed "pgBackRest could not verify the repository $repo_host" "$out"
+  case $out in *'status: error'*) ;; *) return 0 ;; esac
+  files=$(printf '%s\n' "$out" | sed -n -E \
+    -e "s|.*INFO: invalid result ([^:]+):.*|$repo_host/archive/$stanza/\\1|p" \
+    -e "s|.*INFO: invalid checksum '([^']+)'.*|$repo_host/backup/$stanza/\\1|p" | sort -u | tr '\n' ' ')
+  [ -n "$files" ] || files=$(printf '%s\n' "$out" | sed -n '/^stanza:/,$p' | tr -s ' \n' ' ')
+  FAIL_CODE=65 fail "the pgBackRest repository is damaged: ${files% }; nothing was changed"
+}
+
 # pitr_restore_into: the cluster as it was at target (the end of the archive when empty), restored by
 # pgBackRest into the scratch directory <pgdata>/<side>/restore-<rstamp> of the db volume, then recovered
 # and promoted by a server of its own (container <project>-db-restore-<rstamp>: no network, no archiving, no
@@ -89,6 +105,7 @@ pitr_restore_into() {
   docker volume inspect "$volume" >/dev/null 2>&1 || docker compose -f "$compose_path" create db >/dev/null 2>&1 ||
     fail "the db volume $volume does not exist and compose could not create it"
   db_image_of
+  repo_verify
   on_exit scratch_gone
   side_run --volume mkdir -p -m 0700 "$dir" || fail "cannot create the scratch directory $dir in $volume"
   ktrdr_event step restore
@@ -185,4 +202,29 @@ start_db() {
   else
     ktrdr_event warn "the db did not become healthy again: see docker compose logs db, then make deploy-core"
   fi
+}
+
+# side_list: the clusters kept beside the live one in the db volume, `side <name> <bytes>` each (replaced-<stamp>,
+# kept by a swap; restore-<stamp>, a scratch cluster whose restore stopped between its phases). Read-only.
+side_list() {
+  local out line
+  docker volume inspect "$volume" >/dev/null 2>&1 || return 0
+  # shellcheck disable=SC2016 # the container's bash expands these
+  out=$(side_run --volume bash -c 'cd "$1" 2>/dev/null || exit 0
+    for d in replaced-* restore-*; do [ -d "$d" ] && printf "%s %s\n" "$d" "$(du -sb "$d" | cut -f1)"; done; true' \
+    _ "$pgdata/$side") || fail "cannot list $side in the db volume $volume"
+  while IFS= read -r line; do [ -z "$line" ] || ktrdr_event side "$line"; done <<<"$out"
+}
+
+# side_drop: remove the kept clusters drop_names=() (each name checked again here), `dropped <name>` each.
+side_drop() {
+  local name re='^(replaced|restore)-[0-9]{8}t[0-9]{6}z$'
+  ktrdr_event step drop
+  for name in "${drop_names[@]}"; do
+    [[ $name =~ $re ]] || fail "$name is not a cluster a restore kept: not removed"
+  done
+  # shellcheck disable=SC2016 # the container's bash expands these
+  side_run --volume bash -c 'cd "$1" && shift && rm -rf -- "$@"' _ "$pgdata/$side" "${drop_names[@]}" ||
+    fail "cannot remove ${drop_names[*]} from $side in the db volume $volume"
+  for name in "${drop_names[@]}"; do ktrdr_event dropped "$name"; done
 }

@@ -105,6 +105,41 @@ test('TIME=latest after a kill: all that was archived is back; the loss window a
   assert.is(marks().split(',').slice(0, 2).join(','), '1,3', 'and everything before them')
 })
 
+test('a bad migration on the running db: TIME before it, the live cluster kept, then restore-cleanup', async () => {
+  mark(500)
+  await sleep(1100)
+  const before = w.sql("SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+  await sleep(1100)
+  w.sql('DROP TABLE results')
+  await archived()
+  const r = restore(before)
+  assert.is(r.code, 0, out(r))
+  const kept = /the replaced cluster is kept as \.ktrdr-side\/(replaced-\d{8}t\d{6}z) in the db volume/.exec(r.stdout)
+  assert.ok(kept, r.stdout)
+  assert.is(w.sql('SELECT count(*) FROM results'), '300000', 'the dropped table is back')
+  assert.match(marks(), /,500$/)
+  // Eight days on, past backups.replaced_keep_days (7), the prune would remove it (with a backup of that day:
+  // without one the prune is guarded and removes nothing); restore-cleanup does it now.
+  const later = new Date(Date.now() + 8 * 86_400_000).toISOString()
+  const dump = w.make('backup', { NOW: later, DUMP_ONLY: '1' })
+  assert.is(dump.code, 0, out(dump))
+  assert.not.match(dump.stdout, /Base backup/, 'DUMP_ONLY=1: the dump alone')
+  const plan = w.make('backup-prune', { DRY_RUN: '1', NOW: later })
+  assert.is(plan.code, 0, out(plan))
+  assert.match(plan.stdout, new RegExp(`remove ${kept[1]}`))
+  const list = w.make('restore-cleanup', { LIST: '1' })
+  assert.is(list.code, 0, out(list))
+  assert.match(
+    list.stdout,
+    new RegExp(`clusters kept by point-in-time restores[^\\n]*\\n\\s+${kept[1]}\\s+\\d+\\.\\d MB`),
+  )
+  const clean = w.make('restore-cleanup', { YES: '1' })
+  assert.is(clean.code, 0, out(clean))
+  assert.match(clean.stdout, new RegExp(`dropped ${kept[1]}`))
+  const after = w.make('restore-cleanup', { LIST: '1' })
+  assert.match(after.stdout, /no replaced copy of "ktrdr" and no kept cluster/)
+})
+
 test('bad TIME: no zone, the future, before the oldest base backup: refused, the range named, nothing touched', () => {
   const before = marks()
   for (const [time, re] of [
@@ -118,6 +153,32 @@ test('bad TIME: no zone, the future, before the oldest base backup: refused, the
     assert.not.match(r.stdout, /Swap it in/)
   }
   assert.is(marks(), before, 'the live database as it was')
+})
+
+test('a damaged WAL segment, then a damaged base backup file: refused before anything changes, the file named', () => {
+  const repo = w.hostBackups.replace(/db-backups$/, 'pgbackrest')
+  const find = (dir: string, re: RegExp) =>
+    w
+      .onCore(['find', `${repo}/${dir}`, '-type', 'f'])
+      .stdout.split('\n')
+      .filter((f) => re.test(f))
+      .sort()
+  const before = marks()
+  for (const file of [
+    find('archive', /\/[0-9A-F]{24}-[0-9a-f]{40}\.zst$/).at(-2)!,
+    find('backup', /F\/bundle\/\d+$/)[0]!,
+  ]) {
+    assert.ok(file, 'a file to damage')
+    assert.is(w.onCore(['cp', '-p', file, `${file}.good`]).code, 0)
+    const damage = `printf XXXXXXXX | dd of='${file}' bs=1 seek=64 conv=notrunc status=none`
+    assert.is(w.onCore(['bash', '-c', damage]).code, 0)
+    const r = restore('latest')
+    assert.is(w.onCore(['mv', '-f', `${file}.good`, file]).code, 0)
+    assert.match(r.stderr, /Error 65/, out(r))
+    assert.match(out(r), `the pgBackRest repository is damaged: ${file}; nothing was changed`)
+    assert.not.match(r.stdout, /Swap it in/)
+    assert.is(marks(), before, 'the live database as it was')
+  }
 })
 
 test.run()

@@ -10,6 +10,9 @@ import {
   pitrInfoScript,
   pitrRestoreIntoScript,
   pitrSwapScript,
+  repoScript,
+  sideDropScript,
+  sideListScript,
 } from '../../lib/pitr/job.ts'
 import { HOMELAB } from '../helpers/config-copy.ts'
 
@@ -55,6 +58,30 @@ test('base backup: the mount check, core shared + pitr exclusive, the container,
     'db_container',
     'pitr_repo',
     'base_backup',
+  ])
+})
+
+test('after a deploy of the db: the repository alone, under the base backup locks', () => {
+  assert.equal(mask(repoScript(cfg, p).body), [
+    ...VARS,
+    'backups_dir',
+    "ktrdr_lock core s $'base-backup by ops@mac pid PID since TIME'",
+    "ktrdr_lock pitr x $'base-backup by ops@mac pid PID since TIME'",
+    'db_container',
+    'pitr_repo',
+  ])
+})
+
+test('kept clusters: listed read-only; removed by name under the restore-pitr locks', () => {
+  assert.equal(sideListScript(cfg, p).body, [...VARS, 'backups_dir', 'side_list'])
+  assert.equal(mask(sideDropScript(cfg, p, ['replaced-20261201t104500z']).body), [
+    ...VARS,
+    'drop_names=(replaced-20261201t104500z)',
+    'backups_dir',
+    "ktrdr_lock core x $'restore-pitr by ops@mac pid PID since TIME'",
+    "ktrdr_lock backups x $'restore-pitr by ops@mac pid PID since TIME'",
+    "ktrdr_lock pitr x $'restore-pitr by ops@mac pid PID since TIME'",
+    'side_drop',
   ])
 })
 
