@@ -82,10 +82,19 @@ export function sideDropScript(cfg: Config, p: Pitr, names: string[]): ScriptPar
   }
 }
 
-/** The repository and its stanza, set up (idempotent): after a deploy of the db, so archiving works at once. */
-export function repoScript(cfg: Config, p: Pitr): ScriptParts {
+/**
+ * The repository and its stanza, set up (idempotent): after a deploy of the db, so archiving works at once.
+ * newCluster (make recover-core): a repository of the cluster this one replaced is taken over, not refused.
+ */
+export function repoScript(cfg: Config, p: Pitr, newCluster = false): ScriptParts {
   return {
     lib: PITR_LIB,
-    body: [...bind(pitrVars(cfg, p)), 'backups_dir', ...locks('base-backup'), 'db_container', 'pitr_repo'],
+    body: [
+      ...bind({ ...pitrVars(cfg, p), ...(newCluster ? { new_cluster: 1 } : {}) }),
+      'backups_dir',
+      ...locks('base-backup'),
+      'db_container',
+      'pitr_repo',
+    ],
   }
 }

@@ -18,11 +18,29 @@ pgbr_failed() {
 
 # pitr_repo: the repository, on the shared mount (checked by backups_dir), with its stanza (idempotent). Made
 # by root in the container for the server's user: the directory's owner is the image's postgres, whatever uid.
+# A repository of another cluster (a fresh initdb: pgBackRest's error 028) is refused, unless new_cluster=1
+# (make recover-core, which made this cluster to replace that one): then the stanza is upgraded to it, and the
+# other cluster's backups and WAL stay for restores to times before it.
 pitr_repo() {
   local out
   ktrdr_event step repository
   dx install -d -o postgres -g postgres -m 0750 "$repo" || fail "cannot create the repository $repo_host"
-  out=$(pgbr stanza-create 2>&1) || pgbr_failed "pgBackRest could not set up its repository in $repo_host" "$out"
+  out=$(pgbr stanza-create 2>&1) && return 0
+  case $out in
+    *'ERROR: [028]'*)
+      if [ "${new_cluster:-0}" = 1 ]; then
+        out=$(pgbr stanza-upgrade 2>&1) ||
+          pgbr_failed "pgBackRest could not take this cluster into its repository $repo_host" "$out"
+        ktrdr_event warn "the pgBackRest repository held the replaced cluster's base backups and WAL: they stay," \
+          "for restores to times before this recovery; this cluster archives beside them from now on"
+        return 0
+      fi
+      fail "the pgBackRest repository $repo_host belongs to another cluster (this db was initialised afresh):" \
+        "make recover-core takes it over; by hand, once sure this cluster replaces that one: docker compose -f" \
+        "$compose_path exec -u postgres db pgbackrest --stanza=$stanza stanza-upgrade"
+      ;;
+  esac
+  pgbr_failed "pgBackRest could not set up its repository in $repo_host" "$out"
 }
 
 # base_backup: a base backup of backup_type (full or diff) into the repository, then pgBackRest's expire

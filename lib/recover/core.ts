@@ -14,6 +14,7 @@ import { chooseIntact } from '../restore/choose.ts'
 import { type RestoreCtx, restoreTasks, survey } from '../restore/run.ts'
 import type { SecretProvider } from '../secrets/provider.ts'
 import { type DeployCtx, deployTasks, preflightTask } from './deploy-host.ts'
+import { pitrRecoverTask } from '../pitr/recover.ts'
 
 export interface RecoverCoreCtx extends DeployCtx, RestoreCtx {
   entry?: BackupEntry
@@ -117,6 +118,7 @@ export function recoverCoreTasks(
         )
       },
     },
+    ...(cfg.stack.pitr ? [pitrRecoverTask<RecoverCoreCtx>(cfg, cfg.stack.pitr, t)] : []),
     steps(`Deploy every core service (deploy-core SERVICE=all TAG=${o.tag})`, 'all'),
     ensureTimersTask<RecoverCoreCtx>(cfg, t, o.opsDir),
   ]

@@ -47,7 +47,8 @@ test.before(() => {
 })
 test.after(() => w.down())
 
-test('make backup: the dump, then a full base backup into the repository (a differential one next)', () => {
+test('archiving from the deploy on; make backup: the dump, a full base backup, then a differential one', async () => {
+  await archived() // the deploy of the db set up the repository: no make backup needed for the archive
   const r = w.make('backup')
   assert.is(r.code, 0, out(r))
   assert.match(r.stdout, /Backed up ktrdr: ktrdr-\d{8}T\d{6}Z\.dump/)

@@ -1,7 +1,9 @@
 // Recovery runbooks through make, in the lab. recover-worker: a lab node that is already deployed comes back
 // healthy at the tag it runs; a config whose shared mount is missing is refused with nothing deployed.
 // recover-core: in the tests' own core project (world.ts, never lab/config's ktrdr-core): back up, lose the
-// db container and its volume and the compose directory, recover, and the data is back.
+// db container and its volume and the compose directory, recover, and the data is back; with pitr: on, the
+// fresh cluster takes the pgBackRest repository over (the lost cluster's backups stay), is base-backed-up and
+// archives at once.
 import { existsSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { test } from 'uvu'
@@ -11,7 +13,7 @@ import { make } from '../helpers/run.ts'
 import { ensureAppImages, GOOD_TAG, HOSTS, hostDocker, labMake } from '../helpers/lab.ts'
 import { sh, TAG, world } from './world.ts'
 
-const w = world('rc-e2e', { backendPort: 18200 })
+const w = world('rc-e2e', { backendPort: 18200, pitr: {} })
 const LAB = join(REPO, 'lab/config')
 const WORKER = 'ktrdr-workers-b-worker-1-1'
 const inspect = (fmt: string) => hostDocker(HOSTS.b, 'inspect', '-f', fmt, WORKER).stdout.trim()
@@ -149,6 +151,8 @@ INSERT INTO bars SELECT t, 'EURUSD', random() ` +
     /Deploy core on ktrdr-core: db at/,
     /Restored ktrdr-.*\.dump into ktrdr_restore_/,
     /Swap ktrdr_restore_\S+ in as ktrdr/,
+    /Archiving the recovered cluster: full base backup \d{8}-\d{6}F in the pgBackRest repository/,
+    /warning: the pgBackRest repository held the replaced cluster's base backups and WAL: they stay/,
     /Deploy core on ktrdr-core: db, backend at/,
     /core recovered on ktrdr-core:/,
   ])
@@ -157,6 +161,15 @@ INSERT INTO bars SELECT t, 'EURUSD', random() ` +
   assert.is(w.sql("SELECT hypertable_name || ' ' || num_chunks FROM timescaledb_information.hypertables"), 'bars 3')
   const ps = w.dc('ps', '--format', '{{.Service}} {{.Health}}').stdout.trim().split('\n').sort()
   assert.equal(ps, ['backend healthy', 'db healthy'])
+  // The recovered cluster archives into the repository it took over.
+  const wal = w.sql('SELECT pg_walfile_name(pg_current_wal_lsn())')
+  w.sql('SELECT pg_switch_wal()')
+  let archived = ''
+  for (let i = 0; i < 50 && archived < wal; i++) {
+    sh('sleep', ['0.2'])
+    archived = w.sql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
+  }
+  assert.ok(archived >= wal, `WAL ${wal} archived (last: ${archived})`)
 })
 
 test.run()

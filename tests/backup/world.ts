@@ -92,8 +92,8 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number; pitr?: { ar
     opts.pitr
       ? {
           file: 'stack-config.yml',
-          from: /archive_timeout: \d+/,
-          to: `archive_timeout: ${opts.pitr.archiveTimeout ?? 60}`,
+          from: /archive_timeout: \d+.*/,
+          to: `archive_timeout: ${opts.pitr.archiveTimeout ?? 60} # this world's`,
         }
       : { file: 'stack-config.yml', from: /\npitr:[^\n]*\n( {2}[^\n]*\n)+/, to: '\n' },
   ] satisfies Edit[]

@@ -72,6 +72,12 @@ test('after a deploy of the db: the repository alone, under the base backup lock
   ])
 })
 
+test('make recover-core: the same, taking over a repository of the cluster it replaced (new_cluster=1)', () => {
+  const body = mask(repoScript(cfg, p, true).body)
+  assert.equal(body.slice(VARS.length, VARS.length + 2), ['new_cluster=1', 'backups_dir'])
+  assert.equal(body.slice(-2), ['db_container', 'pitr_repo'])
+})
+
 test('kept clusters: listed read-only; removed by name under the restore-pitr locks', () => {
   assert.equal(sideListScript(cfg, p).body, [...VARS, 'backups_dir', 'side_list'])
   assert.equal(mask(sideDropScript(cfg, p, ['replaced-20261201t104500z']).body), [
