@@ -18,7 +18,7 @@ import {
 import { docker } from '../lib/build/docker.ts'
 import { checkoutFacts, type CheckoutFacts } from '../lib/build/git.ts'
 import { openSession, tmpfsRoot } from '../lib/build/login.ts'
-import { buildSpec, DEFAULT_BASE_TAG } from '../lib/build/plan.ts'
+import { buildSpec, DEFAULT_BASE_TAG, defaultDbTag } from '../lib/build/plan.ts'
 import { checkTag, defaultTag, isCI, sourceUrl } from '../lib/build/tags.ts'
 import { OpsError, UsageError } from '../lib/errors.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
@@ -51,8 +51,8 @@ void main(
       image: {
         type: 'string',
         description: 'which image',
-        choices: ['base', 'backend', 'worker'],
-        make: 'the target: make build-base, build-backend, build-worker',
+        choices: ['base', 'backend', 'worker', 'db'],
+        make: 'the target: make build-base, build-backend, build-worker, build-db',
       },
       app: {
         type: 'string',
@@ -61,7 +61,8 @@ void main(
       },
       tag: {
         type: 'string',
-        description: `image tag (default: sha-<short HEAD> for services, ${DEFAULT_BASE_TAG} for base)`,
+        description:
+          `image tag (default: sha-<short HEAD> for services, ${DEFAULT_BASE_TAG} for base, ` + "the pin's for db)",
       },
       push: {
         type: 'boolean',
@@ -113,8 +114,15 @@ void main(
     const verbose = Boolean(flags.verbose)
     const dryRun = Boolean(flags['dry-run'])
     let facts: CheckoutFacts | undefined
-    if (kind !== 'base') facts = await checkoutFacts(app)
-    const tag = (flags.tag as string | undefined) ?? (facts ? defaultTag(facts.short) : DEFAULT_BASE_TAG)
+    if (kind === 'backend' || kind === 'worker') facts = await checkoutFacts(app)
+    const tag =
+      (flags.tag as string | undefined) ??
+      (facts ? defaultTag(facts.short) : kind === 'db' ? defaultDbTag(cfg) : DEFAULT_BASE_TAG)
+    if (!tag)
+      throw new UsageError(
+        `build-db: core.services.db.image in ${cfg.files.stack} has no tag to name the db image by`,
+        'pin the db image by tag (e.g. timescale/timescaledb:2.19.3-pg17), or pass TAG=',
+      )
     checkTag({ kind, tag, target, ci: isCI(), head: facts?.head, dirty: facts?.dirty, app })
     const source = (flags.source as string | undefined) ?? sourceUrl(facts?.origin)
     if (facts && !source)

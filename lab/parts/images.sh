@@ -15,6 +15,14 @@ TRIXIE_APT=(-o "Dir::Etc::SourceList=$CACHE_DIR/trixie.sources" -o Dir::Etc::Sou
 wsdocker() { docker -H "unix://$WS_DIR/docker.sock" "$@"; }
 ws_image_present() { wsdocker image inspect "$1" >/dev/null 2>&1; }
 
+# db_image: the name the core's db image has with pitr: (lib/compose/pgbackrest.ts, dbImage).
+db_image() {
+  local pin name
+  pin=$(pinned db)
+  name=$(config_value stack-config.yml images.db)
+  echo "$(config_value stack-config.yml registry.url)/${name:-ktrdr-db}:${pin##*:}"
+}
+
 # pinned SERVICE: the image lab/config pins for a core service (what the hosts will pull).
 pinned() { config_value stack-config.yml "core.services.$1.image"; }
 
@@ -166,6 +174,9 @@ images_up() {
   shared_owners
   probe_build
   [[ -z $pg_pin ]] || push_pinned "$PG_IMAGE" "$pg_pin"
+  # With pitr: the core runs <registry>/<images.db>:<the pin's tag>, the pin with pgBackRest, which the homelab's
+  # CI builds from templates/Dockerfile.db (make build-db). The lab's image has Debian's pgbackrest already.
+  [[ -z $pg_pin || -z $(config_value stack-config.yml pitr.subdir) ]] || push_pinned "$PG_IMAGE" "$(db_image)"
   push_pinned "$PROBE_IMAGE" "$PROBE_IMAGE"
   if [[ -n $prom_pin ]]; then
     rootfs_import prometheus ktrdr-lab/rootfs-prometheus:trixie "$PROM_PKGS"
@@ -182,7 +193,8 @@ images_status() {
       rc=1
     fi
   done
-  for img in $(pinned db) $(pinned prometheus) "$PROBE_IMAGE"; do
+  for img in $(pinned db) $(pinned prometheus) "$PROBE_IMAGE" $([[ -z $(config_value stack-config.yml pitr.subdir) ]] ||
+    db_image); do
     if [[ -s $REG_DIR/pushed-$(printf '%s' "$img" | tr '/:' '__') ]]; then echo "image $img: in the registry"; else
       echo "image $img: not pushed"
       rc=1

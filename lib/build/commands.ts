@@ -1,7 +1,7 @@
 // Pure command builders for image builds (STYLE: Kamal): each returns the exact argv to run, nothing runs here.
 import { quote } from 'zx/core'
 
-export type ImageKind = 'base' | 'backend' | 'worker'
+export type ImageKind = 'base' | 'backend' | 'worker' | 'db'
 
 export interface BuildSpec {
   dockerfile: string

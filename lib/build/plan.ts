@@ -2,6 +2,14 @@
 import { join } from 'node:path'
 import { type Config, imageRef } from '../config/model.ts'
 import type { BuildSpec, ImageKind } from './commands.ts'
+import { OpsError } from '../errors.ts'
+import { tagOf } from '../compose/pgbackrest.ts'
+
+/** The db image's default tag: the pin's own (ktrdr-db:2.19.3-pg17 for timescale/timescaledb:2.19.3-pg17). */
+export function defaultDbTag(cfg: Config): string | undefined {
+  const pin = cfg.stack.core.services.db?.image
+  return pin ? tagOf(pin) : undefined
+}
 
 /** design §4.1: ktrdr-base:py3.13-v1. Bumped by hand when OS/Python/toolchain change. */
 export const DEFAULT_BASE_TAG = 'py3.13-v1'
@@ -34,6 +42,12 @@ export interface PlanInput {
 export function buildSpec(cfg: Config, p: PlanInput): BuildSpec {
   const dockerfile = join(p.templates, `Dockerfile.${p.kind}`)
   const ref = imageRef(cfg, p.kind, p.tag)
+  if (p.kind === 'db') {
+    // The db pin with pgBackRest (point-in-time recovery); templates/ is its context (nothing is copied).
+    const pin = cfg.stack.core.services.db?.image
+    if (!pin) throw new OpsError(`${cfg.files.stack}: core.services.db has no image to build the db image FROM`)
+    return { dockerfile, ref, buildArgs: { DB_IMAGE: pin }, context: p.templates, ...cache(cfg, p) }
+  }
   if (p.kind === 'base') {
     const buildArgs: Record<string, string> = {}
     if (p.baseImage) buildArgs.BASE_IMAGE = p.baseImage

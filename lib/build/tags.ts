@@ -41,6 +41,11 @@ export function checkTag(f: TagFacts): void {
       `TAG=${f.tag}: the base image is versioned by toolchain (py3.13-v1), never by commit`,
       `leave TAG unset or use e.g. TAG=py3.13-v2`,
     )
+  if (f.kind === 'db')
+    throw new UsageError(
+      `TAG=${f.tag}: the db image is versioned by its pin (core.services.db.image), never by commit`,
+      "leave TAG unset: the pin's tag (e.g. 2.19.3-pg17)",
+    )
   if (!f.ci)
     throw new OpsError(
       `refusing to build ${f.tag} outside CI: ` +

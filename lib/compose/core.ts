@@ -16,7 +16,7 @@ import {
 } from './common.ts'
 import { projectName } from './workers.ts'
 import { OpsError } from '../errors.ts'
-import { dbCommand, PGBACKREST_CONF, pgbackrestConf, wakeCheckpointer } from './pgbackrest.ts'
+import { dbCommand, dbImage, PGBACKREST_CONF, pgbackrestConf, wakeCheckpointer } from './pgbackrest.ts'
 
 export interface ShippedFile {
   /** Path relative to the compose file's directory. */
@@ -92,7 +92,7 @@ export function renderCoreCompose(cfg: Config, tag: string): { compose: string; 
   const all: Record<string, ComposeService> = {
     db: {
       ...base([]),
-      image: s.core.services.db?.image,
+      image: dbImage(cfg),
       environment: [
         ...environment(planEnv(cfg, { environment: 'homelab', service: 'db' }), {
           DB_NAME: 'POSTGRES_DB',

@@ -2,7 +2,8 @@
 // archiving settings, as its command line, and pgBackRest's configuration file, shipped beside the core's
 // compose file and mounted read-only into the db container. Both come from stack-config.yml (pitr, backups,
 // shared, database): no secret is in either (pgBackRest reaches the server over its trusted socket).
-import type { Config } from '../config/model.ts'
+import { type Config, imageRef } from '../config/model.ts'
+import { OpsError } from '../errors.ts'
 
 /** pgBackRest's name for the cluster: its repository's archive/ktrdr and backup/ktrdr. */
 export const STANZA = 'ktrdr'
@@ -21,6 +22,31 @@ export const PGBACKREST_CONF = '/etc/pgbackrest/pgbackrest.conf'
 export const SIDE_DIR = '.ktrdr-side'
 
 export type Pitr = NonNullable<Config['stack']['pitr']>
+
+/** The tag of an image reference (registry.internal:5000/ns/name:tag → tag), or undefined (none, or a digest). */
+export function tagOf(ref: string): string | undefined {
+  if (ref.includes('@')) return undefined
+  const name = ref.slice(ref.lastIndexOf('/') + 1)
+  return name.includes(':') ? name.slice(name.indexOf(':') + 1) : undefined
+}
+
+/**
+ * The image the core's db runs. With pitr: the pin with pgBackRest, built by CI from templates/Dockerfile.db
+ * (make build-db) as <registry.url>/<images.db>:<the pin's tag>: the upstream pin has no pgBackRest, and the
+ * archive_command would fail on every segment. Without pitr: the pin itself.
+ */
+export function dbImage(cfg: Config): string | undefined {
+  const pin = cfg.stack.core.services.db?.image
+  if (!cfg.stack.pitr || !pin) return pin
+  const tag = tagOf(pin)
+  if (!tag)
+    throw new OpsError(
+      `${cfg.files.stack}: core.services.db.image ${pin} has no tag, and pitr: needs one for the db image ` +
+        `with pgBackRest (<registry>/${cfg.stack.images.db}:<tag>)`,
+      { hint: 'pin the db image by tag, e.g. timescale/timescaledb:2.19.3-pg17', exitCode: 2 },
+    )
+  return imageRef(cfg, 'db', tag)
+}
 
 /** The repository: the host's and the container's views of it (under shared.host_path / container_path). */
 export function repoDirs(cfg: Config, p: Pitr): { host: string; container: string } {

@@ -110,6 +110,6 @@ export function enabledCoreServices(cfg: Config): string[] {
 }
 
 /** registry/image:tag, or registry/image@sha256:… when the "tag" is a digest. */
-export function imageRef(cfg: Config, which: 'backend' | 'worker' | 'base', tag: string): string {
+export function imageRef(cfg: Config, which: 'backend' | 'worker' | 'base' | 'db', tag: string): string {
   return `${cfg.stack.registry.url}/${cfg.stack.images[which]}${tag.startsWith('sha256:') ? '@' : ':'}${tag}`
 }

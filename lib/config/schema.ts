@@ -172,6 +172,8 @@ export const stackConfigSchema = strictObject({
     base: withDefault(nonEmpty(), 'ktrdr-base'),
     backend: withDefault(nonEmpty(), 'ktrdr-backend'),
     worker: withDefault(nonEmpty(), 'ktrdr-worker'),
+    /** With pitr: the db pin with pgBackRest (templates/Dockerfile.db), as <registry>/<db>:<the pin's tag>. */
+    db: withDefault(nonEmpty(), 'ktrdr-db'),
   }),
   dns: withDefault(strictObject({ zone: withDefault(zone, 'internal') }), { zone: 'internal' }),
   ssh: withDefault(

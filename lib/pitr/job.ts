@@ -5,7 +5,7 @@ import { areaVars, locks, RESTORE_LIB } from '../backup/job.ts'
 import { statsSql } from '../backup/stats-sql.ts'
 import type { Config } from '../config/model.ts'
 import { bind, type Bound, type ScriptParts } from '../job/render.ts'
-import { type Pitr, PGBACKREST_CONF, PGDATA, repoDirs, SIDE_DIR, STANZA } from '../compose/pgbackrest.ts'
+import { dbImage, type Pitr, PGBACKREST_CONF, PGDATA, repoDirs, SIDE_DIR, STANZA } from '../compose/pgbackrest.ts'
 
 export const PITR_LIB = [...RESTORE_LIB, 'pitr/pitr.sh'] as const
 
@@ -22,7 +22,7 @@ function pitrVars(cfg: Config, p: Pitr): Record<string, Bound> {
     conf_host: `${dirname(cfg.stack.core.compose_path)}/pgbackrest.conf`,
     shared_cpath: cfg.stack.shared.container_path,
     volume: `${areaVars(cfg).project}_dbdata`,
-    db_image: cfg.stack.core.services.db?.image ?? '',
+    db_image: dbImage(cfg) ?? '',
     db_port: cfg.stack.database.port,
     database: cfg.stack.database.name,
   }

@@ -123,6 +123,24 @@ test('lab: build base/backend/worker, push with auth, pull on ktrdr-workers-b, r
   run('docker', ['rmi', refs.backend, refs.worker])
 })
 
+test('lab: build-db FROM the lab pin, pushed with auth, pgBackRest in it; IF_ABSENT=1 keeps the pin-tagged one', () => {
+  const env = { PATH: `${STANDIN_BIN}:${process.env.PATH}`, OP_STANDIN_VAULT: VAULT, CI: '1' }
+  const tag = `e2e-${Date.now()}`
+  const ref = `${REGISTRY}/ktrdr/ktrdr-db:${tag}`
+  const r = make('build-db', { CONFIG: labConfig(), PUSH: '1', TAG: tag }, { env, timeout: 600_000 })
+  assert.is(r.code, 0, r.stdout + r.stderr)
+  assert.match(r.stdout, `image: ${ref}`)
+  assert.match(r.stdout, `pushed to ${REGISTRY}`)
+  const v = run('docker', ['run', '--rm', '--network', 'none', '--entrypoint', 'pgbackrest', ref, 'version'])
+  assert.is(v.code, 0, v.stderr)
+  assert.match(v.stdout, /^pgBackRest 2\.\d+/)
+  run('docker', ['rmi', ref])
+  // The pin's own tag is what the core runs (lab-up pushed it, as the homelab's CI would): not built again.
+  const again = make('build-db', { CONFIG: labConfig(), PUSH: '1', IF_ABSENT: '1' }, { env, timeout: 120_000 })
+  assert.is(again.code, 0, again.stdout + again.stderr)
+  assert.match(again.stdout, `image: ${REGISTRY}/ktrdr/ktrdr-db:2.19.3-pg17 is in the registry already: not built`)
+})
+
 test("lab: a wrong registry password fails the push with docker's reason; nothing left in tmpfs", () => {
   const app = tempDir('ktrdr-e2e-app-')
   cpSync(join(REPO, 'examples/ktrdr-app'), app, { recursive: true })

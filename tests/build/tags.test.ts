@@ -126,6 +126,19 @@ test('build-base: py3.13-v1 by default, lab args, never a sha- tag, needs no che
   assert.match(make('build-base', { INSTALL_UV: '2', DRY_RUN: '1' }).stderr, '--install-uv must be one of 0, 1')
 })
 
+test("build-db: FROM the pin, tagged by the pin's tag, never a sha- tag, needs no checkout", () => {
+  let r = make('build-db', { APP: '/nonexistent', DRY_RUN: '1' })
+  assert.is(r.code, 0, r.stderr)
+  assert.is(
+    wouldBuild(r.stdout),
+    `docker build -f ${REPO}/templates/Dockerfile.db -t ghcr.io/ktrdr/ktrdr-db:2.19.3-pg17 ` +
+      `--build-arg DB_IMAGE=timescale/timescaledb:2.19.3-pg17 ${REPO}/templates`,
+  )
+  r = make('build-db', { TAG: 'sha-abcdef0', DRY_RUN: '1' }, { env: IN_CI })
+  assert.is(r.code, 2)
+  assert.match(r.stderr, 'the db image is versioned by its pin (core.services.db.image), never by commit')
+})
+
 test('invalid tag, missing checkout, not a git checkout: usage errors naming the fix', () => {
   const c = checkout()
   let r = make('build-backend', { APP: c.dir, TAG: '-bad', DRY_RUN: '1' })

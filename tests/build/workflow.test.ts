@@ -111,21 +111,24 @@ test("one uv version everywhere: setup-uv in both jobs is Dockerfile.base's UV_V
   }
 })
 
-test('main: deps-check, the base published when its tag is new, services pushed with the last images as cache', () => {
-  const order = ['setup', 'deps-check', 'build-base', 'build-backend', 'build-worker'].map((t) => at('images', t))
+test('main: deps-check, the base and db published when their tags are new, services pushed with cache', () => {
+  const order = ['setup', 'deps-check', 'build-base', 'build-db', 'build-backend', 'build-worker'].map((t) =>
+    at('images', t),
+  )
   assert.ok(
     order.every((i, n) => i === n),
     `images: in this order: ${order}`,
   )
   assert.match(makeSteps('images')[at('images', 'build-base')]!.run!, 'PUSH=1 IF_ABSENT=1')
+  assert.match(makeSteps('images')[at('images', 'build-db')]!.run!, 'PUSH=1 IF_ABSENT=1')
   const cacheStep = jobSteps('images').find((s) => s.run?.includes('GITHUB_ENV'))!
   assert.is(cacheStep.run, 'echo "CACHE_TAG=sha-$(git -C "$APP" rev-parse --short=7 HEAD^)" >> "$GITHUB_ENV"')
   assert.is(jobSteps('images')[0]!.with!['fetch-depth'], 2, 'HEAD^ is there')
-  for (const t of ['build-base', 'build-backend', 'build-worker']) {
+  for (const t of ['build-base', 'build-db', 'build-backend', 'build-worker']) {
     const s = makeSteps('images')[at('images', t)]!
     assert.match(s.run!, 'PUSH=1')
     assert.match(s.run!, 'SECRETS_PROVIDER=env')
-    if (t !== 'build-base') assert.match(s.run!, 'CACHE_FROM="$CACHE_TAG"')
+    if (t === 'build-backend' || t === 'build-worker') assert.match(s.run!, 'CACHE_FROM="$CACHE_TAG"')
     assert.not.match(s.run!, 'TAG=sha', 'default tag: sha-<short>')
     assert.is(s.env!.REGISTRY_PASSWORD, '${{ secrets.GITHUB_TOKEN }}')
   }
@@ -168,7 +171,7 @@ test('the run lines work as written: deps-check passes, builds tag sha-<short> a
   git('commit', '-qm', 'app')
   const short = git('rev-parse', '--short=7', 'HEAD')
   for (const s of [...makeSteps('check'), ...makeSteps('images')]) {
-    const line = s.run!.replace(/build-(base|backend|worker)/, '$& DRY_RUN=1').replace('"$CACHE_TAG"', 'sha-0000000')
+    const line = s.run!.replace(/build-(base|db|backend|worker)/, '$& DRY_RUN=1').replace('"$CACHE_TAG"', 'sha-0000000')
     const r = run('bash', ['-c', line], {
       env: { ...env, ...Object.fromEntries(Object.keys(s.env ?? {}).map((k) => [k, env[k as keyof typeof env]])) },
     })
@@ -179,7 +182,12 @@ test('the run lines work as written: deps-check passes, builds tag sha-<short> a
       assert.match(r.stdout, /--cache-from ghcr\.io\/ktrdr\/ktrdr-(backend|worker):sha-0000000/)
     }
     if (/IF_ABSENT=1/.test(line))
-      assert.match(r.stdout, 'would ask the registry for ghcr.io/ktrdr/ktrdr-base:py3.13-v1')
+      assert.match(
+        r.stdout,
+        line.includes('build-db')
+          ? 'would ask the registry for ghcr.io/ktrdr/ktrdr-db:2.19.3-pg17'
+          : 'would ask the registry for ghcr.io/ktrdr/ktrdr-base:py3.13-v1',
+      )
   }
 })
 

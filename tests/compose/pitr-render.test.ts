@@ -40,6 +40,8 @@ function dbModel(text: string): Record<string, any> {
 
 test('the db archives its WAL with pgBackRest, a segment at least every archive_timeout seconds', () => {
   const db = dbModel(rendered.compose)
+  // The pin with pgBackRest (templates/Dockerfile.db, make build-db): the upstream pin has none.
+  assert.is(db.image, 'ghcr.io/ktrdr/ktrdr-db:2.19.3-pg17')
   assert.equal(db.command, [
     'postgres',
     '-c',
@@ -101,9 +103,32 @@ test('without pitr: no command, no pgbackrest.conf (logical dumps only, as befor
     const r = renderCoreCompose(plain, 'sha-a1b2c3d')
     const db = dbModel(r.compose)
     assert.is(db.command, null)
+    assert.is(db.image, 'timescale/timescaledb:2.19.3-pg17', 'the pin itself')
     assert.equal(db.healthcheck.test, ['CMD-SHELL', 'pg_isready -q -h 127.0.0.1 -p 5432 -U ktrdr -d ktrdr'])
     assert.not.ok(r.files.some((x) => x.name === 'pgbackrest.conf'))
     assert.not.match(r.compose, 'pgbackrest')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a db pin without a tag is refused with pitr: (the db image with pgBackRest is named by it)', () => {
+  const dir = configCopy(
+    [
+      {
+        file: 'stack-config.yml',
+        from: 'timescale/timescaledb:2.19.3-pg17',
+        to: `timescale/timescaledb@sha256:${'a'.repeat(64)}`,
+      },
+    ],
+    HOMELAB,
+  )
+  try {
+    assert.throws(
+      () => renderCoreCompose(loadConfig(dir), 'sha-a1b2c3d'),
+      (e: Error & { hint?: string }) =>
+        /has no tag, and pitr: needs one/.test(e.message) && /by tag/.test(e.hint ?? ''),
+    )
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

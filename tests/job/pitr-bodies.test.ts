@@ -37,7 +37,7 @@ const VARS = [
   'conf_host=/opt/ktrdr-core/pgbackrest.conf',
   'shared_cpath=/mnt/shared',
   'volume=ktrdr-core_dbdata',
-  'db_image=timescale/timescaledb:2.19.3-pg17',
+  'db_image=ghcr.io/ktrdr/ktrdr-db:2.19.3-pg17', // the pin with pgBackRest (make build-db)
   'db_port=5432',
   'database=ktrdr',
 ]
