@@ -10,6 +10,7 @@ import { runDeploy } from '../lib/deploy/run.ts'
 import { chooseProvider } from '../lib/secrets/provider.ts'
 import { say, warn } from '../lib/cli/output.ts'
 import { setupRepository } from '../lib/pitr/repo.ts'
+import { dbPinAfter, dbPinBefore } from '../lib/db-pin/run.ts'
 
 void main(
   {
@@ -28,18 +29,21 @@ void main(
     const deploys = [planCore(cfg, flags.service as string, tag)]
     const opts = { tag, forceUnlock: Boolean(flags['force-unlock']), healthTimeoutS: Number(flags['health-timeout']) }
     if (flags['dry-run']) return printDryRun(cfg, deploys, opts)
-    const code = await runDeploy(
-      cfg,
-      deploys,
-      opts,
-      chooseProvider(cfg, flags['secrets-provider'] as string | undefined),
-    )
+    const provider = chooseProvider(cfg, flags['secrets-provider'] as string | undefined)
+    const withDb = deploys[0]!.services.includes('db')
+    // A new db pin of another PostgreSQL major is refused here, before anything changes.
+    const notes: string[] = []
+    const before = withDb ? await dbPinBefore(cfg, notes) : '-'
+    for (const n of notes) warn(`note: ${n}`)
+    const code = await runDeploy(cfg, deploys, opts, provider)
+    if (code !== 0 || !withDb) return code
     // With pitr: the repository's stanza, so the db's archive_command succeeds from its first segment.
-    if (code === 0 && cfg.stack.pitr && deploys[0]!.services.includes('db')) {
+    if (cfg.stack.pitr) {
       const problem = await setupRepository(cfg, cfg.stack.pitr)
       if (problem) warn(`warning: ${problem}`)
       else say('WAL archiving: the pgBackRest repository is ready')
     }
+    for (const line of await dbPinAfter(cfg, before)) (line.startsWith('warning:') ? warn : say)(line)
     return code
   },
 )

@@ -16,6 +16,22 @@ export function baseBackupType(p: Pitr, info: PitrInfo | undefined, now: Date): 
   return full && now.getTime() - full.getTime() < p.full_every_days * DAY ? 'diff' : 'full'
 }
 
+/** One base backup of `type` (its stanza set up first if need be); returns its label. */
+export async function runBaseBackup(
+  cfg: Config,
+  p: Pitr,
+  t: JobHost,
+  type: 'full' | 'diff',
+  onStep?: (step: string) => void,
+): Promise<string> {
+  const out = await t.runOrThrow(baseBackupScript(cfg, p, type), { label: 'base backup', onStep })
+  return (
+    events(out.stdout)
+      .find((e) => e.event === 'base-backup')
+      ?.detail.trim() ?? '?'
+  )
+}
+
 export interface BaseBackupCtx {
   baseBackup?: { label: string; type: 'full' | 'diff' }
 }
@@ -27,14 +43,7 @@ export function baseBackupTask<C extends BaseBackupCtx>(cfg: Config, p: Pitr, t:
       // No repository yet (the first run): a full one, which creates it.
       const read = await t.run(pitrInfoScript(cfg, p))
       const type = baseBackupType(p, read.exitCode === 0 ? parseInfo(read.stdout) : undefined, now)
-      const out = await t.runOrThrow(baseBackupScript(cfg, p, type), {
-        label: 'base backup',
-        onStep: (step) => (task.output = step),
-      })
-      const label =
-        events(out.stdout)
-          .find((e) => e.event === 'base-backup')
-          ?.detail.trim() ?? '?'
+      const label = await runBaseBackup(cfg, p, t, type, (step) => (task.output = step))
       c.baseBackup = { label, type }
       task.title = `Base backup ${label} (${type === 'full' ? 'full' : 'differential'}) into the pgBackRest repository`
     },

@@ -7,7 +7,8 @@ import type { Pitr } from '../compose/pgbackrest.ts'
 import type { Config } from '../config/model.ts'
 import type { JobHost } from '../job/host.ts'
 import { events } from '../job/protocol.ts'
-import { baseBackupScript, repoScript } from './job.ts'
+import { runBaseBackup } from './base-backup.ts'
+import { repoScript } from './job.ts'
 
 export function pitrRecoverTask<C extends { warnings?: string[] }>(cfg: Config, p: Pitr, t: JobHost): ListrTask<C> {
   return {
@@ -23,14 +24,7 @@ export function pitrRecoverTask<C extends { warnings?: string[] }>(cfg: Config, 
           .filter((e) => e.event === 'warn')
           .map((e) => e.detail),
       ]
-      const out = await t.runOrThrow(baseBackupScript(cfg, p, 'full'), {
-        label: 'base backup',
-        onStep: (step) => (task.output = step),
-      })
-      const label =
-        events(out.stdout)
-          .find((e) => e.event === 'base-backup')
-          ?.detail.trim() ?? '?'
+      const label = await runBaseBackup(cfg, p, t, 'full', (step) => (task.output = step))
       task.title = `Archiving the recovered cluster: full base backup ${label} in the pgBackRest repository`
     },
   }

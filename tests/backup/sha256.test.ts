@@ -26,7 +26,8 @@ symlinkSync('/usr/bin/sha256sum', join(broken, 'sha256sum'))
 writeFileSync(join(broken, 'openssl'), '#!/bin/sh\necho "dgst: unsupported" >&2\nexit 1\n', { mode: 0o755 })
 
 const sha256Of = (path: string, PATH = process.env.PATH!) =>
-  spawnSync('/bin/bash', ['-c', `. ${join(REPO, 'lib/backup/backup.sh')}; sha256_of "$1"`, '_', path], {
+  // --norc: a bash whose stdin is a socket (CI's) reads ~/.bashrc otherwise, and says so on stderr.
+  spawnSync('/bin/bash', ['--norc', '-c', `. ${join(REPO, 'lib/backup/backup.sh')}; sha256_of "$1"`, '_', path], {
     encoding: 'utf8',
     env: { PATH },
   })

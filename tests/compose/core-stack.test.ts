@@ -1,12 +1,12 @@
 // The homelab's core stack as rendered (lib/compose/core.ts) for infra/homelab: grafana, jaeger and the NFS
 // server cannot run here (not in Debian; no NFS client in this kernel), so they are checked as rendered text
 // and by `docker compose config` (compose's own validation and model), never started.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { configCopy, REPO } from '../helpers/config-copy.ts'
+import { composeModel } from '../helpers/compose-model.ts'
 import { run } from '../helpers/run.ts'
 import { loadConfig } from '../../lib/config/load.ts'
 import { nfsClients, renderCoreCompose } from '../../lib/compose/core.ts'
@@ -15,30 +15,6 @@ import type { OpsError } from '../../lib/errors.ts'
 const HOMELAB = join(REPO, 'infra/homelab')
 const cfg = loadConfig(HOMELAB)
 const { compose } = renderCoreCompose(cfg, 'sha-a1b2c3d')
-
-/** `docker compose config --format json` of the rendered file, with the deploy's exported secrets set. */
-// biome-ignore lint/suspicious/noExplicitAny: compose's JSON model, read field by field below
-function composeModel(text: string): Record<string, any> {
-  const dir = mkdtempSync(join(tmpdir(), 'ktrdr-core-'))
-  try {
-    writeFileSync(join(dir, 'docker-compose.core.yml'), text)
-    const env = {
-      ...process.env,
-      POSTGRES_PASSWORD: 'p',
-      DB_PASSWORD: 'p',
-      JWT_SECRET: 'j',
-      GF_SECURITY_ADMIN_PASSWORD: 'g',
-    }
-    const r = run('docker', ['compose', '-f', 'docker-compose.core.yml', 'config', '--format', 'json'], {
-      cwd: dir,
-      env,
-    })
-    assert.is(r.code, 0, r.stderr)
-    return JSON.parse(r.stdout)
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
 
 test('the NFS export: only the hosts subnet, root squashed', () => {
   assert.match(compose, 'NFS_EXPORT_0=/srv/ktrdr-shared 192.168.50.0/24(rw,sync,no_subtree_check,root_squash)')

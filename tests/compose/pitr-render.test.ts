@@ -1,13 +1,12 @@
 // Point-in-time recovery as rendered for infra/homelab (lib/compose/pgbackrest.ts): the db's archiving
 // settings as its command line, checked through `docker compose config` (compose's own model), and
 // pgbackrest.conf shipped beside the compose file, by its exact text. Without pitr: neither.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { configCopy, REPO } from '../helpers/config-copy.ts'
-import { run } from '../helpers/run.ts'
+import { composeModel } from '../helpers/compose-model.ts'
 import { loadConfig } from '../../lib/config/load.ts'
 import { renderCoreCompose } from '../../lib/compose/core.ts'
 
@@ -15,28 +14,7 @@ const HOMELAB = join(REPO, 'infra/homelab')
 const cfg = loadConfig(HOMELAB)
 const rendered = renderCoreCompose(cfg, 'sha-a1b2c3d')
 
-// biome-ignore lint/suspicious/noExplicitAny: compose's JSON model, read field by field below
-function dbModel(text: string): Record<string, any> {
-  const dir = mkdtempSync(join(tmpdir(), 'ktrdr-pitr-'))
-  try {
-    writeFileSync(join(dir, 'docker-compose.core.yml'), text)
-    const env = {
-      ...process.env,
-      POSTGRES_PASSWORD: 'p',
-      DB_PASSWORD: 'p',
-      JWT_SECRET: 'j',
-      GF_SECURITY_ADMIN_PASSWORD: 'g',
-    }
-    const r = run('docker', ['compose', '-f', 'docker-compose.core.yml', 'config', '--format', 'json'], {
-      cwd: dir,
-      env,
-    })
-    assert.is(r.code, 0, r.stderr)
-    return JSON.parse(r.stdout).services.db
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
+const dbModel = (text: string) => composeModel(text).services.db
 
 test('the db archives its WAL with pgBackRest, a segment at least every archive_timeout seconds', () => {
   const db = dbModel(rendered.compose)
