@@ -44,6 +44,19 @@ db_container() {
   on_exit killjobs
 }
 dx() { docker exec -i "$cid" "$@"; }
+# db_container_id: the core project's db container, running or not ("" when there is none).
+db_container_id() {
+  docker ps -aq --filter "label=com.docker.compose.project=$project" --filter label=com.docker.compose.service=db \
+    --filter label=com.docker.compose.oneoff=False 2>/dev/null | head -n 1 || true
+}
+# db_image_of: image = the image the db container was created from (its exact digest), else db_image (the pin).
+db_image_of() {
+  local c
+  c=$(db_container_id)
+  image=""
+  [ -z "$c" ] || image=$(docker inspect -f '{{.Config.Image}}' "$c" 2>/dev/null || true)
+  image=${image:-${db_image:-}}
+}
 # sha256_of FILE: its sha256 in hex. OpenSSL's where the host has it: it uses the CPU's SHA instructions, which
 # coreutils 9.1's sha256sum (Debian 12's) does not — a 244 MB dump in 0.17 s instead of 0.49 s here.
 sha256_of() {

@@ -7,15 +7,13 @@
 # db_pin_check: `db-pin <the db container's image, or -> <the data directory's PG_VERSION, or ->`; a data
 # directory of another PostgreSQL major than new_major is refused (exit 2): the server cannot open it.
 db_pin_check() {
-  local c image=- ver=- mp
+  local image ver=- mp
   ktrdr_event step db-pin
-  c=$(docker ps -aq --filter "label=com.docker.compose.project=$project" --filter label=com.docker.compose.service=db \
-    --filter label=com.docker.compose.oneoff=False | head -n 1 || true)
-  [ -z "$c" ] || image=$(docker inspect -f '{{.Config.Image}}' "$c" 2>/dev/null || echo -)
+  db_image_of
   if mp=$(docker volume inspect -f '{{.Mountpoint}}' "$volume" 2>/dev/null) && [ -s "$mp/PG_VERSION" ]; then
     ver=$(head -c 16 "$mp/PG_VERSION" | tr -dc '0-9')
   fi
-  ktrdr_event db-pin "$image ${ver:--}"
+  ktrdr_event db-pin "${image:--} ${ver:--}"
   if [ "${ver:--}" != - ] && [ -n "$new_major" ] && [ "$ver" != "$new_major" ]; then
     FAIL_CODE=2 fail "$new_image is PostgreSQL $new_major, and the data directory in $volume is PostgreSQL $ver:" \
       "it cannot open it. A major version change takes the dump-and-restore path (docs/runbook.md, \"A new" \

@@ -1,7 +1,7 @@
 # Point-in-time recovery's jobs on the core host (docs/backup.md, "Point-in-time recovery"): pgBackRest's
 # repository on the shared mount, base backups, what can be restored, and the restore to a moment into a
 # scratch cluster beside the live one (its own data directory in the db volume, its own container), swapped
-# in by renames. After lib/backup/backup.sh (backups_dir, db_container, job_as, killjobs). Variables, bound by
+# in by renames. After lib/backup/backup.sh (backups_dir, db_container, db_image_of, job_as). Variables, bound by
 # lib/pitr/job.ts: stanza repo repo_host pgdata side conf conf_host volume db_image db_port; for a base
 # backup: backup_type; for a restore: target ("" for the end of the archive) rstamp stats_sql.
 # shellcheck disable=SC2154 # the variables are bound by lib/pitr/job.ts (bind) ahead of this file
@@ -67,16 +67,6 @@ pitr_info() {
   newest=$(find "$repo_host/archive/$stanza" -type f -name '[0-9A-F]*[0-9A-F]-*' -printf '%T@ %f\n' 2>/dev/null |
     sort -n | tail -n 1 || true)
   ktrdr_event wal-newest "${newest:-0 -}"
-}
-
-# db_image_of: image = the image the core's db container runs (its exact digest), else db_image (the pin).
-db_image_of() {
-  local c
-  c=$(docker ps -aq --filter "label=com.docker.compose.project=$project" \
-    --filter label=com.docker.compose.service=db --filter label=com.docker.compose.oneoff=False | head -n 1 || true)
-  image=""
-  [ -z "$c" ] || image=$(docker inspect -f '{{.Config.Image}}' "$c" 2>/dev/null || true)
-  image=${image:-$db_image}
 }
 
 # side_run [--volume] CMD…: CMD in a one-off container of the db image, as the server's user, on no network,

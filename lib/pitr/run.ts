@@ -46,7 +46,10 @@ export function pitrRestoreTasks<C extends PitrCtx>(
         const lines = out.stdout.slice(out.stdout.indexOf('::ktrdr stats-begin')).split('\n').slice(1)
         c.stats = parseStats(lines.filter((l) => !l.startsWith('::ktrdr ')))
         if (c.stats.server.database !== db)
-          throw new OpsError(`the restored cluster has no database ${db}: the live cluster is unchanged`)
+          throw new OpsError(
+            `the restored cluster has no database ${db}: the live cluster is unchanged (make restore-cleanup ` +
+              'removes the scratch copy)',
+          )
         const chunks = c.stats.hypertables.reduce((n, h) => n + h.chunks, 0)
         task.title =
           `Restored the cluster to ${o.label}: ${db} has ${c.stats.tables.length} tables, ` +
