@@ -1,5 +1,6 @@
 // snapshot-copy — copy the newest snapshot to a second disk or host (snapshots.copy_to, or --to): btrfs
-// send/receive or zfs send/receive, incremental from the newest snapshot both sides have; or rsync.
+// send/receive or zfs send/receive, incremental from the newest snapshot both sides have; or rsync. The copies
+// received there are then pruned by the same policy (snapshots.keep), never the newest: it is the next parent.
 import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { runTree } from '../lib/cli/tree.ts'
@@ -8,13 +9,19 @@ import { previewScript } from '../lib/job/render.ts'
 import type { SnapshotTarget } from '../lib/snapshot/commands.ts'
 import { type CopyDest, type CopyPlan, parseCopyTo, planCopy } from '../lib/snapshot/copy-plan.ts'
 import { copyListScript, copyScript, destTarget } from '../lib/snapshot/copy-script.ts'
-import { DRY_RUN_FLAG, LOCAL_FLAG } from '../lib/snapshot/flags.ts'
+import { DRY_RUN_FLAG, LOCAL_FLAG, NOW_FLAG } from '../lib/snapshot/flags.ts'
 import { owner, parseListing } from '../lib/snapshot/host.ts'
 import { withJob } from '../lib/snapshot/job.ts'
+import { planRetention, type SnapshotRef } from '../lib/snapshot/retention.ts'
+import { deleteScript } from '../lib/snapshot/scripts.ts'
 
 interface Ctx {
   target?: SnapshotTarget
   plan?: CopyPlan
+  /** The copies at the destination after this copy (receive only), and the host's clock. */
+  copies: SnapshotRef[]
+  now?: Date
+  pruned: string[]
 }
 
 void main(
@@ -24,6 +31,7 @@ void main(
       'copy the newest snapshot to snapshots.copy_to (btrfs/zfs send|receive, incremental when possible, or rsync)',
     flags: {
       ...LOCAL_FLAG,
+      ...NOW_FLAG,
       ...DRY_RUN_FLAG,
       to: {
         type: 'string',
@@ -36,7 +44,7 @@ void main(
     ],
   },
   (flags) =>
-    withJob(flags, async ({ settings: s, host, dryRun }) => {
+    withJob(flags, async ({ settings: s, host, injected, dryRun }) => {
       const to = (flags.to as string | undefined) || s.copyTo
       if (!to)
         throw new OpsError(`no copy destination: set snapshots.copy_to in ${s.file} or pass --to (make: TO=…)`, {
@@ -44,7 +52,7 @@ void main(
           exitCode: 2,
         })
       const dest: CopyDest = parseCopyTo(s.target, to, flags.to ? '--to' : s.file)
-      const ctx: Ctx = {}
+      const ctx: Ctx = { copies: [], pruned: [] }
       await runTree<Ctx>(
         [
           {
@@ -59,6 +67,9 @@ void main(
               const mountpoint = out.events.find((e) => e.event === 'mountpoint')?.detail
               c.target = s.target.backend === 'zfs' && mountpoint ? { ...s.target, mountpoint } : s.target
               c.plan = planCopy(s.target, dest, here.own, there)
+              const sent = here.own.find((x) => x.name === c.plan!.name)!
+              c.copies = c.plan.upToDate ? there : [...there, sent]
+              c.now = injected ?? here.hostNow
             },
           },
           {
@@ -82,6 +93,20 @@ void main(
               await host.run(script)
             },
           },
+          {
+            // The same policy as the source's snapshots, so an hourly copy does not fill the second disk.
+            title: `Prune the copies in ${dest.dest} (snapshots.keep)`,
+            enabled: () => dest.kind === 'receive',
+            task: async (c, t) => {
+              const names = planRetention(c.copies, s.policy, c.now!).remove.map((r) => r.name)
+              t.title = `Prune ${names.length} of ${c.copies.length} copies in ${dest.dest} (snapshots.keep)`
+              if (names.length === 0) return t.skip('the policy keeps every copy')
+              if (dryRun) return t.skip(`[dry run] would delete ${names.join(', ')}`)
+              const dt = destTarget(s.target, dest.dest)
+              const out = await host.run(deleteScript(dt, names, s.prefix, owner('snapshot-copy')))
+              for (const e of out.events) if (e.event === 'deleted') c.pruned.push(e.detail)
+            },
+          },
         ],
         ctx,
       )
@@ -92,5 +117,6 @@ void main(
           ? `${p.name} is already in ${dest.dest}; nothing to copy`
           : `copied ${p.name} to ${dest.dest}${p.parent ? ` (incremental from ${p.parent})` : ''}`,
       )
+      if (ctx.pruned.length) say(`pruned ${ctx.pruned.length} older copies there: ${ctx.pruned.join(', ')}`)
     }),
 )

@@ -116,7 +116,9 @@ export function renderTimerUnits(
 ): TimerUnits {
   const config = configArg(cfg)
   const mount = requiredMount(cfg, spec)
+  const copy = spec.name === 'snapshot' && cfg.stack.snapshots?.copy_to !== undefined
   const service = readFileSync(join(dir, `${spec.unit}.service`), 'utf8')
+    .replace(/^#(ExecStart=.* dist\/snapshot-copy\.mjs .*)$/m, copy ? '$1' : '#$1')
     .replace(/^RequiresMountsFor=.*\n/m, mount ? `RequiresMountsFor=${mount}\n` : '')
     .replace(/^ReadWritePaths=.*$/m, `ReadWritePaths=${writablePaths(cfg, spec).join(' ')}`)
     .replace(/^WorkingDirectory=.*$/m, `WorkingDirectory=${opsDir}`)
@@ -129,7 +131,7 @@ export function renderTimerUnits(
       `Documentation=file://${opsDir}/${spec.doc}`,
     ),
     unit: spec.unit,
-    scripts: spec.scripts,
+    scripts: copy ? [...spec.scripts, 'snapshot-copy'] : spec.scripts,
     opsDir,
     config,
     dirs: spec.name === 'snapshot' && cfg.stack.snapshots?.backend === 'btrfs' ? [cfg.stack.snapshots.dir] : [],

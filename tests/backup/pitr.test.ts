@@ -5,13 +5,17 @@
 // measured. The world's archive_timeout is 5 s, so the bound it sets is seen within the test.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { renderTimerUnits, TEMPLATES_DIR, TIMERS } from '../../lib/backup/timer.ts'
+import { loadConfig } from '../../lib/config/load.ts'
+import { REPO } from '../helpers/config-copy.ts'
 import { REGISTRY, withRegistryLogin } from '../helpers/lab.ts'
 import { SEED_SQL, sh, TAG, world } from './world.ts'
 
 const ARCHIVE_TIMEOUT = 5
-const w = world('pitr-e2e', { backendPort: 18150, pitr: { archiveTimeout: ARCHIVE_TIMEOUT } })
+// Its export a btrfs subvolume with snapshots and a second disk, as node A's: the off-node copy is rehearsed too.
+const w = world('pitr-e2e', { backendPort: 18150, pitr: { archiveTimeout: ARCHIVE_TIMEOUT }, snapshots: true })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const volume = `${w.project}_dbdata`
 const mark = (n: number) => w.sql(`INSERT INTO marks VALUES (${n}, clock_timestamp()) RETURNING at`)
@@ -184,6 +188,59 @@ test('a damaged WAL segment, then a damaged base backup file: refused before any
     assert.not.match(r.stdout, /Swap it in/)
     assert.is(marks(), before, 'the live database as it was')
   }
+})
+
+test("node A gone: the hourly job's copy is the new export; make restore TIME=latest from it", async () => {
+  // The hourly job exactly as make install-snapshot-timer installs it for this config (copy_to set: snapshot,
+  // prune, then the copy), each ExecStart run on the core host from a ktrdr-ops checkout, as systemd would.
+  const unit = renderTimerUnits(loadConfig(w.config), TEMPLATES_DIR, REPO, TIMERS.snapshot).service
+  const job = unit
+    .split('\n')
+    .filter((l) => l.startsWith('ExecStart='))
+    .map((l) => l.slice('ExecStart='.length))
+  assert.equal(
+    job.map((l) => /dist\/([a-z-]+)\.mjs/.exec(l)?.[1]),
+    ['snapshot', 'snapshot-prune', 'snapshot-copy'],
+  )
+  mark(700)
+  await archived()
+  const dumps = readdirSync(w.backups).filter((f) => f.endsWith('.dump'))
+  assert.ok(dumps.length > 0, 'dumps to carry over')
+  for (const cmd of job) {
+    const r = w.onCore(['bash', '--norc', '-c', `cd '${REPO}' && NO_COLOR=1 CI=1 exec ${cmd}`])
+    assert.is(r.code, 0, out(r))
+  }
+  const copies = w.onCore(['ls', w.copyDir!]).stdout.split('\n').filter(Boolean)
+  assert.is(copies.length, 1, `one copy on the second disk: ${copies}`)
+  const copied = Date.now()
+  mark(701) // after the copy: in node A's repository only, lost with it
+  await archived()
+  // The bad day: the db killed with its data, and node A's disk gone: the export and its snapshots.
+  killAndWipe()
+  w.unmountShared()
+  for (const snap of w.onCore(['ls', w.snapshotDir!]).stdout.split('\n').filter(Boolean))
+    assert.is(w.onCore(['btrfs', 'subvolume', 'delete', `${w.snapshotDir}/${snap}`]).code, 0)
+  assert.is(w.onCore(['btrfs', 'subvolume', 'delete', w.exportDir!]).code, 0)
+  // docs/runbook.md, "Node A's disk is gone": the new export is a writable snapshot of the newest copy,
+  // mounted again; then scenario B with point-in-time recovery: a fresh db, make restore TIME=latest.
+  const mk = w.onCore(['btrfs', 'subvolume', 'snapshot', `${w.copyDir}/${copies[0]}`, w.exportDir!])
+  assert.is(mk.code, 0, out(mk))
+  w.mountShared()
+  assert.equal(
+    readdirSync(w.backups).filter((f) => f.endsWith('.dump')),
+    dumps,
+    'the dumps came with the copy',
+  )
+  w.dbUp()
+  const r = restore('latest')
+  assert.is(r.code, 0, out(r))
+  assert.match(r.stdout, /Restored the cluster to .*: ktrdr has \d+ tables, 1 hypertables \(\d+ chunks\)/)
+  assert.match(marks(), /,700$/, 'everything archived before the copy is back; 701, written after it, is not')
+  assert.is(chunks(), chunksBefore, 'the hypertable and its chunks')
+  console.log(`  node A gone: lost the writes after the copy (${((Date.now() - copied) / 1000).toFixed(0)} s here)`)
+  // The restored cluster archives on into the new export's repository.
+  mark(702)
+  await archived()
 })
 
 test('a new db pin: another PostgreSQL major refused before anything changes; a new image of the same major', () => {

@@ -254,7 +254,7 @@ test('ensure: a timer installed with the same text and enabled is left alone; a 
   assert.is(readFileSync(join(units(root), 'ktrdr-backup.service'), 'utf8'), '[Service]\nNice=5\n')
 })
 
-test('install-snapshot-timer LOCAL=1 ROOT=…: both its scripts checked, RequiresMountsFor the snapshot source', () => {
+test('install-snapshot-timer LOCAL=1 ROOT=…: its scripts checked (copy_to: the copy too), RequiresMountsFor', () => {
   const root = tempRoot()
   const missing = make('install-snapshot-timer', { CONFIG: LAB, ROOT: root, LOCAL: '1' })
   assert.is.not(missing.code, 0)
@@ -266,6 +266,10 @@ test('install-snapshot-timer LOCAL=1 ROOT=…: both its scripts checked, Require
   const noPrune = make('install-snapshot-timer', { CONFIG: LAB, ROOT: root, LOCAL: '1' })
   assert.match(noPrune.stderr, '(no dist/snapshot-prune.mjs)')
   writeFileSync(join(root, 'opt/ktrdr-ops/dist/snapshot-prune.mjs'), '')
+  // lab/config has the homelab's copy_to: the hourly run copies off node A too, so its script is checked.
+  const noCopy = make('install-snapshot-timer', { CONFIG: LAB, ROOT: root, LOCAL: '1' })
+  assert.match(noCopy.stderr, '(no dist/snapshot-copy.mjs)')
+  writeFileSync(join(root, 'opt/ktrdr-ops/dist/snapshot-copy.mjs'), '')
   const r = make('install-snapshot-timer', { CONFIG: LAB, ROOT: root, LOCAL: '1' })
   assert.is(r.code, 0, r.stdout + r.stderr)
   assert.match(r.stdout, /Installed ktrdr-snapshot\.timer on local \(under .*, enabled offline\)/)
@@ -273,9 +277,34 @@ test('install-snapshot-timer LOCAL=1 ROOT=…: both its scripts checked, Require
   assert.match(service, /^RequiresMountsFor=\/srv\/ktrdr-shared$/m)
   assert.match(service, /^ExecStart=\/usr\/bin\/env node dist\/snapshot\.mjs --local --config lab\/config$/m)
   assert.match(service, /^ExecStart=\/usr\/bin\/env node dist\/snapshot-prune\.mjs --local --config lab\/config$/m)
-  assert.match(service, /^#ExecStart=\/usr\/bin\/env node dist\/snapshot-copy\.mjs --local --config lab\/config$/m)
+  assert.match(service, /^ExecStart=\/usr\/bin\/env node dist\/snapshot-copy\.mjs --local --config lab\/config$/m)
+  assert.match(
+    service,
+    /^ReadWritePaths=\/srv\/ktrdr-shared \/srv\/\.snapshots\/ktrdr-shared -\/mnt\/usb\/ktrdr-shared /m,
+  )
   assert.match(readlinkSync(join(units(root), 'timers.target.wants/ktrdr-snapshot.timer')), /ktrdr-snapshot\.timer$/)
   assert.ok(statSync(join(root, 'srv/.snapshots/ktrdr-shared')).isDirectory(), 'the directory it may write is made')
+})
+
+test('without copy_to the snapshot service has the copy commented out, and its script is not needed', () => {
+  const cfg = loadConfig(LAB)
+  const s = cfg.stack.snapshots!
+  const without = { ...cfg, stack: { ...cfg.stack, snapshots: { ...s, copy_to: undefined } } }
+  const u = renderTimerUnits(without, TEMPLATES, OPS_DIR, TIMERS.snapshot)
+  assert.equal(
+    u.service.split('\n').filter((l) => /^#?ExecStart=/.test(l)),
+    [
+      'ExecStart=/usr/bin/env node dist/snapshot.mjs --local --config lab/config',
+      'ExecStart=/usr/bin/env node dist/snapshot-prune.mjs --local --config lab/config',
+      '#ExecStart=/usr/bin/env node dist/snapshot-copy.mjs --local --config lab/config',
+    ],
+  )
+  assert.equal(u.scripts, ['snapshot', 'snapshot-prune'])
+  assert.equal(renderTimerUnits(cfg, TEMPLATES, OPS_DIR, TIMERS.snapshot).scripts, [
+    'snapshot',
+    'snapshot-prune',
+    'snapshot-copy',
+  ])
 })
 
 test('install-snapshot-timer: a config without a snapshots: section is refused', () => {
@@ -321,8 +350,12 @@ for (const [name, dir] of [
     const backup = renderTimerUnits(cfg, TEMPLATES, OPS_DIR, TIMERS.backup).service
     assert.match(backup, new RegExp(`^ReadWritePaths=${cfg.stack.shared.host_path} /run/lock$`, 'm'))
     const snap = renderTimerUnits(cfg, TEMPLATES, OPS_DIR, TIMERS.snapshot).service
-    const s = cfg.stack.snapshots as { source: string; dir: string }
-    assert.match(snap, new RegExp(`^ReadWritePaths=${s.source} ${s.dir} /run/lock$`, 'm'))
+    const s = cfg.stack.snapshots as { source: string; dir: string; copy_to: string }
+    assert.match(snap, new RegExp(`^ReadWritePaths=${s.source} ${s.dir} -${s.copy_to} /run/lock$`, 'm'))
+    assert.match(
+      snap,
+      new RegExp(`^ExecStart=/usr/bin/env node dist/snapshot-copy\\.mjs --local --config ${name}$`, 'm'),
+    )
   })
 
 test('the cron line in docs/backup.md and the timer template is CRON_LINE', () => {

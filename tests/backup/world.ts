@@ -32,6 +32,14 @@ export interface World {
   /** A command on the core host; `dc(…)` is `docker compose -f <its compose file> …` there. */
   onCore(args: string[], input?: string): RunResult
   dc(...args: string[]): RunResult
+  /**
+   * opts.snapshots: the export is a btrfs subvolume of the lab's shared file system (this path, on this machine
+   * and the core host alike), its snapshots and the second disk's copies (the config's snapshots.dir and
+   * copy_to) the core host's binds of directories beside it, as the lab has them for its own export.
+   */
+  exportDir?: string
+  snapshotDir?: string
+  copyDir?: string
   /** The bad day: the export's bind mount on the core host goes, its empty mount point stays (and back). */
   unmountShared(): void
   mountShared(): void
@@ -55,13 +63,40 @@ function must(r: RunResult, what: string): RunResult {
  * opts.pitr: keep lab/config's pitr: section (WAL archived by pgBackRest, base backups by make backup), with
  * its archive_timeout if given; without it the world has logical dumps only, as the tests before it were made.
  */
-export function world(name = 'bk-e2e', opts: { backendPort?: number; pitr?: { archiveTimeout?: number } } = {}): World {
+export function world(
+  name = 'bk-e2e',
+  opts: { backendPort?: number; pitr?: { archiveTimeout?: number }; snapshots?: boolean } = {},
+): World {
   const project = `ktrdr-${name}`
   const root = mkdtempSync(join(LAB_DIR, `tmp-${name}-`))
   const mnt = `/mnt/${project}`
   const compose = `/opt/${project}/docker-compose.core.yml`
-  mkdirSync(join(root, 'shared/small'), { recursive: true })
   const onCore = (args: string[], input?: string) => onHost(CORE, args, { input, timeout: 300_000 })
+  const fs = join(LAB_DIR, 'shared-fs')
+  const shared = opts.snapshots ? join(fs, project) : join(root, 'shared')
+  // The core host's binds of the export (and with snapshots, of its snapshot and copy directories): [src, dst].
+  const snapshotDir = `/srv/.snapshots/${project}`
+  const copyDir = `/mnt/usb/${project}`
+  const extraBinds: [string, string][] = opts.snapshots
+    ? [
+        [join(fs, '.snapshots', project), snapshotDir],
+        [join(fs, 'offsite', project), copyDir],
+      ]
+    : []
+  /** Every subvolume under dir (snapshots, received copies), then dir itself when it is one. */
+  const dropSubvolumes = (dir: string) => {
+    const list = onCore(['bash', '-c', 'for d in "$1"/*/; do [[ -d $d ]] && printf "%s\\n" "${d%/}"; done', '-', dir])
+    for (const d of list.stdout.split('\n').filter(Boolean)) onCore(['btrfs', 'subvolume', 'delete', d])
+    if (onCore(['btrfs', 'subvolume', 'show', dir]).code === 0) onCore(['btrfs', 'subvolume', 'delete', dir])
+    onCore(['rm', '-rf', dir])
+  }
+  if (opts.snapshots) {
+    dropSubvolumes(shared) // an earlier run's, left behind
+    for (const [src] of extraBinds) dropSubvolumes(src)
+    must(onCore(['btrfs', 'subvolume', 'create', shared]), 'the export subvolume')
+    for (const [src] of extraBinds) must(onCore(['mkdir', '-p', src]), `mkdir ${src}`)
+  }
+  mkdirSync(join(shared, 'small'), { recursive: true })
   // umount, lazily when busy: a mount left behind outlives its directory (removed with root), and the next world
   // of this name would find the mount point taken by a deleted directory (runc: "no such file or directory").
   const unmount = (path: string) => {
@@ -69,13 +104,19 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number; pitr?: { ar
   }
   const mountShared = () => {
     if (onCore(['mountpoint', '-q', mnt]).code === 0) {
-      if (onCore(['findmnt', '-n', '-o', 'SOURCE', mnt]).stdout.includes(`[${join(root, 'shared')}]`)) return
+      const source = opts.snapshots ? `[/${project}]` : `[${shared}]`
+      if (onCore(['findmnt', '-n', '-o', 'SOURCE', mnt]).stdout.includes(source)) return
       unmount(`${mnt}/small`) // an earlier world's, left behind
       unmount(mnt)
     }
     must(onCore(['mkdir', '-p', mnt]), 'mkdir of the mount point')
-    must(onCore(['mount', '--bind', join(root, 'shared'), mnt]), 'the bind mount of the test export')
+    must(onCore(['mount', '--bind', shared, mnt]), 'the bind mount of the test export')
     must(onCore(['mount', '-t', 'tmpfs', '-o', 'size=2m,mode=0755', 'ktrdr-bk-test', `${mnt}/small`]), 'the tmpfs')
+    for (const [src, dst] of extraBinds) {
+      if (onCore(['mountpoint', '-q', dst]).code === 0) continue
+      must(onCore(['mkdir', '-p', dst]), `mkdir ${dst}`)
+      must(onCore(['mount', '--bind', src, dst]), `the bind mount of ${src}`)
+    }
   }
   mountShared()
   const port = opts.backendPort ?? 18100
@@ -96,6 +137,13 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number; pitr?: { ar
           to: `archive_timeout: ${opts.pitr.archiveTimeout ?? 60} # this world's`,
         }
       : { file: 'stack-config.yml', from: /\npitr:[^\n]*\n( {2}[^\n]*\n)+/, to: '\n' },
+    ...(opts.snapshots
+      ? ([
+          { file: 'stack-config.yml', from: /source: \/srv\/ktrdr-shared/, to: `source: ${mnt}` },
+          { file: 'stack-config.yml', from: /dir: \/srv\/\.snapshots\/ktrdr-shared/, to: `dir: ${snapshotDir}` },
+          { file: 'stack-config.yml', from: /copy_to: \/mnt\/usb\/ktrdr-shared/, to: `copy_to: ${copyDir}` },
+        ] satisfies Edit[])
+      : []),
   ] satisfies Edit[]
   // Under the world's own directory (in the lab dir): the core host runs the toolkit with it too (--local).
   const config = configCopy(edits, join(REPO, 'lab/config'), root)
@@ -122,6 +170,7 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number; pitr?: { ar
     smallConfig,
     project,
     compose,
+    ...(opts.snapshots ? { exportDir: shared, snapshotDir, copyDir } : {}),
     hostBackups: `${mnt}/db-backups`,
     composeFile: hostPath(CORE, compose),
     backups: hostPath(CORE, `${mnt}/db-backups`),
@@ -164,6 +213,12 @@ export function world(name = 'bk-e2e', opts: { backendPort?: number; pitr?: { ar
       composeCmd('down', '-v', '--remove-orphans', '-t', '5')
       unmount(`${mnt}/small`)
       unmount(mnt)
+      for (const [src, dst] of extraBinds) {
+        unmount(dst)
+        onCore(['rmdir', dst])
+        dropSubvolumes(src)
+      }
+      if (opts.snapshots) dropSubvolumes(shared)
       onCore(['rm', '-rf', `/opt/${project}`])
       onCore(['rmdir', mnt])
       rmSync(root, { recursive: true, force: true })

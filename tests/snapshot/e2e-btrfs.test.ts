@@ -228,6 +228,17 @@ test('copy: full first, then incremental from the newest snapshot both sides hav
   assert.equal(ls(join(w.mnt, 'copy')), [first, second])
   assert.is(must('btrfs', ['property', 'get', '-ts', join(w.mnt, 'copy', second), 'ro'], 'core'), 'ro=true')
   assert.is(readFileSync(see(join(w.mnt, 'copy', second, 'results/job-1/metrics.json')), 'utf8'), '{"sharpe": 1.7}\n')
+  // The copies are pruned by the same policy (an hourly copy would fill the disk): with hourly 1 and a third
+  // snapshot sent, the newest stays, the next copy's parent; never a name that is not ours.
+  mkdirSync(see(join(w.mnt, 'copy', 'not-ours')))
+  const tight = good('{ hourly: 1, daily: 0, weekly: 0 }')
+  ok(mk('snapshot', { CONFIG: tight, NOW: '2026-11-11T14:00:00Z' }))
+  const third = N('2026-11-11T14:00:00Z')
+  const pruned = ok(mk('snapshot-copy', { CONFIG: tight, NOW: '2026-11-11T14:00:00Z' }))
+  assert.match(pruned, `copied ${third} to ${join(w.mnt, 'copy')} (incremental from ${second})`)
+  assert.match(pruned, `pruned 2 older copies there: ${second}, ${first}`, pruned)
+  assert.equal(ls(join(w.mnt, 'copy')), [third, 'not-ours'])
+  must('rmdir', [join(w.mnt, 'copy', 'not-ours')], 'core')
 })
 
 test('restore one file from a snapshot: cp --reflink=auto (docs/snapshots.md)', () => {
