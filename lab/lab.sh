@@ -74,6 +74,7 @@ cmd_down() {
   stop_pid "$LAB_DIR/home.pid" sleep
   local name
   for name in "$WS_NAME" $(ls "$HOSTS_DIR" 2>/dev/null); do cgroups_down "$name"; done
+  textfile_down
   lab_dir_down
   local left
   left=$(leftovers)

@@ -4,8 +4,8 @@
 backup: setup ## pg_dump -Fc into <shared>/db-backups: atomic, verified, manifest last; with pitr: a base backup too [LOCAL=1 PRUNE=1 NOW=… DUMP_ONLY=1]
 	$(call run,backup) $(call flags,NOW,LOCAL PRUNE DUMP_ONLY)
 
-backup-status: setup ## newest backup's age, size, verification; exit 1 when too old (monitoring) [LOCAL=1]
-	$(call run,backup-status) $(call flags,,LOCAL)
+backup-status: setup ## every backup figure against its threshold; exit 1 when any is red (monitoring) [LOCAL=1 JSON=1]
+	$(call run,backup-status) $(call flags,,LOCAL JSON)
 
 backup-prune: setup ## delete backups past backups.keep_days (never the newest; guarded) [DRY_RUN=1 LOCAL=1 NOW=…]
 	$(call run,backup-prune) $(call flags,NOW,DRY_RUN LOCAL)

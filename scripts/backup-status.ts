@@ -1,53 +1,61 @@
-// backup-status — age, size and verification of the newest backup; non-zero when it is too old (monitoring).
+// backup-status — every figure of the backups on the core host, each against its threshold (monitoring: in
+// stack-config.yml): the newest dump (its sha256 checked now), base backup, archived WAL, restore drill,
+// snapshot and copy off node A. Exit 1 when any is red, each named; --json for monitoring (schema in
+// docs/backup.md). It writes the Prometheus textfile too, as every backup and snapshot job does.
 import { main } from '../lib/cli/main.ts'
 import { say } from '../lib/cli/output.ts'
 import { loadConfig } from '../lib/config/load.ts'
-import {
-  checkNewest,
-  inventoryScript,
-  parseInventory,
-  parseSums,
-  sumsScript,
-  timerLine,
-  timerScript,
-} from '../lib/backup/inventory.ts'
+import { checkNewest, parseSums, sumsScript, timerLine, timerScript } from '../lib/backup/inventory.ts'
 import { drillLine, listLines, statusVerdict } from '../lib/backup/status.ts'
 import { coreTarget } from '../lib/backup/job.ts'
-import { jobFailure } from '../lib/job/failure.ts'
+import { checks, parseFigures, watchScript } from '../lib/watch/checks.ts'
+import { checkLines, statusJson, textfile, textfileScript } from '../lib/watch/report.ts'
 
 void main(
   {
     name: 'backup-status',
     summary:
-      'newest verified backup: age, size, its sha256 checked now; exit 1 past status_max_age_hours or when damaged',
+      'every backup figure against its threshold (dump, base backup, WAL archive, drill, snapshot, copy); ' +
+      'exit 1 when any is red',
     flags: {
       local: { type: 'boolean', description: 'read the backups directory on this machine instead of over SSH' },
+      json: {
+        type: 'boolean',
+        description: `print one JSON document (schema ${'ktrdr.backup-status/1'}, docs/backup.md)`,
+      },
     },
   },
   async (flags) => {
     const cfg = loadConfig(flags.config as string | undefined)
     const t = coreTarget(cfg, Boolean(flags.local))
+    const run = (p: Parameters<typeof t.runOrThrow>[0]) => t.runOrThrow(p, { label: 'backup-status' })
     try {
-      const out = await t.run(inventoryScript(cfg))
-      const err = jobFailure(t.place('backup-status'), out)
-      if (err) throw err
-      const entries = parseInventory(out.stdout)
+      const figures = parseFigures(cfg, (await run(watchScript(cfg))).stdout)
+      const entries = figures.entries
       // The newest backups' sha256 now (a full read: seconds per GB), so a damaged file is never "verified".
-      await checkNewest(entries, async (files) => {
-        const o = await t.run(sumsScript(cfg, files))
-        const e = jobFailure(t.place('backup-status'), o)
-        if (e) throw e
-        return parseSums(o.stdout)
-      })
+      await checkNewest(entries, async (files) => parseSums((await run(sumsScript(cfg, files))).stdout))
       const now = new Date()
-      const v = statusVerdict(entries, cfg.stack.backups.status_max_age_hours, now)
-      say(v.line)
+      const cs = checks(cfg, figures, now)
+      const written = await run(textfileScript(cfg, textfile(cs, now))).then(
+        () => undefined,
+        (e: Error) => `warning: the Prometheus textfile ${cfg.stack.monitoring.textfile} was not written: ${e.message}`,
+      )
+      const redCount = cs.filter((c) => c.state === 'red').length
+      if (flags.json) {
+        say(JSON.stringify(statusJson(cs, now, cfg.stack.core.host), null, 2))
+        if (written) process.stderr.write(`${written}\n`)
+        return redCount ? 1 : 0
+      }
+      say(statusVerdict(entries, cfg.stack.backups.status_max_age_hours, now).line)
       say(timerLine((await t.run(timerScript(cfg))).stdout))
       say(drillLine(entries, now))
       say('')
+      for (const l of checkLines(cs)) say(l)
+      if (written) say(written)
+      say('')
       say(`backups in ${cfg.stack.shared.host_path}/${cfg.stack.backups.subdir} on ${t.name}:`)
       for (const l of listLines(entries, now)) say(l)
-      return v.ok ? 0 : 1
+      return redCount ? 1 : 0
     } finally {
       await t.close()
     }

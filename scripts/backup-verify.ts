@@ -12,6 +12,7 @@ import { type DrillRecord, drillRecordScript } from '../lib/backup/drills.ts'
 import { OpsError } from '../lib/errors.ts'
 import { EXIT } from '../lib/job/protocol.ts'
 import { dropScratch, type RestoreCtx, restoreTasks, survey } from '../lib/restore/run.ts'
+import { refreshTextfile } from '../lib/watch/report.ts'
 
 void main(
   {
@@ -68,6 +69,11 @@ void main(
       say(`drill passed: ${entry.file} restores to exactly what its manifest records`)
       return 0
     } finally {
+      // The drill's heartbeat is in .drills.log; the textfile shows it (or the failure) from now on.
+      if (!t.signal.aborted) {
+        const w = await refreshTextfile(cfg, (p) => t.runOrThrow(p, { label: 'backup-verify' }))
+        if (w) say(`warning: ${w}`)
+      }
       await t.close()
     }
   },

@@ -10,6 +10,8 @@ import { injectedNow } from '../lib/snapshot/clock.ts'
 import { replacedPruneTask } from '../lib/restore/cleanup.ts'
 import { keptClustersPruneTask } from '../lib/pitr/side.ts'
 import { type BaseBackupCtx, baseBackupTask } from '../lib/pitr/base-backup.ts'
+import { refreshTextfile } from '../lib/watch/report.ts'
+import { say } from '../lib/cli/output.ts'
 
 void main(
   {
@@ -78,6 +80,11 @@ void main(
         {},
       )
     } finally {
+      // The textfile after every run, failed or not (its figures are the newest good ones either way).
+      if (!t.signal.aborted) {
+        const w = await refreshTextfile(cfg, (p) => t.runOrThrow(p, { label: 'backup' }))
+        if (w) say(`warning: ${w}`)
+      }
       await t.close()
     }
   },

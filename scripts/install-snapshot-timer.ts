@@ -24,6 +24,6 @@ void main(
     const cfg = loadConfig(flags.config as string | undefined)
     snapshotSettings(cfg)
     const o = timerFlags(flags)
-    await installTimerRun(cfg, coreTarget(cfg, Boolean(flags.local)), spec, o, (tasks) => runTree(tasks, {}), say)
+    await installTimerRun(cfg, coreTarget(cfg, Boolean(flags.local)), [spec], o, (tasks) => runTree(tasks, {}), say)
   },
 )

@@ -14,6 +14,7 @@ import { owner, parseListing } from '../lib/snapshot/host.ts'
 import { withJob } from '../lib/snapshot/job.ts'
 import { planRetention, type SnapshotRef } from '../lib/snapshot/retention.ts'
 import { deleteScript } from '../lib/snapshot/scripts.ts'
+import { refreshTextfile } from '../lib/watch/report.ts'
 
 interface Ctx {
   target?: SnapshotTarget
@@ -44,7 +45,7 @@ void main(
     ],
   },
   (flags) =>
-    withJob(flags, async ({ settings: s, host, injected, dryRun }) => {
+    withJob(flags, async ({ cfg, settings: s, host, injected, dryRun }) => {
       const to = (flags.to as string | undefined) || s.copyTo
       if (!to)
         throw new OpsError(`no copy destination: set snapshots.copy_to in ${s.file} or pass --to (make: TO=…)`, {
@@ -118,5 +119,7 @@ void main(
           : `copied ${p.name} to ${dest.dest}${p.parent ? ` (incremental from ${p.parent})` : ''}`,
       )
       if (ctx.pruned.length) say(`pruned ${ctx.pruned.length} older copies there: ${ctx.pruned.join(', ')}`)
+      const w = await refreshTextfile(cfg, (p) => host.run(p))
+      if (w) say(`warning: ${w}`)
     }),
 )

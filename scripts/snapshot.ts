@@ -11,6 +11,7 @@ import { withJob } from '../lib/snapshot/job.ts'
 import { formatSnapshotName } from '../lib/snapshot/names.ts'
 import { iso } from '../lib/snapshot/report.ts'
 import { createScript, listScript } from '../lib/snapshot/scripts.ts'
+import { refreshTextfile } from '../lib/watch/report.ts'
 
 void main(
   {
@@ -21,7 +22,7 @@ void main(
     notes: ['Runs on the core host over SSH; the hourly systemd timer runs it there with --local (docs/snapshots.md).'],
   },
   (flags) =>
-    withJob(flags, async ({ settings: s, host, injected, dryRun }) => {
+    withJob(flags, async ({ cfg, settings: s, host, injected, dryRun }) => {
       const ctx = { now: injected ?? new Date(NaN), ref: '' }
       await runTree<typeof ctx>(
         [
@@ -46,6 +47,9 @@ void main(
         ],
         ctx,
       )
-      if (!dryRun) say(`created ${ctx.ref} (read-only)`)
+      if (dryRun) return
+      say(`created ${ctx.ref} (read-only)`)
+      const w = await refreshTextfile(cfg, (p) => host.run(p))
+      if (w) say(`warning: ${w}`)
     }),
 )

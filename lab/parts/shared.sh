@@ -4,32 +4,42 @@
 # (.snapshots/ktrdr-shared): so lab/config's snapshots: section is the homelab's, as it is. Each host
 # bind-mounts the export at shared.host_path; the core also at shared.export_path, the snapshot
 # directory at /srv/.snapshots (lab/parts/anchor.sh), and the stand-in for the homelab's second disk at
-# /mnt/usb/ktrdr-shared (a directory of the same btrfs, so `make snapshot-copy TO=/mnt/usb/ktrdr-shared`
-# sends and receives as to a USB disk; what it cannot rehearse is losing the first disk alone).
+# /mnt/usb: a btrfs file system of its own on a second loop device ($LAB_DIR/usb.img), its root mounted there
+# as a USB disk's would be, with snapshots.copy_to (/mnt/usb/ktrdr-shared) a directory in it. Its root, not a
+# directory of it: btrfs receive finds an incremental stream's parent by its path from the file system's root,
+# which a bind of a subdirectory hides. A disk of its own, so losing the first disk can be rehearsed.
 SHARED_IMG="$LAB_DIR/shared.img"
 SHARED_FS="$LAB_DIR/shared-fs"
 EXPORT_SRC="$SHARED_FS/ktrdr-shared"
 SNAPSHOTS_SRC="$SHARED_FS/.snapshots"
 SHARED_SIZE=${KTRDR_LAB_SHARED_SIZE:-4G}
 SNAPSHOTS_DIR=$(config_value stack-config.yml snapshots.dir)
-OFFSITE_SRC="$SHARED_FS/offsite/ktrdr-shared"
-OFFSITE_DIR=/mnt/usb/ktrdr-shared
+USB_IMG="$LAB_DIR/usb.img"
+USB_FS="$LAB_DIR/usb-fs"
+USB_SIZE=${KTRDR_LAB_USB_SIZE:-2G}
+OFFSITE_DIR=$(config_value stack-config.yml snapshots.copy_to)
+USB_DIR=/mnt/usb
+
+# loop_btrfs IMG SIZE DIR WHAT: a btrfs file system on a loop device of IMG (sparse, made once), mounted at DIR.
+loop_btrfs() {
+  mountpoint -q "$3" && return 0
+  log "$4: btrfs on a loop device ($1, $2 sparse) at $3"
+  install -d -m 0755 "$3"
+  if [[ ! -s $1 ]]; then
+    truncate -s "$2" "$1"
+    mkfs.btrfs -q "$1" >/dev/null 2>&1
+  fi
+  local dev
+  dev=$(losetup --find --show "$1")
+  mount "$dev" "$3"
+  echo "$3 $dev" >>"$LAB_DIR/mounts.list"
+}
 
 shared_up() {
-  if ! mountpoint -q "$SHARED_FS"; then
-    log "shared: btrfs on a loop device ($SHARED_IMG, $SHARED_SIZE sparse) at $SHARED_FS"
-    install -d -m 0755 "$SHARED_FS"
-    if [[ ! -s $SHARED_IMG ]]; then
-      truncate -s "$SHARED_SIZE" "$SHARED_IMG"
-      mkfs.btrfs -q "$SHARED_IMG" >/dev/null 2>&1
-    fi
-    local dev
-    dev=$(losetup --find --show "$SHARED_IMG")
-    mount "$dev" "$SHARED_FS"
-    echo "$SHARED_FS $dev" >>"$LAB_DIR/mounts.list"
-  fi
+  loop_btrfs "$SHARED_IMG" "$SHARED_SIZE" "$SHARED_FS" shared
+  loop_btrfs "$USB_IMG" "$USB_SIZE" "$USB_FS" "second disk"
   [[ -d $EXPORT_SRC ]] || btrfs subvolume create "$EXPORT_SRC" >/dev/null
-  install -d -m 0755 "$SNAPSHOTS_SRC/ktrdr-shared" "$OFFSITE_SRC"
+  install -d -m 0755 "$SNAPSHOTS_SRC/ktrdr-shared" "$USB_FS/${OFFSITE_DIR#"$USB_DIR"/}"
   # Owned by who writes there once the images are built (images.sh: shared_owners), never world-writable.
   install -d -m 0755 "$EXPORT_SRC/db-backups" "$EXPORT_SRC/results"
   ln -sfn "$EXPORT_SRC" "$LAB_DIR/shared"
@@ -41,7 +51,7 @@ host_binds() {
   [[ $1 == "$CORE_HOST" ]] || return 0
   echo "$EXPORT_SRC $SHARED_EXPORT_PATH"
   [[ -z $SNAPSHOTS_DIR ]] || echo "$SNAPSHOTS_SRC/ktrdr-shared $SNAPSHOTS_DIR"
-  echo "$OFFSITE_SRC $OFFSITE_DIR"
+  echo "$USB_FS $USB_DIR"
 }
 
 # shared_mount_up NAME DIR: each bind of the host again where it is gone (a test may have unmounted one).

@@ -20,6 +20,14 @@ mounts_down() {
   done < <(tac "$list")
 }
 
+# The Prometheus textfile the lab core's jobs write (monitoring.textfile): the hosts share this machine's file
+# system outside their mounts, so it is here.
+textfile_down() {
+  local f
+  f=$(config_value stack-config.yml monitoring.textfile)
+  [[ -z $f || ! -f $f ]] || rm -f -- "$f"
+}
+
 lab_dir_down() {
   [[ -d $LAB_DIR ]] || return 0
   [[ -e $LAB_MARKER ]] || die "$LAB_DIR has no .ktrdr-lab marker; refusing to delete it"

@@ -36,18 +36,19 @@ dump_failed() {
 # pg_dump or pg_restore would otherwise carry on inside the container.
 db_container() {
   ktrdr_event step container
-  cid=$(docker ps -q --filter "label=com.docker.compose.project=$project" --filter label=com.docker.compose.service=db \
-    --filter label=com.docker.compose.oneoff=False --filter status=running 2>/dev/null | head -n 1 || true)
+  cid=$(db_running_id)
   [ -n "$cid" ] || fail "the db container is not running ($compose_path, service db): start it with" \
     "make deploy-core SERVICE=db, or run make recover-core"
   run_id="$$-$RANDOM"
   on_exit killjobs
 }
 dx() { docker exec -i "$cid" "$@"; }
-# db_container_id: the core project's db container, running or not ("" when there is none).
+# db_running_id: the core project's running db container ("" when none runs).
+db_running_id() { db_container_id --filter status=running; }
+# db_container_id [FILTER…]: the core project's db container, running or not ("" when there is none).
 db_container_id() {
   docker ps -aq --filter "label=com.docker.compose.project=$project" --filter label=com.docker.compose.service=db \
-    --filter label=com.docker.compose.oneoff=False 2>/dev/null | head -n 1 || true
+    --filter label=com.docker.compose.oneoff=False "$@" 2>/dev/null | head -n 1 || true
 }
 # db_image_of: image = the image the db container was created from (its exact digest), else db_image (the pin).
 db_image_of() {
@@ -193,7 +194,7 @@ inventory() {
   local m text
   [ -d "$dir" ] || {
     ktrdr_event no-dir
-    exit 0
+    return 0
   }
   find "$dir" -maxdepth 1 -type f ! -name ".*" -printf "::ktrdr file %s %f\n"
   for m in "$dir"/*.manifest.json; do

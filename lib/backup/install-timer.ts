@@ -86,6 +86,12 @@ export function ensureTimersTask<C extends { timers?: TimerResult[] }>(
   }
 }
 
+const WHAT: Record<TimerSpec['name'], string> = {
+  backup: 'backs the database up',
+  drill: 'drills the backups (backup-status turns red past monitoring.drill_max_age_days)',
+  snapshot: 'snapshots the shared storage',
+}
+
 export function timerWords(r: TimerResult): string {
   if (r.state === 'failed') return `${r.spec.unit}.timer NOT installed`
   return `${r.spec.unit}.timer ${r.state === 'unchanged' ? 'installed and enabled (checked)' : 'installed now'}`
@@ -95,30 +101,32 @@ export function timerWords(r: TimerResult): string {
 export function timerFix(cfg: Config, r: TimerResult): string {
   return (
     `${r.spec.unit}.timer is NOT installed on ${cfg.stack.core.host}: ${r.problem}; ` +
-    `until it is, nothing ${r.spec.name === 'backup' ? 'backs the database up' : 'snapshots the shared storage'}: ` +
+    `until it is, nothing ${WHAT[r.spec.name]}: ` +
     `make ${r.spec.target} (${r.spec.doc})`
   )
 }
 
-/** The handler of make install-<name>-timer (scripts/install-{backup,snapshot}-timer.ts). */
+/** The handler of make install-<name>-timer (scripts/install-{backup,snapshot}-timer.ts): each timer in turn. */
 export async function installTimerRun(
   cfg: Config,
   t: JobHost,
-  spec: TimerSpec,
+  specs: TimerSpec[],
   o: { root: string; opsDir: string },
   runTree: (tasks: ListrTask[]) => Promise<unknown>,
   say: (line: string) => void,
 ): Promise<void> {
   const results: TimerResult[] = []
   try {
-    await runTree([installTimerTask(cfg, t, spec, o, results)])
+    await runTree(specs.map((spec) => installTimerTask(cfg, t, spec, o, results)))
   } finally {
     await t.close()
   }
   for (const l of results.flatMap((r) => r.lines)) say(`  ${l}`)
+  const units = specs.map((s) => s.unit)
   say(
     o.root === '/'
-      ? `check: systemctl list-timers ${spec.unit}.timer; a run now: systemctl start ${spec.unit}.service`
+      ? `check: systemctl list-timers ${units.map((u) => `${u}.timer`).join(' ')}; ` +
+          `a run now: systemctl start ${units[0]}.service`
       : `not started (--root ${o.root})`,
   )
 }

@@ -1,4 +1,4 @@
-// The core host's timers (templates/systemd/ktrdr-{backup,snapshot}.{service,timer}): rendered from the
+// The core host's timers (templates/systemd/ktrdr-{backup,drill,snapshot}.{service,timer}): rendered from the
 // templates with this config's paths, then one `bash -s` script that checks that what the service runs is
 // there, stages the units, checks them with `systemd-analyze verify` (when the host has it), installs them
 // under <root>/etc/systemd/system and enables the timer. A root other than / (tests, image builds) only
@@ -15,7 +15,7 @@ import { UsageError } from '../errors.ts'
 const REPO_ROOT = dirname(LIB_DIR)
 export const TEMPLATES_DIR = join(REPO_ROOT, 'templates', 'systemd')
 
-export type TimerName = 'backup' | 'snapshot'
+export type TimerName = 'backup' | 'drill' | 'snapshot'
 
 export interface TimerSpec {
   name: TimerName
@@ -36,6 +36,13 @@ export const TIMERS: Record<TimerName, TimerSpec> = {
     target: 'install-backup-timer',
     doc: 'docs/backup.md',
   },
+  drill: {
+    name: 'drill',
+    unit: 'ktrdr-drill',
+    scripts: ['backup-verify'],
+    target: 'install-backup-timer',
+    doc: 'docs/backup.md',
+  },
   snapshot: {
     name: 'snapshot',
     unit: 'ktrdr-snapshot',
@@ -45,10 +52,13 @@ export const TIMERS: Record<TimerName, TimerSpec> = {
   },
 }
 
-/** Every timer this config's core host runs: the backup always, the snapshot when there is a snapshots: section. */
+/** Every timer this config's core host runs: the backup and its drill always, the snapshot with snapshots:. */
 export function timersOf(cfg: Config): TimerSpec[] {
-  return cfg.stack.snapshots ? [TIMERS.backup, TIMERS.snapshot] : [TIMERS.backup]
+  return cfg.stack.snapshots ? [TIMERS.backup, TIMERS.drill, TIMERS.snapshot] : [TIMERS.backup, TIMERS.drill]
 }
+
+/** What make install-backup-timer installs: the daily backup and the weekly restore drill. */
+export const BACKUP_TIMERS = [TIMERS.backup, TIMERS.drill]
 
 export const UNIT = TIMERS.backup.unit
 export const CRON_LINE =
@@ -82,25 +92,28 @@ function configArg(cfg: Config): string {
 
 /** The mount the service needs: the shared mount (backup), the snapshot source (btrfs; ZFS mounts its own). */
 function requiredMount(cfg: Config, spec: TimerSpec): string | undefined {
-  if (spec.name === 'backup') return cfg.stack.shared.host_path
+  if (spec.name !== 'snapshot') return cfg.stack.shared.host_path
   const s = cfg.stack.snapshots
   return s?.backend === 'btrfs' ? s.source : undefined
 }
 
+/** The Prometheus textfile's directory (every job writes the file: watch-report.ts), made at install. */
+export const textfileDir = (cfg: Config): string => dirname(cfg.stack.monitoring.textfile)
+
 /**
  * What the sandboxed service may write (ProtectSystem=strict makes the rest read-only): the backups' shared
  * mount, or the snapshot source and directory (and a local copy destination, '-': it may not be mounted);
- * the lock directory always.
+ * the textfile's directory and the lock directory always.
  */
 export function writablePaths(cfg: Config, spec: TimerSpec): string[] {
-  if (spec.name === 'backup') return [cfg.stack.shared.host_path, '/run/lock']
+  if (spec.name !== 'snapshot') return [cfg.stack.shared.host_path, textfileDir(cfg), '/run/lock']
   const s = cfg.stack.snapshots
   const out: string[] = []
   if (s?.backend === 'btrfs') out.push(s.source, s.dir)
   const copy = s?.copy_to
   const local = copy?.startsWith('/') ? copy : copy?.startsWith('rsync:/') ? copy.slice('rsync:'.length) : undefined
   if (local) out.push(`-${local}`)
-  return [...out, '/run/lock']
+  return [...out, textfileDir(cfg), '/run/lock']
 }
 
 /**
@@ -134,7 +147,10 @@ export function renderTimerUnits(
     scripts: copy ? [...spec.scripts, 'snapshot-copy'] : spec.scripts,
     opsDir,
     config,
-    dirs: spec.name === 'snapshot' && cfg.stack.snapshots?.backend === 'btrfs' ? [cfg.stack.snapshots.dir] : [],
+    dirs: [
+      ...(spec.name === 'snapshot' && cfg.stack.snapshots?.backend === 'btrfs' ? [cfg.stack.snapshots.dir] : []),
+      textfileDir(cfg),
+    ],
   }
 }
 

@@ -146,6 +146,25 @@ const snapshotKeep = () =>
     { hourly: 24, daily: 30, weekly: 8 },
   )
 
+/**
+ * make backup-status (and the Prometheus textfile every backup and snapshot job writes): each figure is red past
+ * its threshold (docs/backup.md, "Watching the backups"). The dump's is backups.status_max_age_hours.
+ */
+const monitoring = strictObject({
+  /** The newest base backup (pitr:): make backup takes one a day. */
+  base_backup_max_age_hours: withDefault(int(1), 26),
+  /** Seconds WAL may wait for the archiver (pitr:): more than pitr.archive_timeout, which a segment waits anyway. */
+  archive_max_lag_seconds: withDefault(int(1), 300),
+  /** The newest passed restore drill: the drill timer runs one a week. */
+  drill_max_age_days: withDefault(int(1), 8),
+  /** The newest snapshot (snapshots:): the snapshot timer takes one an hour. */
+  snapshot_max_age_hours: withDefault(int(1), 2),
+  /** The newest copy off node A (snapshots.copy_to): sent after each hourly snapshot. */
+  copy_max_age_hours: withDefault(int(1), 3),
+  /** On the core host, for node_exporter's textfile collector (Debian's directory by default). */
+  textfile: withDefault(absPath, '/var/lib/prometheus/node-exporter/ktrdr_backups.prom'),
+})
+
 /** Shared-storage snapshots (design §8.3, open question 2). */
 const snapshots = discriminatedUnion('backend', [
   strictObject({
@@ -227,6 +246,14 @@ export const stackConfigSchema = strictObject({
   }),
   pitr: opt(pitr),
   snapshots: opt(snapshots),
+  monitoring: withDefault(monitoring, {
+    base_backup_max_age_hours: 26,
+    archive_max_lag_seconds: 300,
+    drill_max_age_days: 8,
+    snapshot_max_age_hours: 2,
+    copy_max_age_hours: 3,
+    textfile: '/var/lib/prometheus/node-exporter/ktrdr_backups.prom',
+  }),
   /**
    * The health check of our images (backend, workers) as deployed, where it must differ from the images' own
    * (templates/Dockerfile.*: every 15 s, fit for production): the lab checks every few seconds.

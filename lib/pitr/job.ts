@@ -9,7 +9,7 @@ import { dbImage, type Pitr, PGBACKREST_CONF, PGDATA, repoDirs, SIDE_DIR, STANZA
 
 export const PITR_LIB = [...RESTORE_LIB, 'pitr/pitr.sh'] as const
 
-function pitrVars(cfg: Config, p: Pitr): Record<string, Bound> {
+export function pitrVars(cfg: Config, p: Pitr): Record<string, Bound> {
   const repo = repoDirs(cfg, p)
   return {
     ...areaVars(cfg),

@@ -58,12 +58,18 @@ base_backup() {
 # segment: `wal-newest <epoch seconds it reached the repository> <file>` (none: `wal-newest 0 -`). Read-only;
 # works with the db down (it reads the repository through a one-off container of the db image).
 pitr_info() {
-  local info newest
+  local info
   ktrdr_event step repository
   [ -d "$repo_host" ] || fail "there is no pgBackRest repository at $repo_host: run make backup first"
   info=$(side_run pgbackrest --stanza="$stanza" info --output=json 2>&1) ||
     pgbr_failed "pgBackRest could not read its repository $repo_host" "$info"
   ktrdr_event pitr-info "$(printf '%s' "$info" | tr -d '\n')"
+  wal_newest
+}
+
+# wal_newest: `wal-newest <epoch seconds it reached the repository> <file>` of the newest archived segment.
+wal_newest() {
+  local newest
   newest=$(find "$repo_host/archive/$stanza" -type f -name '[0-9A-F]*[0-9A-F]-*' -printf '%T@ %f\n' 2>/dev/null |
     sort -n | tail -n 1 || true)
   ktrdr_event wal-newest "${newest:-0 -}"

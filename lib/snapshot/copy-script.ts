@@ -12,18 +12,21 @@ export function destTarget(t: SnapshotTarget, dest: string): SnapshotTarget {
     : { backend: 'zfs', dataset: dest }
 }
 
+/** The snapshots received at a destination, in section `dest` (none when it does not exist yet; rsync: none). */
+export function destListLines(t: SnapshotTarget, dest: CopyDest): string[] {
+  if (dest.kind !== 'receive') return []
+  return t.backend === 'btrfs'
+    ? listLines(destTarget(t, dest.dest), 'dest')
+    : [
+        'ktrdr_event section dest',
+        `${sh(listSnapshots(destTarget(t, dest.dest)))} 2>/dev/null || true`,
+        'ktrdr_event section end',
+      ]
+}
+
 /** Source snapshots, destination snapshots (none when it does not exist yet) and, for ZFS + rsync, the mount point. */
 export function copyListScript(t: SnapshotTarget, dest: CopyDest): ScriptParts {
-  const atDest =
-    dest.kind === 'receive'
-      ? t.backend === 'btrfs'
-        ? listLines(destTarget(t, dest.dest), 'dest')
-        : [
-            'ktrdr_event section dest',
-            `${sh(listSnapshots(destTarget(t, dest.dest)))} 2>/dev/null || true`,
-            'ktrdr_event section end',
-          ]
-      : []
+  const atDest = destListLines(t, dest)
   const mountpoint =
     t.backend === 'zfs' && dest.kind === 'rsync'
       ? [`ktrdr_event mountpoint "$(${sh(['zfs', 'get', '-H', '-o', 'value', 'mountpoint', t.dataset])})"`]

@@ -64,8 +64,13 @@ for (const [how, vars] of [
     assert.is.not(missing.code, 0)
     assert.match(missing.stderr, 'ktrdr-ops is not built at /opt/ktrdr-ops on this host (no dist/backup.mjs)')
     assert.not.ok(existsSync(join(local ? root : hostPath(HOSTS.core, root), 'etc/systemd/system')))
-    // The checkout the units run: dist/backup.mjs and the chosen config, on the host (under ROOT).
-    const opsFiles = ['opt/ktrdr-ops/dist/backup.mjs', 'opt/ktrdr-ops/lab/config/stack-config.yml']
+    // The checkout the units run: dist/backup.mjs, the drill's dist/backup-verify.mjs and the chosen config, on the
+    // host (under ROOT).
+    const opsFiles = [
+      'opt/ktrdr-ops/dist/backup.mjs',
+      'opt/ktrdr-ops/dist/backup-verify.mjs',
+      'opt/ktrdr-ops/lab/config/stack-config.yml',
+    ]
     for (const f of opsFiles) {
       const at = join(root, f)
       if (local) {
@@ -102,6 +107,19 @@ for (const [how, vars] of [
     )
     assert.is((statSync(join(units(seen), 'ktrdr-backup.service')).mode & 0o777).toString(8), '644')
     assert.match(readlinkSync(join(units(seen), 'timers.target.wants/ktrdr-backup.timer')), /ktrdr-backup\.timer$/)
+    // The weekly drill beside it: its heartbeat is what backup-status reads.
+    assert.match(r.stdout, /Installed ktrdr-drill\.timer on /)
+    const drill = readFileSync(join(units(seen), 'ktrdr-drill.service'), 'utf8')
+    assert.match(drill, /^ExecStart=\/usr\/bin\/env node dist\/backup-verify\.mjs --local --config lab\/config$/m)
+    assert.match(drill, /^RequiresMountsFor=\/mnt\/ktrdr-shared$/m)
+    assert.match(drill, /^ReadWritePaths=\/mnt\/ktrdr-shared \/var\/lib\/prometheus\/node-exporter \/run\/lock$/m)
+    assert.is(
+      readFileSync(join(units(seen), 'ktrdr-drill.timer'), 'utf8'),
+      readFileSync(join(TEMPLATES, 'ktrdr-drill.timer'), 'utf8'),
+    )
+    assert.match(readFileSync(join(TEMPLATES, 'ktrdr-drill.timer'), 'utf8'), /^OnCalendar=Sun \*-\*-\* 04:30:00$/m)
+    assert.match(readlinkSync(join(units(seen), 'timers.target.wants/ktrdr-drill.timer')), /ktrdr-drill\.timer$/)
+    assert.ok(statSync(join(seen, 'var/lib/prometheus/node-exporter')).isDirectory(), "the textfile's directory")
   })
 }
 
@@ -348,10 +366,11 @@ for (const [name, dir] of [
     }
     // What each may write follows the config.
     const backup = renderTimerUnits(cfg, TEMPLATES, OPS_DIR, TIMERS.backup).service
-    assert.match(backup, new RegExp(`^ReadWritePaths=${cfg.stack.shared.host_path} /run/lock$`, 'm'))
+    const text = dirname(cfg.stack.monitoring.textfile)
+    assert.match(backup, new RegExp(`^ReadWritePaths=${cfg.stack.shared.host_path} ${text} /run/lock$`, 'm'))
     const snap = renderTimerUnits(cfg, TEMPLATES, OPS_DIR, TIMERS.snapshot).service
     const s = cfg.stack.snapshots as { source: string; dir: string; copy_to: string }
-    assert.match(snap, new RegExp(`^ReadWritePaths=${s.source} ${s.dir} -${s.copy_to} /run/lock$`, 'm'))
+    assert.match(snap, new RegExp(`^ReadWritePaths=${s.source} ${s.dir} -${s.copy_to} ${text} /run/lock$`, 'm'))
     assert.match(
       snap,
       new RegExp(`^ExecStart=/usr/bin/env node dist/snapshot-copy\\.mjs --local --config ${name}$`, 'm'),

@@ -34,12 +34,14 @@ export interface World {
   dc(...args: string[]): RunResult
   /**
    * opts.snapshots: the export is a btrfs subvolume of the lab's shared file system (this path, on this machine
-   * and the core host alike), its snapshots and the second disk's copies (the config's snapshots.dir and
-   * copy_to) the core host's binds of directories beside it, as the lab has them for its own export.
+   * and the core host alike), its snapshots (snapshots.dir) the core host's bind of a directory beside it, as
+   * the lab has them for its own export; the copies (copy_to) a directory on the lab's second disk (/mnt/usb).
    */
   exportDir?: string
   snapshotDir?: string
   copyDir?: string
+  /** monitoring.textfile: the world's own (this machine's path and the core host's alike). */
+  textfile: string
   /** The bad day: the export's bind mount on the core host goes, its empty mount point stays (and back). */
   unmountShared(): void
   mountShared(): void
@@ -65,7 +67,7 @@ function must(r: RunResult, what: string): RunResult {
  */
 export function world(
   name = 'bk-e2e',
-  opts: { backendPort?: number; pitr?: { archiveTimeout?: number }; snapshots?: boolean } = {},
+  opts: { backendPort?: number; pitr?: { archiveTimeout?: number; maxLag?: number }; snapshots?: boolean } = {},
 ): World {
   const project = `ktrdr-${name}`
   const root = mkdtempSync(join(LAB_DIR, `tmp-${name}-`))
@@ -74,15 +76,10 @@ export function world(
   const onCore = (args: string[], input?: string) => onHost(CORE, args, { input, timeout: 300_000 })
   const fs = join(LAB_DIR, 'shared-fs')
   const shared = opts.snapshots ? join(fs, project) : join(root, 'shared')
-  // The core host's binds of the export (and with snapshots, of its snapshot and copy directories): [src, dst].
+  // The core host's binds of the export (and with snapshots, of its snapshot directory): [src, dst].
   const snapshotDir = `/srv/.snapshots/${project}`
   const copyDir = `/mnt/usb/${project}`
-  const extraBinds: [string, string][] = opts.snapshots
-    ? [
-        [join(fs, '.snapshots', project), snapshotDir],
-        [join(fs, 'offsite', project), copyDir],
-      ]
-    : []
+  const extraBinds: [string, string][] = opts.snapshots ? [[join(fs, '.snapshots', project), snapshotDir]] : []
   /** Every subvolume under dir (snapshots, received copies), then dir itself when it is one. */
   const dropSubvolumes = (dir: string) => {
     const list = onCore(['bash', '-c', 'for d in "$1"/*/; do [[ -d $d ]] && printf "%s\\n" "${d%/}"; done', '-', dir])
@@ -91,10 +88,9 @@ export function world(
     onCore(['rm', '-rf', dir])
   }
   if (opts.snapshots) {
-    dropSubvolumes(shared) // an earlier run's, left behind
-    for (const [src] of extraBinds) dropSubvolumes(src)
+    for (const d of [shared, copyDir, ...extraBinds.map(([src]) => src)]) dropSubvolumes(d) // an earlier run's
     must(onCore(['btrfs', 'subvolume', 'create', shared]), 'the export subvolume')
-    for (const [src] of extraBinds) must(onCore(['mkdir', '-p', src]), `mkdir ${src}`)
+    for (const d of [copyDir, ...extraBinds.map(([src]) => src)]) must(onCore(['mkdir', '-p', d]), `mkdir ${d}`)
   }
   mkdirSync(join(shared, 'small'), { recursive: true })
   // umount, lazily when busy: a mount left behind outlives its directory (removed with root), and the next world
@@ -120,7 +116,18 @@ export function world(
   }
   mountShared()
   const port = opts.backendPort ?? 18100
+  const textfile = join(root, 'node-exporter/ktrdr_backups.prom')
   const edits = [
+    { file: 'stack-config.yml', from: /textfile: .*/, to: `textfile: ${textfile}` },
+    ...(opts.pitr?.maxLag
+      ? [
+          {
+            file: 'stack-config.yml',
+            from: /archive_max_lag_seconds: .*/,
+            to: `archive_max_lag_seconds: ${opts.pitr.maxLag}`,
+          } satisfies Edit,
+        ]
+      : []),
     { file: 'stack-config.yml', from: /compose_path: .*\/docker-compose\.core\.yml/, to: `compose_path: ${compose}` },
     { file: 'stack-config.yml', from: 'port: 8000', to: `port: ${port}` },
     { file: 'stack-config.yml', from: /export_path: .*/, to: `export_path: ${mnt}` },
@@ -137,13 +144,14 @@ export function world(
           to: `archive_timeout: ${opts.pitr.archiveTimeout ?? 60} # this world's`,
         }
       : { file: 'stack-config.yml', from: /\npitr:[^\n]*\n( {2}[^\n]*\n)+/, to: '\n' },
+    // Without snapshots: none (lab/config's would name the lab's own export, not the world's).
     ...(opts.snapshots
       ? ([
           { file: 'stack-config.yml', from: /source: \/srv\/ktrdr-shared/, to: `source: ${mnt}` },
           { file: 'stack-config.yml', from: /dir: \/srv\/\.snapshots\/ktrdr-shared/, to: `dir: ${snapshotDir}` },
           { file: 'stack-config.yml', from: /copy_to: \/mnt\/usb\/ktrdr-shared/, to: `copy_to: ${copyDir}` },
         ] satisfies Edit[])
-      : []),
+      : [{ file: 'stack-config.yml', from: /\nsnapshots:[^\n]*\n( {2}[^\n]*\n)+/, to: '\n' } satisfies Edit]),
   ] satisfies Edit[]
   // Under the world's own directory (in the lab dir): the core host runs the toolkit with it too (--local).
   const config = configCopy(edits, join(REPO, 'lab/config'), root)
@@ -171,6 +179,7 @@ export function world(
     project,
     compose,
     ...(opts.snapshots ? { exportDir: shared, snapshotDir, copyDir } : {}),
+    textfile,
     hostBackups: `${mnt}/db-backups`,
     composeFile: hostPath(CORE, compose),
     backups: hostPath(CORE, `${mnt}/db-backups`),
@@ -218,7 +227,7 @@ export function world(
         onCore(['rmdir', dst])
         dropSubvolumes(src)
       }
-      if (opts.snapshots) dropSubvolumes(shared)
+      if (opts.snapshots) for (const d of [shared, copyDir]) dropSubvolumes(d)
       onCore(['rm', '-rf', `/opt/${project}`])
       onCore(['rmdir', mnt])
       rmSync(root, { recursive: true, force: true })

@@ -1,10 +1,13 @@
 // Every script the jobs render, from a config set: the deploy's two parts for the core and each node, status,
-// logs, backup, inventory, prune, the drill, the restore (with and without its safety dump), probe, scratch
-// drop, the timer install, and the snapshot jobs (btrfs from the config; ZFS from an inline target). Used by
-// the shellcheck test; the texts are the real ones, with placeholder secret values.
+// logs, backup, inventory, the backup status's watch and textfile, prune, the drill, the restore (with and
+// without its safety dump), probe, scratch drop, the timer install, and the snapshot jobs (btrfs from the
+// config; ZFS from an inline target). Used by the shellcheck test; the texts are the real ones, with
+// placeholder secret values.
 import { deleteScript as deleteBackups } from '../../lib/backup/prune.ts'
 import { backupScript } from '../../lib/backup/backup.ts'
 import { inventoryScript } from '../../lib/backup/inventory.ts'
+import { watchScript } from '../../lib/watch/checks.ts'
+import { textfileScript } from '../../lib/watch/report.ts'
 import type { BackupEntry } from '../../lib/backup/inventory.ts'
 import { installTimerLines, TIMER_LIB } from '../../lib/backup/timer.ts'
 import type { Config } from '../../lib/config/model.ts'
@@ -90,6 +93,8 @@ export function renderedScripts(cfg: Config): Map<string, string> {
   }
   add('backup', backupScript(cfg, 'daily', new Date('2026-11-27T02:00:00Z'), cfg.stack.core.host))
   add('inventory', inventoryScript(cfg))
+  add('watch', watchScript(cfg))
+  add('textfile', textfileScript(cfg, '# TYPE ktrdr_backup_status_ok gauge\nktrdr_backup_status_ok 1\n'))
   add('prune', deleteBackups(cfg, [custom]))
   for (const e of [custom, legacy]) {
     add(
