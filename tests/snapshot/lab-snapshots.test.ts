@@ -1,7 +1,7 @@
 // lab/config's snapshots: section is the homelab's, as it is, on the lab's export (a btrfs subvolume on the
 // core host): make snapshot / snapshot-list / snapshot-prune / snapshot-copy run over SSH exactly as they would
-// against node A, the copy to the lab's stand-in for the second disk (/mnt/usb/ktrdr-shared); and the runbook's
-// "node A's disk is gone" steps are rehearsed on that copy.
+// against node A, the copy to the lab's stand-in for the second disk (a btrfs of its own at /mnt/usb); and the
+// runbook's "node A's disk is gone" steps are rehearsed on that copy.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { HOSTS, hostPath, labMake, onHost } from '../helpers/lab.ts'
