@@ -34,7 +34,7 @@ void main(
       const entries = figures.entries
       // The newest backups' sha256 now (a full read: seconds per GB), so a damaged file is never "verified".
       await checkNewest(entries, async (files) => parseSums((await run(sumsScript(cfg, files))).stdout))
-      const now = new Date()
+      const now = figures.hostNow ?? new Date() // the core host's clock: ages are its, whatever this machine's says
       const cs = checks(cfg, figures, now)
       const written = await run(textfileScript(cfg, textfile(cs, now))).then(
         () => undefined,

@@ -57,7 +57,11 @@ void main(
         const code = e instanceof OpsError ? e.exitCode : 1
         const fault = !(e instanceof VersionMismatchError) && (code === EXIT.corrupt || code === EXIT.mismatch)
         // A record that cannot be kept must not hide why the drill failed.
-        if (!t.signal.aborted) await keep(fault ? 'failed' : 'error', (e as Error).message).catch(() => undefined)
+        // A drill that never started (another job holds the backups' lock: a long backup) is no drill: unrecorded,
+        // so the last real one stays the heartbeat.
+        const refused = code === EXIT.busy
+        if (!t.signal.aborted && !refused)
+          await keep(fault ? 'failed' : 'error', (e as Error).message).catch(() => undefined)
         throw e
       } finally {
         if (ctx.comparison) for (const l of formatComparison(ctx.comparison)) say(l)

@@ -3,7 +3,8 @@ import { humanSize } from './backup.ts'
 import { type BackupEntry, newestVerified } from './inventory.ts'
 
 export function ageText(ms: number): string {
-  const h = ms / 3_600_000
+  // Never negative: the core host's clock reads whole seconds, and a moment this machine stamped may be ahead.
+  const h = Math.max(0, ms) / 3_600_000
   return h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} d`
 }
 

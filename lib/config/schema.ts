@@ -153,7 +153,7 @@ const snapshotKeep = () =>
 const monitoring = strictObject({
   /** The newest base backup (pitr:): make backup takes one a day. */
   base_backup_max_age_hours: withDefault(int(1), 26),
-  /** Seconds WAL may wait for the archiver (pitr:): more than pitr.archive_timeout, which a segment waits anyway. */
+  /** Seconds a finished WAL segment may wait for the archiver (pitr:); a good day's push takes a second. */
   archive_max_lag_seconds: withDefault(int(1), 300),
   /** The newest passed restore drill: the drill timer runs one a week. */
   drill_max_age_days: withDefault(int(1), 8),

@@ -50,18 +50,26 @@ export interface Figures {
   repo?: PitrInfo | { problem: string }
   /** With snapshots: the newest snapshot; with copy_to, the newest copy there (rsync: not readable). */
   snapshot?: SnapshotRef | null
+  /** The snapshots could not be listed here (the snapshot and copy checks are then unknown, not red). */
+  unlisted?: true
   copy?: { dest: string; newest?: SnapshotRef | null; rsync?: true }
+  /** The core host's clock when it read the figures (ages count from it, not this machine's). */
+  hostNow?: Date
 }
 
 /** One read-only script for every figure (its parts after the inventory never fail: a problem is a figure). */
 export function watchScript(cfg: Config): ScriptParts {
-  const body = [...bind(areaVars(cfg)), 'backups_dir', 'inventory']
+  const body = [...bind(areaVars(cfg)), 'backups_dir', 'snap_now', 'inventory']
   const p = cfg.stack.pitr
   if (p) body.push(...bind({ ...pitrVars(cfg, p), archiver_sql: ARCHIVER_SQL }), 'watch_pitr')
   if (cfg.stack.snapshots) {
     const s = snapshotSettings(cfg)
-    body.push(...targetVars(s.target), ...listLines(s.target))
-    if (s.copyTo) body.push(...destListLines(s.target, parseCopyTo(s.target, s.copyTo, s.file)))
+    // A listing this job cannot make (ZFS without /dev/zfs in the backup unit's sandbox) is said, not fatal.
+    const lists = [
+      ...listLines(s.target),
+      ...(s.copyTo ? destListLines(s.target, parseCopyTo(s.target, s.copyTo, s.file)) : []),
+    ]
+    body.push(...targetVars(s.target), ...lists.map((l) => l.replace(/^snap_list /, 'watch_list ')))
   }
   return { lib: WATCH_LIB, body }
 }
@@ -85,6 +93,9 @@ export function parseArchiver(detail: string): Archiver | { problem: string } {
 export function parseFigures(cfg: Config, stdout: string): Figures {
   const f: Figures = { entries: parseInventory(stdout), drills: parseDrills(stdout) }
   const ev = events(stdout)
+  const clock = Number(ev.find((e) => e.event === 'now')?.detail)
+  if (clock > 0) f.hostNow = new Date(clock * 1000)
+  if (ev.some((e) => e.event === 'snapshots-unlisted')) f.unlisted = true
   if (cfg.stack.pitr) {
     const a = ev.find((e) => e.event === 'archiver')
     f.archiver = a ? parseArchiver(a.detail) : { problem: 'not read' }
@@ -192,6 +203,11 @@ export function checks(cfg: Config, f: Figures, now: Date): Check[] {
     out.push({ name: 'copy', state: 'off', summary: 'off (no snapshots.copy_to)', extra: {} })
     return out
   }
+  if (f.unlisted) {
+    const summary = 'the snapshots cannot be listed by this job here (the snapshot job writes the figure)'
+    for (const name of ['snapshot', 'copy'] as const) out.push({ name, state: 'unknown', summary, extra: {} })
+    return out
+  }
   const s = f.snapshot ?? undefined
   out.push(
     aged(
@@ -256,17 +272,19 @@ function pitrChecks(cfg: Config, f: Figures, now: Date): Check[] {
 }
 
 /**
- * The archive's lag: while finished segments wait, the time since the last one was archived (since the oldest
- * waiting one, when none ever was); 0 when nothing waits (an idle server writes no segment, and loses nothing).
- * A segment waits up to archive_timeout on a good day, so the threshold is above it (checked with the config).
+ * The archive's lag: how long the oldest finished segment has waited for the archiver (its .ready file's
+ * time); 0 when nothing waits (an idle server finishes no segment, and loses nothing). On a good day a segment
+ * waits for its push only, a second or less; what is written meanwhile is at risk for up to archive_timeout
+ * more, the RPO the config sets. Its `at` is the oldest waiting segment's time (none when nothing waits), so
+ * an age against the threshold is the lag, in the JSON and the textfile alike.
  */
 export function archiveCheck(a: Figures['archiver'], now: Date, maxLag: number): Check {
   if (!a || 'problem' in a) {
     const why = a?.problem ?? 'not read'
     return { name: 'archive', state: 'red', summary: why, why, thresholdSeconds: maxLag, extra: {} }
   }
-  const from = a.lastArchived ?? a.oldestWaiting
-  const lag = a.waiting > 0 && from ? secs(now, from) : 0
+  const from = a.waiting > 0 ? (a.oldestWaiting ?? a.lastArchived) : undefined
+  const lag = from ? secs(now, from) : 0
   const failing = Boolean(a.lastFailed && (!a.lastArchived || a.lastFailed > a.lastArchived))
   const last = a.lastArchived
     ? `last segment archived ${ageText(secs(now, a.lastArchived) * 1000)} ago (${a.lastArchivedWal})`
@@ -276,13 +294,14 @@ export function archiveCheck(a: Figures['archiver'], now: Date, maxLag: number):
   const extra = {
     lag_seconds: lag,
     waiting_segments: a.waiting,
+    last_archived_at: iso(a.lastArchived),
     last_archived_wal: a.lastArchivedWal ?? null,
     last_failed_at: iso(a.lastFailed),
     last_failed_wal: a.lastFailedWal ?? null,
     failing,
   }
-  const base = { name: 'archive' as const, summary, at: a.lastArchived, thresholdSeconds: maxLag, extra }
-  const ageSeconds = a.lastArchived ? secs(now, a.lastArchived) : undefined
+  const base = { name: 'archive' as const, summary, at: from, thresholdSeconds: maxLag, extra }
+  const ageSeconds = from ? lag : undefined
   return lag > maxLag
     ? {
         ...base,
@@ -320,7 +339,7 @@ export function drillCheck(drills: DrillRecord[], now: Date, maxDays: number, si
     extra,
     none,
   )
-  if (!passed && c.state === 'red') c.why = `${none} (the oldest backup is older than ${maxDays} d)`
+  if (!passed && since && c.state === 'red') c.why = `${none} (the oldest backup is older than ${maxDays} d)`
   if (last && last.result !== 'passed')
     return {
       ...c,

@@ -106,6 +106,13 @@ export function textfile(cs: Check[], now: Date): string {
       archive && num(archive.extra.lag_seconds) !== undefined ? [['', num(archive.extra.lag_seconds)!]] : [],
     ),
     ...metric(
+      'ktrdr_backup_archive_last_archived_timestamp_seconds',
+      'When the archiver last pushed a WAL segment (an idle server pushes none: not an alert by itself).',
+      archive && typeof archive.extra.last_archived_at === 'string'
+        ? [['', Math.floor(Date.parse(archive.extra.last_archived_at) / 1000)]]
+        : [],
+    ),
+    ...metric(
       'ktrdr_backup_archive_waiting_segments',
       'Finished WAL segments the archiver has not pushed yet.',
       archive && num(archive.extra.waiting_segments) !== undefined ? [['', num(archive.extra.waiting_segments)!]] : [],
@@ -131,13 +138,10 @@ export function textfileScript(cfg: Config, text: string): ScriptParts {
 type Run = (parts: ScriptParts) => Promise<{ stdout: string }>
 
 /** Every figure read on the core host and checked at `now` (the dumps' sha256 as recorded: no full read). */
-export async function readChecks(
-  cfg: Config,
-  run: Run,
-  now = new Date(),
-): Promise<{ figures: Figures; checks: Check[] }> {
+export async function readChecks(cfg: Config, run: Run): Promise<{ figures: Figures; checks: Check[]; now: Date }> {
   const figures = parseFigures(cfg, (await run(watchScript(cfg))).stdout)
-  return { figures, checks: checks(cfg, figures, now) }
+  const now = figures.hostNow ?? new Date()
+  return { figures, checks: checks(cfg, figures, now), now }
 }
 
 /**
@@ -146,8 +150,7 @@ export async function readChecks(
  */
 export async function refreshTextfile(cfg: Config, run: Run): Promise<string | undefined> {
   try {
-    const now = new Date()
-    const { checks: cs } = await readChecks(cfg, run, now)
+    const { checks: cs, now } = await readChecks(cfg, run)
     await run(textfileScript(cfg, textfile(cs, now)))
     return undefined
   } catch (e) {

@@ -34,12 +34,30 @@ watch_pitr() {
   wal_newest
 }
 
+# watch_list SECTION DIR CMD…: snapshot.sh's snap_list for the status, which must not fail: a listing that
+# cannot be made here (ZFS without /dev/zfs in the backup unit's sandbox) is `snapshots-unlisted SECTION`.
+watch_list() {
+  local section=$1 dir=$2 out=
+  shift 2
+  if [ -z "$dir" ] || [ -d "$dir" ]; then
+    out=$("$@" 2>/dev/null) || {
+      ktrdr_event snapshots-unlisted "$section"
+      return 0
+    }
+  fi
+  ktrdr_event section "$section"
+  [ -z "$out" ] || printf '%s\n' "$out"
+  ktrdr_event section end
+}
+
 # write_textfile: textfile_text into textfile whole or not at all (a temp file beside it, renamed over it),
-# readable by node_exporter (0644 whatever the umask); its directory made when missing.
+# readable by node_exporter (0644 whatever the umask); its directory made when missing (0755: the units'
+# UMask=0077 would hide it).
 write_textfile() {
   local d=${textfile%/*} tmp
   tmp="$d/.${textfile##*/}.$$"
-  mkdir -p "$d" && printf '%s' "$textfile_text" >"$tmp" && chmod 0644 "$tmp" && mv -f "$tmp" "$textfile" || {
+  (umask 022 && mkdir -p "$d") && printf '%s' "$textfile_text" >"$tmp" && chmod 0644 "$tmp" &&
+    mv -f "$tmp" "$textfile" || {
     rm -f "$tmp"
     fail "cannot write the textfile $textfile"
   }

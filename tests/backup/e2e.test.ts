@@ -22,7 +22,7 @@ import * as assert from 'uvu/assert'
 import { REPO } from '../helpers/config-copy.ts'
 import type { Manifest } from '../../lib/backup/manifest.ts'
 import { CHECKSUM_ALGORITHM, CHECKSUM_ALGORITHMS } from '../../lib/backup/stats-sql.ts'
-import { anchorOf } from '../helpers/lab.ts'
+import { anchorOf, holdLock } from '../helpers/lab.ts'
 import { CORE, SEED_SQL, sh, TAG, world } from './world.ts'
 
 const w = world()
@@ -110,6 +110,20 @@ test('backup-status checks the sha256 now: one flipped byte in the newest dump i
   assert.match(ok.stdout, '(matches its manifest, checked now)')
   // The lab's core has no systemd and no timer installed under its /etc: said, not hidden.
   assert.match(ok.stdout, 'backup timer: NOT installed on this host — make install-backup-timer')
+})
+
+test('a drill that cannot start (a long backup holds the lock) is refused and not recorded: no false heartbeat', async () => {
+  const log = join(w.backups, '.drills.log')
+  const before = existsSync(log) ? readFileSync(log, 'utf8') : ''
+  const { child } = await holdLock(CORE, 'backups', '"backup by e2e@test pid $$ since 2026-12-06T02:00:00Z"')
+  try {
+    const r = w.make('backup-verify')
+    assert.is.not(r.code, 0, r.stdout)
+    assert.match(r.stderr, /backup by e2e@test/)
+    assert.is(existsSync(log) ? readFileSync(log, 'utf8') : '', before, 'no drill line for a drill that never ran')
+  } finally {
+    child.kill()
+  }
 })
 
 test('restore: damage, restore with YES=1, every table equal, hypertables still hypertables', () => {
@@ -248,6 +262,7 @@ test('backup-verify: drill passes; a manifest that disagrees fails non-zero', ()
       `^restore drill: last run \\S+ \\([\\d.]+ h ago\\) on ${twin}\\.dump: FAILED \\(drill: the restored copy differs`,
       'm',
     ),
+    s.stdout + s.stderr,
   )
   assert.match(
     s.stdout,

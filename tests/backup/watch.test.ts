@@ -9,6 +9,7 @@ import { loadConfig } from '../../lib/config/load.ts'
 import { ARCHIVER_SQL, archiveCheck, checks, parseArchiver, parseFigures, watchScript } from '../../lib/watch/checks.ts'
 import { checkLines, JSON_SCHEMA, statusJson, textfile, textfileScript } from '../../lib/watch/report.ts'
 import { configCopy, REPO } from '../helpers/config-copy.ts'
+import { ageText } from '../../lib/backup/status.ts'
 
 const LAB = loadConfig(join(REPO, 'lab/config'))
 const NOW = new Date('2026-12-07T12:00:00Z')
@@ -97,7 +98,7 @@ test('a bad day: each figure past its threshold is red, and the verdict names ev
   assert.is(
     checkLines(cs).at(-1),
     'RED: base backup: there is no pgBackRest repository yet; ' +
-      'WAL archive: 4 WAL segments have waited 600 s for the archiver, over 300 s; archiving FAILS since ' +
+      'WAL archive: 4 WAL segments have waited 540 s for the archiver, over 300 s; archiving FAILS since ' +
       '2026-12-07T11:59:00Z (0000000100000000000000A8); ' +
       'restore drill: the last restore drill (2026-12-06T04:30:00.000Z, ktrdr-20261207T020000Z.dump) could not ' +
       'finish: the connection was lost; ' +
@@ -124,16 +125,18 @@ test('a bad day: each figure past its threshold is red, and the verdict names ev
   assert.is(down.why, 'the db is not running: nothing is archived')
 })
 
-test('the archive lag: 0 when nothing waits (an idle server), since the last archived segment while some wait', () => {
+test('the archive lag: 0 when nothing waits (an idle server), else how long the oldest finished segment waited', () => {
   const a = (row: string) => archiveCheck(parseArchiver(row), NOW, 300)
   const t = s(NOW.toISOString())
   const idle = a(`${t} ${t - 7200} 00000001000000000000000A 0 - 0 0`)
   assert.is(idle.state, 'ok')
   assert.is(idle.extra.lag_seconds, 0)
-  const switching = a(`${t} ${t - 60} 00000001000000000000000A 0 - 1 ${t - 1}`)
-  assert.is(switching.state, 'ok', 'a segment waits up to archive_timeout on a good day')
-  assert.is(switching.extra.lag_seconds, 60)
-  const stuck = a(`${t} ${t - 301} 00000001000000000000000A ${t - 5} 00000001000000000000000B 2 ${t - 250}`)
+  // The first segment after an idle hour: it has waited a second, whenever the one before it went.
+  const switching = a(`${t} ${t - 3600} 00000001000000000000000A 0 - 1 ${t - 1}`)
+  assert.is(switching.state, 'ok')
+  assert.is(switching.extra.lag_seconds, 1)
+  assert.is(switching.ageSeconds, 1, 'its age is the lag: the textfile and JSON compare it with the threshold')
+  const stuck = a(`${t} ${t - 400} 00000001000000000000000A ${t - 5} 00000001000000000000000B 2 ${t - 350}`)
   assert.is(stuck.state, 'red')
   assert.is(stuck.extra.failing, true)
   const never = a(`${t} 0 - 0 - 3 ${t - 400}`)
@@ -186,7 +189,6 @@ test('the Prometheus textfile, by its exact text; samples only for what is confi
       '# TYPE ktrdr_backup_last_timestamp_seconds gauge',
       `ktrdr_backup_last_timestamp_seconds{check="dump"} ${s('2026-12-07T02:00:05Z')}`,
       `ktrdr_backup_last_timestamp_seconds{check="base_backup"} ${s('2026-12-07T02:01:30Z')}`,
-      `ktrdr_backup_last_timestamp_seconds{check="archive"} ${s('2026-12-07T11:59:30Z')}`,
       `ktrdr_backup_last_timestamp_seconds{check="drill"} ${s('2026-12-06T04:30:00Z')}`,
       `ktrdr_backup_last_timestamp_seconds{check="snapshot"} ${s('2026-12-07T11:00:00Z')}`,
       '# HELP ktrdr_backup_threshold_seconds The most that age may be before make backup-status is red ' +
@@ -202,6 +204,10 @@ test('the Prometheus textfile, by its exact text; samples only for what is confi
         '(0 when none waits).',
       '# TYPE ktrdr_backup_archive_lag_seconds gauge',
       'ktrdr_backup_archive_lag_seconds 0',
+      '# HELP ktrdr_backup_archive_last_archived_timestamp_seconds When the archiver last pushed a WAL segment ' +
+        '(an idle server pushes none: not an alert by itself).',
+      '# TYPE ktrdr_backup_archive_last_archived_timestamp_seconds gauge',
+      `ktrdr_backup_archive_last_archived_timestamp_seconds ${s('2026-12-07T11:59:30Z')}`,
       '# HELP ktrdr_backup_archive_waiting_segments Finished WAL segments the archiver has not pushed yet.',
       '# TYPE ktrdr_backup_archive_waiting_segments gauge',
       'ktrdr_backup_archive_waiting_segments 0',
@@ -227,7 +233,7 @@ test('the Prometheus textfile, by its exact text; samples only for what is confi
       ['base_backup', 'archive', 'snapshot', 'copy'],
     )
     assert.not.match(textfile(cs, NOW), /check="(base_backup|archive|snapshot|copy)"|archive_lag/)
-    assert.equal(watchScript(cfg).body.slice(-2), ['backups_dir', 'inventory'])
+    assert.equal(watchScript(cfg).body.slice(-3), ['backups_dir', 'snap_now', 'inventory'])
   } finally {
     rmSync(bare, { recursive: true, force: true })
   }
@@ -239,11 +245,11 @@ test('the scripts: inventory, watch_pitr with the archiver query, both listings;
   assert.ok(body.some((l) => l.startsWith('archiver_sql=') && l.includes('pg_ls_archive_statusdir()')))
   assert.ok(ARCHIVER_SQL.startsWith('SELECT extract(epoch FROM now())::bigint, '))
   assert.equal(
-    body.filter((l) => l.startsWith('snap_list ')),
+    body.filter((l) => l.startsWith('watch_list ')),
     [
-      'snap_list snapshots /srv/.snapshots/ktrdr-shared find /srv/.snapshots/ktrdr-shared -mindepth 1 -maxdepth 1 ' +
+      'watch_list snapshots /srv/.snapshots/ktrdr-shared find /srv/.snapshots/ktrdr-shared -mindepth 1 -maxdepth 1 ' +
         "-type d -printf $'%f\\\\n'",
-      'snap_list dest /mnt/usb/ktrdr-shared find /mnt/usb/ktrdr-shared -mindepth 1 -maxdepth 1 -type d ' +
+      'watch_list dest /mnt/usb/ktrdr-shared find /mnt/usb/ktrdr-shared -mindepth 1 -maxdepth 1 -type d ' +
         "-printf $'%f\\\\n'",
     ],
   )
@@ -254,25 +260,21 @@ test('the scripts: inventory, watch_pitr with the archiver query, both listings;
   ])
 })
 
-test('monitoring.archive_max_lag_seconds not above pitr.archive_timeout is refused, by file and line', () => {
-  const dir = configCopy(
-    [{ file: 'stack-config.yml', from: /archive_max_lag_seconds: 300/, to: 'archive_max_lag_seconds: 60' }],
-    join(REPO, 'lab/config'),
+test('a listing this job cannot make is unknown, not red; ages count from the core host clock', () => {
+  const out = host().replace(
+    /::ktrdr section snapshots\n[^:]*::ktrdr section end\n/,
+    '::ktrdr snapshots-unlisted snapshots\n',
   )
-  try {
-    const err = (() => {
-      try {
-        loadConfig(dir)
-      } catch (e) {
-        return e as Error
-      }
-    })()
-    assert.ok(err, 'refused')
-    assert.match(err!.message, /stack-config\.yml:\d+:\d+ monitoring\.archive_max_lag_seconds: 60 is not more than/)
-    assert.match(err!.message, 'e.g. 300')
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const cs = run(out)
+  assert.equal(
+    cs.filter((c) => c.state === 'unknown').map((c) => c.name),
+    ['snapshot', 'copy'],
+  )
+  assert.not.match(textfile(cs, NOW), /check="(snapshot|copy)"/)
+  const f = parseFigures(LAB, `::ktrdr now ${s('2026-12-07T12:30:00Z')}\n${host()}`)
+  assert.equal(f.hostNow, new Date('2026-12-07T12:30:00Z'))
+  // A moment this machine stamped a little after the host's whole second is no negative age.
+  assert.is(ageText(-800), '0.0 h')
 })
 
 test.run()
