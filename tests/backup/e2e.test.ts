@@ -112,7 +112,7 @@ test('backup-status checks the sha256 now: one flipped byte in the newest dump i
   assert.match(ok.stdout, 'backup timer: NOT installed on this host — make install-backup-timer')
 })
 
-test('a drill that cannot start (a long backup holds the lock) is refused and not recorded: no false heartbeat', async () => {
+test('a drill that cannot start (a long backup holds the lock) is refused and not recorded', async () => {
   const log = join(w.backups, '.drills.log')
   const before = existsSync(log) ? readFileSync(log, 'utf8') : ''
   const { child } = await holdLock(CORE, 'backups', '"backup by e2e@test pid $$ since 2026-12-06T02:00:00Z"')
