@@ -9,7 +9,7 @@ import { checkNewest, parseSums, sumsScript, timerLine, timerScript } from '../l
 import { drillLine, listLines, statusVerdict } from '../lib/backup/status.ts'
 import { coreTarget } from '../lib/backup/job.ts'
 import { checks, parseFigures, watchScript } from '../lib/watch/checks.ts'
-import { checkLines, statusJson, textfile, textfileScript } from '../lib/watch/report.ts'
+import { checkLines, JSON_SCHEMA, statusJson, textfile, textfileScript } from '../lib/watch/report.ts'
 
 void main(
   {
@@ -21,7 +21,7 @@ void main(
       local: { type: 'boolean', description: 'read the backups directory on this machine instead of over SSH' },
       json: {
         type: 'boolean',
-        description: `print one JSON document (schema ${'ktrdr.backup-status/1'}, docs/backup.md)`,
+        description: `print one JSON document (schema ${JSON_SCHEMA}, docs/backup.md)`,
       },
     },
   },

@@ -97,7 +97,7 @@ function requiredMount(cfg: Config, spec: TimerSpec): string | undefined {
   return s?.backend === 'btrfs' ? s.source : undefined
 }
 
-/** The Prometheus textfile's directory (every job writes the file: watch-report.ts), made at install. */
+/** The Prometheus textfile's directory (every backup and snapshot job writes it: lib/watch/report.ts). */
 export const textfileDir = (cfg: Config): string => dirname(cfg.stack.monitoring.textfile)
 
 /**

@@ -147,7 +147,8 @@ export interface Check {
   extra: Record<string, string | number | boolean | null>
 }
 
-const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null)
+/** A moment as ISO 8601 to the second, or null (the JSON's form). */
+export const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null)
 const secs = (now: Date, d: Date) => Math.max(0, Math.round((now.getTime() - d.getTime()) / 1000))
 const hours = (h: number) => `${h} h`
 

@@ -3,11 +3,10 @@
 // snapshot job writes on the core host for node_exporter's textfile collector.
 import type { Config } from '../config/model.ts'
 import { bind, type ScriptParts } from '../job/render.ts'
-import { CHECK_LABEL, type Check, type Figures, checks, WATCH_LIB, watchScript, parseFigures } from './checks.ts'
+import { CHECK_LABEL, type Check, type Figures, checks, iso, WATCH_LIB, watchScript, parseFigures } from './checks.ts'
 
 export const JSON_SCHEMA = 'ktrdr.backup-status/1'
 
-const iso = (d: Date | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null)
 const red = (cs: Check[]) => cs.filter((c) => c.state === 'red')
 
 /** The table of checks, then the verdict: every red one named with its reason. */
